@@ -1,0 +1,105 @@
+//! Wire types of the public HTTP API, shared by the widget (client) and the edge (server).
+
+use crate::errors::FieldError;
+use crate::form::FormSpec;
+use crate::inquiry::Draft;
+use crate::locale::Locale;
+use serde::{Deserialize, Serialize};
+
+/// Header a client may use instead of the body's `idempotency_key`.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+/// Longest accepted idempotency key.
+pub const MAX_IDEMPOTENCY_KEY: usize = 100;
+
+/// `GET /v1/sites/{site}/form?locale=..&tz=..`: what the widget needs to draw the form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormDefinition {
+    pub site: String,
+    /// The locale the edge used for `topics[].expected` (the one asked for, or English).
+    pub locale: Locale,
+    pub form: FormSpec,
+    /// Per topic: who answers and when, as of the moment the form was fetched.
+    pub topics: Vec<TopicInfo>,
+    /// Signed, time-stamped token the submit must carry back.
+    pub render_token: String,
+}
+
+/// Who answers a topic and the expected response right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicInfo {
+    pub topic: String,
+    pub team: String,
+    pub expected: ExpectedResponse,
+}
+
+/// `POST /v1/sites/{site}/inquiries` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Made once per inquiry by the client and reused on every retry.
+    pub idempotency_key: String,
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The visitor's IANA time zone, for the reply-time sentence.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub render_token: Option<String>,
+    pub fields: Draft,
+}
+
+/// The `202` answer: the inquiry is stored and will be delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitAccepted {
+    pub reference: String,
+    /// Id of the point of contact that owns the inquiry.
+    pub poc: String,
+    /// Display name of that team.
+    pub team: String,
+    pub priority: String,
+    pub expected: ExpectedResponse,
+}
+
+/// When the visitor can expect a reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpectedResponse {
+    /// RFC 3339 UTC instant.
+    pub deadline: String,
+    /// The deadline in the POC's own time zone, RFC 3339 with offset and zone name.
+    pub deadline_local: String,
+    /// e.g. "within 4 business hours".
+    pub within: String,
+    pub open_now: bool,
+    /// One sentence in the visitor's language and time zone.
+    pub sentence: String,
+}
+
+/// Every 4xx body: `{ "error": { "code", "message", "fields": [...] } }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(default)]
+    pub fields: Vec<FieldErrorView>,
+}
+
+/// A field error as sent on the wire: code, field and the message in the request's locale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldErrorView {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+impl FieldErrorView {
+    pub fn new(e: &FieldError, locale: Locale) -> Self {
+        FieldErrorView { field: e.field.clone(), code: e.code.as_str().to_owned(), message: e.message(locale), limit: e.limit }
+    }
+}

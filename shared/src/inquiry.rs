@@ -1,0 +1,333 @@
+//! The one parse function: a raw draft (values as typed) becomes a validated [`Inquiry`],
+//! or every field error at once. The widget calls it on input and blur, the edge on submit.
+
+use crate::errors::{ErrorCode, FieldError};
+use crate::form::{FieldKind, FieldSpec, FormSpec, MAX_EMAIL, MAX_EMAIL_LOCAL, MAX_PHONE_DIGITS, MIN_PHONE_DIGITS};
+use crate::text::{self, Lines};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A value as the visitor's browser sent it: text, a list (multiple choice) or a flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RawValue {
+    Bool(bool),
+    Text(String),
+    List(Vec<String>),
+}
+
+/// What the visitor typed, keyed by field id. Nothing in it has been checked.
+pub type Draft = BTreeMap<String, RawValue>;
+
+/// A checked, normalized value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Value {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A validated inquiry. Only [`parse_inquiry`] builds one from visitor input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inquiry {
+    /// Normalized values of the fields that were filled, keyed by field id.
+    pub fields: BTreeMap<String, Value>,
+    /// The chosen topic, when the form has a topic field and it was filled.
+    pub topic: Option<String>,
+    /// The submitter's address (domain in lowercase ASCII), when the form asks for one.
+    pub email: Option<String>,
+}
+
+impl Inquiry {
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).and_then(Value::as_text)
+    }
+}
+
+/// Parses a whole draft against the form. Returns all field errors, in form order,
+/// followed by unknown fields; the honeypot field is ignored here (see [`honeypot_hit`]).
+pub fn parse_inquiry(spec: &FormSpec, draft: &Draft) -> Result<Inquiry, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fields = BTreeMap::new();
+    for field in &spec.fields {
+        match parse_field(field, draft.get(&field.id)) {
+            Ok(Some(value)) => {
+                fields.insert(field.id.clone(), value);
+            }
+            Ok(None) => {}
+            Err(code) => errors.push(code),
+        }
+    }
+    for id in draft.keys() {
+        if *id != spec.honeypot && spec.field(id).is_none() {
+            errors.push(FieldError::new(id, ErrorCode::UnknownField));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let topic = spec.topic_field().and_then(|f| fields.get(&f.id)).and_then(Value::as_text).map(str::to_owned);
+    let email = spec.email_field().and_then(|f| fields.get(&f.id)).and_then(Value::as_text).map(str::to_owned);
+    Ok(Inquiry { fields, topic, email })
+}
+
+/// True when the invisible honeypot field holds anything: a bot filled the form.
+pub fn honeypot_hit(spec: &FormSpec, draft: &Draft) -> bool {
+    match draft.get(&spec.honeypot) {
+        Some(RawValue::Text(s)) => !s.trim().is_empty(),
+        Some(RawValue::Bool(b)) => *b,
+        Some(RawValue::List(l)) => !l.is_empty(),
+        None => false,
+    }
+}
+
+/// Checks one field. `Ok(None)` is an optional field left empty.
+pub fn parse_field(field: &FieldSpec, raw: Option<&RawValue>) -> Result<Option<Value>, FieldError> {
+    let id = field.id.as_str();
+    match field.kind {
+        FieldKind::Checkbox => {
+            let checked = match raw {
+                None => false,
+                Some(RawValue::Bool(b)) => *b,
+                // HTML forms send "on" (or the value attribute) for a ticked box.
+                Some(RawValue::Text(s)) => matches!(s.trim(), "on" | "true" | "yes" | "1"),
+                Some(RawValue::List(_)) => return Err(FieldError::new(id, ErrorCode::InvalidType)),
+            };
+            if field.required && !checked {
+                return Err(FieldError::new(id, ErrorCode::Required));
+            }
+            Ok(Some(Value::Bool(checked)))
+        }
+        FieldKind::MultiChoice => {
+            let picked: Vec<String> = match raw {
+                None => Vec::new(),
+                Some(RawValue::List(l)) => l.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                Some(RawValue::Text(s)) if s.trim().is_empty() => Vec::new(),
+                Some(RawValue::Text(s)) => vec![s.trim().to_owned()],
+                Some(RawValue::Bool(_)) => return Err(FieldError::new(id, ErrorCode::InvalidType)),
+            };
+            if picked.is_empty() {
+                return if field.required { Err(FieldError::new(id, ErrorCode::Required)) } else { Ok(None) };
+            }
+            if picked.iter().any(|p| field.option(p).is_none()) {
+                return Err(FieldError::new(id, ErrorCode::InvalidChoice));
+            }
+            let mut unique = Vec::with_capacity(picked.len());
+            for p in picked {
+                if !unique.contains(&p) {
+                    unique.push(p);
+                }
+            }
+            if let Some(max) = field.max_len
+                && unique.len() > max
+            {
+                return Err(FieldError::with_limit(id, ErrorCode::TooManyChoices, max));
+            }
+            Ok(Some(Value::List(unique)))
+        }
+        _ => {
+            let raw_text = match raw {
+                None => "",
+                Some(RawValue::Text(s)) => s.as_str(),
+                Some(_) => return Err(FieldError::new(id, ErrorCode::InvalidType)),
+            };
+            let lines = if field.kind == FieldKind::LongText { Lines::Multi } else { Lines::Single };
+            let text = text::normalize(raw_text, lines).map_err(|_| FieldError::new(id, ErrorCode::ForbiddenCharacter))?;
+            if text.is_empty() {
+                return if field.required { Err(FieldError::new(id, ErrorCode::Required)) } else { Ok(None) };
+            }
+            let value = parse_text_kind(field, text)?;
+            Ok(Some(Value::Text(value)))
+        }
+    }
+}
+
+fn parse_text_kind(field: &FieldSpec, text: String) -> Result<String, FieldError> {
+    let id = field.id.as_str();
+    let len = text::char_count(&text);
+    let max = field.effective_max_len();
+    if len > max {
+        return Err(FieldError::with_limit(id, ErrorCode::TooLong, max));
+    }
+    if let Some(min) = field.min_len
+        && len < min
+    {
+        return Err(FieldError::with_limit(id, ErrorCode::TooShort, min));
+    }
+    match field.kind {
+        FieldKind::Email => parse_email(&text).map_err(|code| match code {
+            ErrorCode::TooLong => FieldError::with_limit(id, code, MAX_EMAIL),
+            code => FieldError::new(id, code),
+        }),
+        FieldKind::Phone => parse_phone(&text).ok_or_else(|| FieldError::new(id, ErrorCode::InvalidPhone)),
+        FieldKind::Url => parse_url(&text).ok_or_else(|| FieldError::new(id, ErrorCode::InvalidUrl)),
+        FieldKind::Choice => match field.option(&text) {
+            Some(_) => Ok(text),
+            None => Err(FieldError::new(id, ErrorCode::InvalidChoice)),
+        },
+        _ => Ok(text),
+    }
+}
+
+/// An email address within RFC 5321's limits, with a lowercase domain.
+pub fn parse_email(s: &str) -> Result<String, ErrorCode> {
+    if s.len() > MAX_EMAIL {
+        return Err(ErrorCode::TooLong);
+    }
+    let (local, domain) = s.rsplit_once('@').ok_or(ErrorCode::InvalidEmail)?;
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii();
+    let local_ok = !local.is_empty()
+        && local.len() <= MAX_EMAIL_LOCAL
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.chars().all(|c| c == '.' || atext(c));
+    if !local_ok {
+        return Err(ErrorCode::InvalidEmail);
+    }
+    let domain = domain.to_lowercase();
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let tld_ok = labels.last().is_some_and(|t| t.chars().count() >= 2 && !t.chars().all(|c| c.is_ascii_digit()));
+    if labels.len() < 2 || !labels.iter().all(label_ok) || !tld_ok {
+        return Err(ErrorCode::InvalidEmail);
+    }
+    Ok(format!("{local}@{domain}"))
+}
+
+/// A phone number in one canonical form: `+` and digits for international numbers
+/// (a leading `00` counts as `+`), plain digits otherwise.
+pub fn parse_phone(s: &str) -> Option<String> {
+    let (international, rest) = if let Some(r) = s.strip_prefix('+') {
+        (true, r)
+    } else if let Some(r) = s.strip_prefix("00") {
+        (true, r)
+    } else {
+        (false, s)
+    };
+    let mut digits = String::with_capacity(rest.len());
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
+            _ => return None,
+        }
+    }
+    if !(MIN_PHONE_DIGITS..=MAX_PHONE_DIGITS).contains(&digits.len()) {
+        return None;
+    }
+    Some(if international { format!("+{digits}") } else { digits })
+}
+
+/// An absolute http or https URL with a host; the scheme is lowercased.
+pub fn parse_url(s: &str) -> Option<String> {
+    let (scheme, rest) = s.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..host_end];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() || rest.chars().any(char::is_whitespace) {
+        return None;
+    }
+    Some(format!("{scheme}://{rest}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::ChoiceOption;
+    use crate::locale::Localized;
+
+    fn spec() -> FormSpec {
+        FormSpec::standard(vec![
+            ChoiceOption { value: "support".into(), label: Localized::en("Support") },
+            ChoiceOption { value: "billing".into(), label: Localized::en("Billing") },
+        ])
+    }
+
+    fn draft(pairs: &[(&str, &str)]) -> Draft {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), RawValue::Text((*v).to_owned()))).collect()
+    }
+
+    #[test]
+    fn a_complete_draft_parses() {
+        let d = draft(&[("name", " Ada "), ("email", "Ada@Example.COM"), ("topic", "billing"), ("message", "Hi")]);
+        let inq = parse_inquiry(&spec(), &d).unwrap();
+        assert_eq!(inq.text("name"), Some("Ada"));
+        assert_eq!(inq.email.as_deref(), Some("Ada@example.com"));
+        assert_eq!(inq.topic.as_deref(), Some("billing"));
+    }
+
+    #[test]
+    fn all_errors_come_at_once() {
+        let d = draft(&[("email", "nope"), ("topic", "weather"), ("extra", "x")]);
+        let errs = parse_inquiry(&spec(), &d).unwrap_err();
+        let got: Vec<(&str, ErrorCode)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("name", ErrorCode::Required),
+                ("email", ErrorCode::InvalidEmail),
+                ("topic", ErrorCode::InvalidChoice),
+                ("message", ErrorCode::Required),
+                ("extra", ErrorCode::UnknownField),
+            ]
+        );
+    }
+
+    #[test]
+    fn honeypot_is_not_an_unknown_field() {
+        let mut d = draft(&[("name", "A"), ("email", "a@b.co"), ("topic", "support"), ("message", "m")]);
+        d.insert("website".into(), RawValue::Text("http://spam".into()));
+        assert!(parse_inquiry(&spec(), &d).is_ok());
+        assert!(honeypot_hit(&spec(), &d));
+    }
+
+    #[test]
+    fn email_limits() {
+        let local = "a".repeat(64);
+        assert!(parse_email(&format!("{local}@example.com")).is_ok());
+        assert_eq!(parse_email(&format!("a{local}@example.com")), Err(ErrorCode::InvalidEmail));
+        let long = format!("a@{}.com", "b".repeat(250));
+        assert_eq!(parse_email(&long), Err(ErrorCode::TooLong));
+        for bad in ["a@b", "@b.co", "a@.co", "a..b@c.co", "a@b..co", "a@-b.co", "a b@c.co", "a@b.12"] {
+            assert_eq!(parse_email(bad), Err(ErrorCode::InvalidEmail), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones_normalize_to_one_form() {
+        assert_eq!(parse_phone("+49 (30) 123-456").as_deref(), Some("+4930123456"));
+        assert_eq!(parse_phone("0049 30 123456").as_deref(), Some("+4930123456"));
+        assert_eq!(parse_phone("030/123456").as_deref(), Some("030123456"));
+        assert_eq!(parse_phone("12345"), None);
+        assert_eq!(parse_phone("+49 30 CALL-ME"), None);
+    }
+
+    #[test]
+    fn urls_must_be_http_or_https() {
+        assert_eq!(parse_url("HTTPS://example.com/a").as_deref(), Some("https://example.com/a"));
+        assert_eq!(parse_url("javascript://alert(1)"), None);
+        assert_eq!(parse_url("ftp://example.com"), None);
+        assert_eq!(parse_url("https:///path"), None);
+    }
+}

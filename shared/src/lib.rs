@@ -1,0 +1,29 @@
+//! Rules both sides of Switchboard compute identically: the form spec, the one inquiry
+//! parse function, field errors with localized messages, and the HTTP wire types.
+//!
+//! With the `server` feature it also holds the decision code the edge and the CLI share
+//! (site config, routing, calendars and deadlines, webhook signing, URL guard). That
+//! code takes and returns plain values: no IO, no `worker`, no `web-sys`.
+
+pub mod api;
+pub mod errors;
+pub mod form;
+pub mod inquiry;
+pub mod locale;
+pub mod text;
+
+#[cfg(feature = "server")]
+pub mod calendar;
+#[cfg(feature = "server")]
+pub mod config;
+#[cfg(feature = "server")]
+pub mod routing;
+#[cfg(feature = "server")]
+pub mod signing;
+#[cfg(feature = "server")]
+pub mod url_guard;
+
+pub use errors::{ErrorCode, FieldError};
+pub use form::{FieldKind, FieldSpec, FormSpec};
+pub use inquiry::{Draft, Inquiry, RawValue, parse_inquiry};
+pub use locale::Locale;

@@ -1,0 +1,1 @@
+//! The Switchboard contact form widget.
