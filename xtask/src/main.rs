@@ -1,2 +1,80 @@
-//! Developer commands.
-fn main() {}
+//! Developer commands: `cargo xtask setup | build | dev | test`.
+//!
+//! Everything a new clone needs goes through here, so the README, CI (`.ci/run`) and a
+//! developer's terminal run the same steps.
+
+mod build;
+mod dev;
+mod http;
+mod process;
+mod repo;
+mod setup;
+mod suite;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup   install the toolchain pieces (wasm target, wasm-bindgen, worker-build, npm tools,
+          Chromium, wrk) and create edge/.dev.vars; skips what is already there
+  build   build the widget (widget/dist) and the Worker (edge/build), print sizes and SRI
+  dev     setup, build, then run the Worker on :8787, the webhook receiver on :8788 and
+          the demo page on :8790 until Ctrl-C
+  test    setup, build, fmt, clippy (host and wasm32), unit tests, integration tests
+";
+
+/// An error that ends the command: what went wrong and, where there is one, what to run.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl Error {
+    pub fn new(message: impl Into<String>) -> Error {
+        Error(message.into())
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let root = repo::Repo::locate();
+    let result = match command.as_str() {
+        "setup" => setup::run(&root),
+        "build" => build::run(&root),
+        "dev" => dev::run(&root),
+        "test" => suite::run(&root),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!("unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask {command}: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

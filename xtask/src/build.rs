@@ -1,0 +1,204 @@
+//! `cargo xtask build`: the widget into widget/dist and the Worker into edge/build, then
+//! the gzip sizes of what ships and the loader's Subresource Integrity hash.
+
+use crate::process;
+use crate::repo::{self, Repo, WASM_TARGET};
+use crate::{Error, Result};
+use base64::Engine;
+use sha2::{Digest, Sha384};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Features of current rustc wasm output that wasm-opt must accept.
+const WASM_OPT_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Hand-written widget files copied into widget/dist next to the generated ones:
+/// (file name, where the widget crate keeps it).
+const WIDGET_STATIC: [(&str, &str); 2] = [
+    ("widget.js", "widget/loader/widget.js"),
+    ("widget.css", "widget/style/widget.css"),
+];
+
+pub fn run(repo: &Repo) -> Result<()> {
+    println!("== build");
+    let wasm_bindgen = repo::find_tool("wasm-bindgen")
+        .ok_or_else(|| Error::new("wasm-bindgen is not installed; run `cargo xtask setup`"))?;
+    let wasm_opt = repo.npm_bin("wasm-opt");
+    if !wasm_opt.exists() {
+        return Err(Error::new(
+            "node_modules/.bin/wasm-opt is missing; run `cargo xtask setup`",
+        ));
+    }
+    widget(repo, &wasm_bindgen, &wasm_opt)?;
+    edge(repo, &wasm_bindgen, &wasm_opt)?;
+    report(repo)?;
+    Ok(())
+}
+
+fn widget(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
+    process::run(
+        Command::new("cargo")
+            .args([
+                "build",
+                "-p",
+                "switchboard-widget",
+                "--release",
+                "--target",
+                WASM_TARGET,
+            ])
+            .current_dir(&repo.root),
+    )?;
+    let dist = repo.path("widget/dist");
+    std::fs::create_dir_all(&dist)?;
+    let wasm = repo
+        .target_dir()
+        .join(WASM_TARGET)
+        .join("release")
+        .join("switchboard_widget.wasm");
+    process::run(
+        Command::new(wasm_bindgen)
+            .arg(&wasm)
+            .args([
+                "--target",
+                "web",
+                "--out-name",
+                "switchboard_widget",
+                "--no-typescript",
+                "--out-dir",
+            ])
+            .arg(&dist),
+    )?;
+    let bg = dist.join("switchboard_widget_bg.wasm");
+    process::run(
+        Command::new(wasm_opt)
+            .arg("-Oz")
+            .args(WASM_OPT_FEATURES)
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg)
+            .env("PATH", repo.tool_path()),
+    )?;
+    for (name, usual) in WIDGET_STATIC {
+        let source = find_widget_file(repo, name, usual)?;
+        std::fs::copy(&source, dist.join(name))?;
+        println!(
+            "copied {} -> widget/dist/{name}",
+            source.strip_prefix(&repo.root).unwrap_or(&source).display()
+        );
+    }
+    Ok(())
+}
+
+/// The hand-written file at its usual place, or else the one file of that name under widget/.
+fn find_widget_file(repo: &Repo, name: &str, usual: &str) -> Result<PathBuf> {
+    let usual = repo.path(usual);
+    if usual.is_file() {
+        return Ok(usual);
+    }
+    let mut found = Vec::new();
+    find_named(&repo.path("widget"), name, &mut found);
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::new(format!(
+            "the widget has no {name} (looked for {} and under widget/)",
+            usual.display()
+        ))),
+        many => Err(Error::new(format!(
+            "several widget files are named {name}: {many:?}"
+        ))),
+    }
+}
+
+fn find_named(dir: &Path, name: &str, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let skip = matches!(
+            entry.file_name().to_str(),
+            Some("dist" | "target" | "node_modules")
+        );
+        if path.is_dir() && !skip {
+            find_named(&path, name, found);
+        } else if entry.file_name().to_str() == Some(name) {
+            found.push(path);
+        }
+    }
+}
+
+fn edge(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
+    let worker_build = repo::find_tool("worker-build")
+        .ok_or_else(|| Error::new("worker-build is not installed; run `cargo xtask setup`"))?;
+    // worker-build would download wasm-bindgen, wasm-opt and esbuild; hand it ours instead.
+    process::run(
+        Command::new(worker_build)
+            .arg("--release")
+            .current_dir(repo.edge())
+            .env("WASM_BINDGEN_BIN", wasm_bindgen)
+            .env("WASM_OPT_BIN", wasm_opt)
+            .env("ESBUILD_BIN", repo.npm_bin("esbuild"))
+            .env("PATH", repo.tool_path()),
+    )
+}
+
+/// Prints gzip -9 sizes of every shipped file and the loader's SRI hash.
+fn report(repo: &Repo) -> Result<()> {
+    println!("\nsize (bytes)        raw      gzip -9");
+    let mut files = listed(&repo.path("widget/dist"), &["js", "wasm", "css"]);
+    files.extend(listed(&repo.path("edge/build"), &["wasm", "mjs", "js"]));
+    for file in &files {
+        let raw = std::fs::metadata(file)?.len();
+        let gz = gzip_size(file)?;
+        let shown = file.strip_prefix(&repo.root).unwrap_or(file);
+        println!("  {:<46} {raw:>9} {gz:>9}", shown.display());
+    }
+    let loader = std::fs::read(repo.path("widget/dist/widget.js"))?;
+    let digest = Sha384::digest(&loader);
+    println!(
+        "\nloader SRI: sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    );
+    Ok(())
+}
+
+/// Files under `dir` (recursively) with one of `extensions`, sorted.
+fn listed(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for path in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+        {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.contains(&e))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn gzip_size(file: &Path) -> Result<u64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(file).output()?;
+    if !out.status.success() {
+        return Err(Error::new(format!("gzip -9 {} failed", file.display())));
+    }
+    Ok(out.stdout.len() as u64)
+}
