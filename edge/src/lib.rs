@@ -1,1 +1,56 @@
-//! The Switchboard edge Worker.
+//! The Switchboard edge Worker: thin `#[event]` shells over plain modules.
+//!
+//! `http` routes requests to `form`, `submit` and `admin`; `delivery` and `dead_letter`
+//! consume the queues; `sweeper` runs on cron. Decision code (`cors`, `ids`, `auth`,
+//! `payload`, `error`, retry planning) takes plain values and is tested natively; only
+//! `platform` touches the JavaScript runtime directly.
+
+pub mod admin;
+pub mod auth;
+pub mod cors;
+pub mod dead_letter;
+pub mod delivery;
+pub mod error;
+pub mod expected;
+pub mod form;
+pub mod http;
+pub mod ids;
+pub mod payload;
+pub mod platform;
+pub mod site_config;
+pub mod store;
+pub mod submit;
+pub mod sweeper;
+
+use worker::{
+    Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,
+};
+
+/// Name of the dead-letter queue in `wrangler.toml`; every other queue is the delivery queue.
+pub const DEAD_LETTER_QUEUE: &str = "switchboard-dlq";
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Ok(http::handle(req, env).await)
+}
+
+#[event(queue)]
+async fn queue(
+    batch: MessageBatch<serde_json::Value>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
+    if batch.queue() == DEAD_LETTER_QUEUE {
+        dead_letter::consume(&batch, &env).await;
+    } else {
+        delivery::consume(&batch, &env).await;
+    }
+    Ok(())
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = sweeper::sweep(&env).await {
+        platform::log(&format!("sweeper failed: {}", e.log_cause().unwrap_or("")));
+    }
+}

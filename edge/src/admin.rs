@@ -1,0 +1,339 @@
+//! The admin API: minting and rotating a site's admin key (operator key), uploading and
+//! reading the site config, listing inquiries, reading one with its delivery log, redelivery.
+
+use crate::auth::{admin_key_matches, bearer_token, constant_time_eq, hash_admin_key};
+use crate::delivery::{self, DeliveryMessage};
+use crate::error::{EdgeError, MAX_CONFIG_BODY};
+use crate::http::{Reply, content_type_is, query_param};
+use crate::ids::{self, ADMIN_KEY_BYTES};
+use crate::payload::{parse_rfc3339_ms, rfc3339};
+use crate::platform;
+use crate::site_config;
+use crate::store::{self, InquiryFilter, InquiryRow, SiteRow};
+use serde::Serialize;
+use worker::{D1Database, Env, Request};
+
+/// Inquiries listed per request unless `limit` asks for fewer.
+pub const LIST_LIMIT: u32 = 100;
+pub const STATUSES: [&str; 4] = ["pending", "delivered", "failed", "spam"];
+
+/// `PUT /v1/admin/sites/{site}/key` with the operator key: a new admin key for the site,
+/// creating the site if needed. The old key stops working at once.
+pub async fn put_key(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
+    let operator = platform::secret(env, "OPERATOR_KEY")?;
+    let header = req.headers().get("authorization")?;
+    let presented = bearer_token(header.as_deref()).ok_or(EdgeError::Unauthorized)?;
+    if operator.is_empty() || !constant_time_eq(presented.as_bytes(), operator.as_bytes()) {
+        return Err(EdgeError::Unauthorized);
+    }
+    if !ids::valid_site_id(site) {
+        return Err(EdgeError::bad_request(
+            "invalid_site",
+            "site ids are 1 to 64 lowercase letters, digits and dashes",
+        ));
+    }
+    let key = ids::admin_key_from_bytes(platform::random_bytes::<ADMIN_KEY_BYTES>()?);
+    let pepper = platform::secret(env, "ADMIN_KEY_PEPPER")?;
+    let db = env.d1("DB")?;
+    store::put_admin_key_hash(
+        &db,
+        site,
+        &hash_admin_key(&pepper, &key),
+        platform::now_ms(),
+    )
+    .await?;
+    Reply::json(200, &serde_json::json!({"site": site, "admin_key": key}))
+}
+
+/// The site row, if the request carries that site's admin key. Unknown sites and wrong keys
+/// look the same, so the API does not reveal which sites exist.
+async fn authorize(
+    req: &Request,
+    env: &Env,
+    db: &D1Database,
+    site: &str,
+) -> Result<SiteRow, EdgeError> {
+    let header = req.headers().get("authorization")?;
+    let presented = bearer_token(header.as_deref()).ok_or(EdgeError::Unauthorized)?;
+    if !ids::valid_site_id(site) {
+        return Err(EdgeError::Unauthorized);
+    }
+    let row = store::site(db, site)
+        .await?
+        .ok_or(EdgeError::Unauthorized)?;
+    let pepper = platform::secret(env, "ADMIN_KEY_PEPPER")?;
+    if admin_key_matches(&pepper, presented, &row.admin_key_hash) {
+        Ok(row)
+    } else {
+        Err(EdgeError::Unauthorized)
+    }
+}
+
+/// `PUT /v1/admin/sites/{site}/config`: the TOML is parsed and checked in full; a refused
+/// config answers 400 with every problem and the previous config stays live.
+pub async fn put_config(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
+    let db = env.d1("DB")?;
+    authorize(req, env, &db, site).await?;
+    let content_type = req.headers().get("content-type")?;
+    if !content_type_is(
+        content_type.as_deref(),
+        &["application/toml", "text/plain", "text/x-toml"],
+    ) {
+        return Err(EdgeError::UnsupportedMediaType {
+            expected: "application/toml",
+        });
+    }
+    let body = platform::read_body_limited(req, MAX_CONFIG_BODY).await?;
+    let toml = String::from_utf8(body)
+        .map_err(|_| EdgeError::bad_request("invalid_encoding", "the config must be utf-8 text"))?;
+    let config = site_config::check_upload(site, &toml, platform::allow_loopback_http(env))
+        .map_err(|fields| EdgeError::InvalidConfig { fields })?;
+    let json = serde_json::to_string(&config)?;
+    let version = store::put_config(&db, site, &toml, &json, platform::now_ms()).await?;
+    Reply::json(200, &serde_json::json!({"site": site, "version": version}))
+}
+
+/// `GET /v1/admin/sites/{site}/config`: the live config as TOML, webhook secrets redacted.
+pub async fn get_config(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
+    let db = env.d1("DB")?;
+    let row = authorize(req, env, &db, site).await?;
+    let config = site_config::decode(&row, platform::allow_loopback_http(env))?
+        .ok_or(EdgeError::SiteNotFound)?;
+    Ok(Reply::text(
+        200,
+        "application/toml; charset=utf-8",
+        config.to_redacted_toml(),
+    )
+    .with_header("x-config-version", row.version.to_string()))
+}
+
+/// One inquiry as the admin API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InquiryView {
+    pub reference: String,
+    pub poc: String,
+    pub priority: String,
+    pub tags: serde_json::Value,
+    pub topic: Option<String>,
+    pub status: String,
+    pub locale: String,
+    pub submitted_at: String,
+    pub deadline: String,
+    pub acknowledged_at: Option<String>,
+}
+
+impl InquiryView {
+    pub fn from_row(row: &InquiryRow) -> InquiryView {
+        InquiryView {
+            reference: row.reference.clone(),
+            poc: row.poc.clone(),
+            priority: row.priority.clone(),
+            tags: serde_json::from_str(&row.tags).unwrap_or(serde_json::Value::Null),
+            topic: row.topic.clone(),
+            status: row.status.clone(),
+            locale: row.locale.clone(),
+            submitted_at: rfc3339(row.submitted_ms),
+            deadline: rfc3339(row.deadline_ms),
+            acknowledged_at: row.acknowledged_ms.map(rfc3339),
+        }
+    }
+}
+
+/// Reads `status`, `poc`, `since`, `until` (RFC 3339 or unix ms) and `limit`.
+pub fn parse_filter(
+    status: Option<&str>,
+    poc: Option<&str>,
+    since: Option<&str>,
+    until: Option<&str>,
+    limit: Option<&str>,
+) -> Result<InquiryFilter, EdgeError> {
+    let status = status.filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && !STATUSES.contains(&s)
+    {
+        return Err(EdgeError::bad_request(
+            "invalid_query",
+            "status must be one of pending, delivered, failed, spam",
+        ));
+    }
+    let time = |name: &str, v: Option<&str>| -> Result<Option<i64>, EdgeError> {
+        match v.filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .or_else(|| parse_rfc3339_ms(s))
+                .map(Some)
+                .ok_or_else(|| {
+                    EdgeError::bad_request(
+                        "invalid_query",
+                        format!("{name} must be an rfc 3339 time or unix milliseconds"),
+                    )
+                }),
+        }
+    };
+    let limit = match limit.filter(|s| !s.is_empty()) {
+        None => LIST_LIMIT,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=LIST_LIMIT).contains(n))
+            .ok_or_else(|| {
+                EdgeError::bad_request(
+                    "invalid_query",
+                    format!("limit must be between 1 and {LIST_LIMIT}"),
+                )
+            })?,
+    };
+    Ok(InquiryFilter {
+        status: status.map(str::to_owned),
+        poc: poc.filter(|s| !s.is_empty()).map(str::to_owned),
+        since_ms: time("since", since)?,
+        until_ms: time("until", until)?,
+        limit,
+    })
+}
+
+/// `GET /v1/admin/sites/{site}/inquiries?status=&poc=&since=&until=&limit=`, newest first.
+pub async fn list_inquiries(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
+    let db = env.d1("DB")?;
+    authorize(req, env, &db, site).await?;
+    let q = |name: &str| query_param(req, name);
+    let filter = parse_filter(
+        q("status")?.as_deref(),
+        q("poc")?.as_deref(),
+        q("since")?.as_deref(),
+        q("until")?.as_deref(),
+        q("limit")?.as_deref(),
+    )?;
+    let rows = store::list_inquiries(&db, site, &filter).await?;
+    let views: Vec<InquiryView> = rows.iter().map(InquiryView::from_row).collect();
+    Reply::json(200, &serde_json::json!({"site": site, "inquiries": views}))
+}
+
+async fn find(db: &D1Database, site: &str, reference: &str) -> Result<InquiryRow, EdgeError> {
+    if !ids::looks_like_reference(reference) {
+        return Err(EdgeError::InquiryNotFound);
+    }
+    store::inquiry_by_reference(db, site, reference)
+        .await?
+        .ok_or(EdgeError::InquiryNotFound)
+}
+
+/// `GET /v1/admin/sites/{site}/inquiries/{reference}`: the inquiry, its fields, why it was
+/// routed where it was, the answer the visitor got, and every delivery attempt.
+pub async fn get_inquiry(
+    req: &Request,
+    env: &Env,
+    site: &str,
+    reference: &str,
+) -> Result<Reply, EdgeError> {
+    let db = env.d1("DB")?;
+    authorize(req, env, &db, site).await?;
+    let row = find(&db, site, reference).await?;
+    let attempts = store::attempts(&db, &row.id).await?;
+    let attempts: Vec<serde_json::Value> = attempts
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({
+                "endpoint_url": a.endpoint_url,
+                "attempt": a.attempt,
+                "status_code": a.status_code,
+                "error": a.error,
+                "latency_ms": a.latency_ms,
+                "response_snippet": a.response_snippet,
+                "at": rfc3339(a.at_ms),
+            })
+        })
+        .collect();
+    let parse =
+        |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "inquiry": InquiryView::from_row(&row),
+            "webhook_id": ids::webhook_id(&row.id),
+            "fields": parse(&row.fields_json),
+            "routing": parse(&row.routing_explanation_json),
+            "answer": parse(&row.response_json),
+            "attempts": attempts,
+        }),
+    )
+}
+
+/// `POST /v1/admin/sites/{site}/inquiries/{reference}/redeliver`: posts the inquiry to every
+/// endpoint of its POC again, whatever happened before. Spam stays spam.
+pub async fn redeliver(
+    req: &Request,
+    env: &Env,
+    site: &str,
+    reference: &str,
+) -> Result<Reply, EdgeError> {
+    let db = env.d1("DB")?;
+    authorize(req, env, &db, site).await?;
+    let row = find(&db, site, reference).await?;
+    if row.status == "spam" {
+        return Err(EdgeError::bad_request(
+            "spam_not_delivered",
+            "inquiries caught as spam are never delivered",
+        ));
+    }
+    let now = platform::now_ms();
+    store::set_status(&db, &row.id, "pending").await?;
+    delivery::enqueue(
+        env,
+        &DeliveryMessage {
+            inquiry_id: row.id.clone(),
+            site: site.to_owned(),
+            since_ms: now,
+        },
+    )
+    .await?;
+    Reply::json(
+        202,
+        &serde_json::json!({"reference": row.reference, "status": "pending"}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters() {
+        let f = parse_filter(
+            Some("failed"),
+            Some("billing"),
+            Some("2026-11-24T00:00:00Z"),
+            Some("1795600000000"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(f.status.as_deref(), Some("failed"));
+        assert_eq!(f.poc.as_deref(), Some("billing"));
+        assert_eq!(f.since_ms, Some(1_795_478_400_000));
+        assert_eq!(f.until_ms, Some(1_795_600_000_000));
+        assert_eq!(f.limit, LIST_LIMIT);
+        assert_eq!(
+            parse_filter(None, None, None, None, Some("5"))
+                .unwrap()
+                .limit,
+            5
+        );
+        for bad in [
+            parse_filter(Some("lost"), None, None, None, None),
+            parse_filter(None, None, Some("tuesday"), None, None),
+            parse_filter(None, None, None, None, Some("0")),
+            parse_filter(None, None, None, None, Some("1000")),
+        ] {
+            assert_eq!(bad.unwrap_err().to_http().1.error.code, "invalid_query");
+        }
+        assert_eq!(
+            parse_filter(Some(""), Some(""), None, None, None).unwrap(),
+            InquiryFilter {
+                limit: LIST_LIMIT,
+                ..Default::default()
+            }
+        );
+    }
+}

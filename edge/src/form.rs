@@ -1,0 +1,64 @@
+//! `GET /v1/sites/{site}/form`: the form definition the widget draws, with who answers each
+//! topic and by when, and a freshly signed render token.
+
+use crate::auth::issue_render_token;
+use crate::error::EdgeError;
+use crate::expected::expected_response;
+use crate::http::{Reply, query_param};
+use crate::platform;
+use std::collections::BTreeMap;
+use switchboard_shared::api::{FormDefinition, TopicInfo};
+use switchboard_shared::config::SiteConfig;
+use switchboard_shared::inquiry::Value;
+use switchboard_shared::routing::route;
+use switchboard_shared::{Inquiry, Locale};
+use worker::{Env, Request};
+
+pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Reply, EdgeError> {
+    let locale = query_param(req, "locale")?
+        .as_deref()
+        .map_or(config.default_locale, Locale::from_tag);
+    let tz = query_param(req, "tz")?;
+    let now = platform::now_ms();
+    let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
+    let definition = FormDefinition {
+        site: config.site.clone(),
+        locale,
+        form: config.form.clone(),
+        topics: topics(config, locale, now, tz.as_deref()),
+        render_token: issue_render_token(&secret, &config.site, now),
+    };
+    // The expected reply time changes by the minute, and the token carries the issue time.
+    Ok(Reply::json(200, &definition)?.with_header("cache-control", "no-store"))
+}
+
+/// For every topic option: the team the routing rules pick for an inquiry that only names
+/// the topic, and that team's expected response right now.
+pub fn topics(
+    config: &SiteConfig,
+    locale: Locale,
+    now_ms: i64,
+    visitor_tz: Option<&str>,
+) -> Vec<TopicInfo> {
+    let Some(field) = config.form.topic_field() else {
+        return Vec::new();
+    };
+    field
+        .options
+        .iter()
+        .filter_map(|option| {
+            let inquiry = Inquiry {
+                fields: BTreeMap::from([(field.id.clone(), Value::Text(option.value.clone()))]),
+                topic: Some(option.value.clone()),
+                email: None,
+            };
+            let decision = route(config, &inquiry, locale);
+            let poc = config.poc(&decision.poc)?;
+            Some(TopicInfo {
+                topic: option.value.clone(),
+                team: poc.name.clone(),
+                expected: expected_response(poc, decision.priority, now_ms, visitor_tz, locale),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,308 @@
+//! The HTTP surface: which handler answers which path, CORS for the public endpoints, and
+//! the one conversion from handler results (or [`EdgeError`]s) to `worker::Response`.
+
+use crate::cors::{self, OriginDecision};
+use crate::error::EdgeError;
+use crate::platform::log;
+use crate::{admin, form, site_config, store, submit};
+use serde::Serialize;
+use switchboard_shared::config::SiteConfig;
+use worker::{Env, Method, Request, Response};
+
+/// Which endpoint a path names. Methods are checked by the handlers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    Form { site: String },
+    Inquiries { site: String },
+    AdminKey { site: String },
+    AdminConfig { site: String },
+    AdminInquiries { site: String },
+    AdminInquiry { site: String, reference: String },
+    AdminRedeliver { site: String, reference: String },
+    NotFound,
+}
+
+pub fn route(path: &str) -> Route {
+    let segments: Vec<&str> = path
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .split('/')
+        .collect();
+    let s = |x: &str| x.to_owned();
+    match segments.as_slice() {
+        ["healthz"] => Route::Health,
+        ["v1", "sites", site, "form"] => Route::Form { site: s(site) },
+        ["v1", "sites", site, "inquiries"] => Route::Inquiries { site: s(site) },
+        ["v1", "admin", "sites", site, "key"] => Route::AdminKey { site: s(site) },
+        ["v1", "admin", "sites", site, "config"] => Route::AdminConfig { site: s(site) },
+        ["v1", "admin", "sites", site, "inquiries"] => Route::AdminInquiries { site: s(site) },
+        ["v1", "admin", "sites", site, "inquiries", r] => Route::AdminInquiry {
+            site: s(site),
+            reference: s(r),
+        },
+        ["v1", "admin", "sites", site, "inquiries", r, "redeliver"] => Route::AdminRedeliver {
+            site: s(site),
+            reference: s(r),
+        },
+        _ => Route::NotFound,
+    }
+}
+
+/// A handler's answer, as plain values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply, EdgeError> {
+        Ok(Reply::raw_json(status, serde_json::to_string(value)?))
+    }
+
+    /// A JSON body that is already serialized (an idempotent replay sends stored bytes).
+    pub fn raw_json(status: u16, body: String) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json",
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn text(status: u16, content_type: &'static str, body: String) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            content_type: "",
+            body: String::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The reply for an error: the only place errors become HTTP, and the only place
+    /// internal failures are logged.
+    pub fn from_error(e: &EdgeError) -> Reply {
+        if let Some(cause) = e.log_cause() {
+            log(&format!("internal error: {cause}"));
+        }
+        let (status, body) = e.to_http();
+        let reply = Reply::raw_json(status, serde_json::to_string(&body).unwrap_or_default());
+        match e {
+            EdgeError::Unauthorized => reply.with_header("www-authenticate", "Bearer"),
+            _ => reply,
+        }
+    }
+}
+
+/// Answers one request. Never fails: errors become their JSON answers here.
+pub async fn handle(req: Request, env: Env) -> Response {
+    let reply = match dispatch(req, &env).await {
+        Ok(r) => r,
+        Err(e) => Reply::from_error(&e),
+    };
+    into_response(reply)
+}
+
+fn into_response(reply: Reply) -> Response {
+    let headers = worker::Headers::new();
+    let filled = (|| -> worker::Result<()> {
+        if !reply.content_type.is_empty() {
+            headers.set("content-type", reply.content_type)?;
+        }
+        for (name, value) in &reply.headers {
+            headers.append(name, value)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = filled {
+        log(&format!("internal error: building a response: {e}"));
+        return Response::builder().with_status(500).empty();
+    }
+    let builder = Response::builder()
+        .with_status(reply.status)
+        .with_headers(headers);
+    if reply.body.is_empty() {
+        builder.empty()
+    } else {
+        builder.fixed(reply.body.into_bytes())
+    }
+}
+
+async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
+    let method = req.method();
+    match route(&req.path()) {
+        Route::Health => match method {
+            Method::Get | Method::Head => Reply::json(200, &serde_json::json!({"ok": true})),
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::Form { site } => public(&mut req, env, &site, PublicEndpoint::Form).await,
+        Route::Inquiries { site } => public(&mut req, env, &site, PublicEndpoint::Inquiries).await,
+        Route::AdminKey { site } => match method {
+            Method::Put => admin::put_key(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminConfig { site } => match method {
+            Method::Put => admin::put_config(&req, env, &site).await,
+            Method::Get => admin::get_config(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminInquiries { site } => match method {
+            Method::Get => admin::list_inquiries(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminInquiry { site, reference } => match method {
+            Method::Get => admin::get_inquiry(&req, env, &site, &reference).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminRedeliver { site, reference } => match method {
+            Method::Post => admin::redeliver(&req, env, &site, &reference).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::NotFound => Err(EdgeError::NotFound),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PublicEndpoint {
+    Form,
+    Inquiries,
+}
+
+/// The public endpoints: load the site, apply its origin allowlist and CORS (to errors too,
+/// so the widget can read a 422), then run the handler.
+async fn public(
+    req: &mut Request,
+    env: &Env,
+    site: &str,
+    endpoint: PublicEndpoint,
+) -> Result<Reply, EdgeError> {
+    let method = req.method();
+    let db = env.d1("DB")?;
+    let config = live_config(&db, site, crate::platform::allow_loopback_http(env)).await?;
+    let origin = req.headers().get("origin")?;
+    let decision = cors::decide(origin.as_deref(), &config.allowed_origins);
+    let preflight = method == Method::Options;
+    let result = match (&decision, endpoint, method) {
+        (OriginDecision::Denied, _, _) => Err(EdgeError::OriginNotAllowed),
+        (_, _, Method::Options) => Ok(Reply::empty(204)),
+        (_, PublicEndpoint::Form, Method::Get) => form::handle(req, env, &config).await,
+        (_, PublicEndpoint::Inquiries, Method::Post) => {
+            submit::handle(req, env, &db, &config).await
+        }
+        _ => Err(EdgeError::MethodNotAllowed),
+    };
+    let mut reply = result.unwrap_or_else(|e| Reply::from_error(&e));
+    reply
+        .headers
+        .extend(cors::response_headers(&decision, preflight));
+    Ok(reply)
+}
+
+/// The live config of a site, or `SiteNotFound` (unknown site, or no config uploaded yet).
+pub async fn live_config(
+    db: &worker::D1Database,
+    site: &str,
+    allow_loopback_http: bool,
+) -> Result<SiteConfig, EdgeError> {
+    if !crate::ids::valid_site_id(site) {
+        return Err(EdgeError::SiteNotFound);
+    }
+    let row = store::site(db, site)
+        .await?
+        .ok_or(EdgeError::SiteNotFound)?;
+    site_config::decode(&row, allow_loopback_http)?.ok_or(EdgeError::SiteNotFound)
+}
+
+/// The value of one query parameter.
+pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, EdgeError> {
+    Ok(req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned()))
+}
+
+/// True when a `content-type` header names `expected` (parameters such as charset ignored).
+pub fn content_type_is(header: Option<&str>, expected: &[&str]) -> bool {
+    header
+        .and_then(|h| h.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .is_some_and(|t| expected.contains(&t.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(route("/healthz"), Route::Health);
+        assert_eq!(
+            route("/v1/sites/demo/form"),
+            Route::Form {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/sites/demo/inquiries/"),
+            Route::Inquiries {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/admin/sites/demo/key"),
+            Route::AdminKey {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/admin/sites/demo/inquiries/SB-2222-3333/redeliver"),
+            Route::AdminRedeliver {
+                site: "demo".into(),
+                reference: "SB-2222-3333".into()
+            }
+        );
+        assert_eq!(route("/v1/sites/demo"), Route::NotFound);
+        assert_eq!(route("/"), Route::NotFound);
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(content_type_is(
+            Some("application/json; charset=utf-8"),
+            &["application/json"]
+        ));
+        assert!(content_type_is(
+            Some("Application/JSON"),
+            &["application/json"]
+        ));
+        assert!(!content_type_is(Some("text/plain"), &["application/json"]));
+        assert!(!content_type_is(None, &["application/json"]));
+    }
+
+    #[test]
+    fn errors_become_their_json_reply() {
+        let r = Reply::from_error(&EdgeError::Unauthorized);
+        assert_eq!(r.status, 401);
+        assert_eq!(r.content_type, "application/json");
+        assert!(r.body.contains("\"code\":\"unauthorized\""));
+        assert_eq!(r.headers, vec![("www-authenticate", "Bearer".to_owned())]);
+    }
+}

@@ -1,0 +1,194 @@
+//! The webhook body a POC receives for a routed inquiry, built from plain values.
+
+use serde::Serialize;
+use switchboard_shared::api::ExpectedResponse;
+
+/// The event type of every delivery this Worker makes today.
+pub const INQUIRY_ROUTED: &str = "inquiry.routed";
+
+/// `{"type":"inquiry.routed","timestamp":..,"data":{..}}` (Standard Webhooks shape).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookPayload {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// When the inquiry was routed (RFC 3339); the same on every retry, like the body.
+    pub timestamp: String,
+    pub data: InquiryData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InquiryData {
+    pub reference: String,
+    pub site: String,
+    pub poc: String,
+    pub team: String,
+    pub priority: String,
+    pub tags: Vec<String>,
+    pub topic: Option<String>,
+    /// Field id -> normalized value, as the visitor submitted it.
+    pub fields: serde_json::Value,
+    pub submitted_at: String,
+    pub deadline: String,
+    pub expected: ExpectedResponse,
+    /// Why the inquiry went to this POC (the routing explanation, as stored).
+    pub routing: serde_json::Value,
+    pub submitter: Submitter,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Submitter {
+    pub email: Option<String>,
+    /// How many inquiries the same address sent to this site before this one.
+    pub earlier_inquiries: u32,
+    /// The most recent of those, newest first.
+    pub earlier_references: Vec<String>,
+}
+
+/// Everything the payload needs, as stored for the inquiry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayloadInput {
+    pub reference: String,
+    pub site: String,
+    pub poc: String,
+    pub team: String,
+    pub priority: String,
+    pub tags: Vec<String>,
+    pub topic: Option<String>,
+    pub fields: serde_json::Value,
+    pub email: Option<String>,
+    pub submitted_ms: i64,
+    pub expected: ExpectedResponse,
+    pub routing: serde_json::Value,
+    pub earlier_inquiries: u32,
+    pub earlier_references: Vec<String>,
+}
+
+pub fn build(input: PayloadInput) -> WebhookPayload {
+    let submitted_at = rfc3339(input.submitted_ms);
+    WebhookPayload {
+        kind: INQUIRY_ROUTED,
+        timestamp: submitted_at.clone(),
+        data: InquiryData {
+            reference: input.reference,
+            site: input.site,
+            poc: input.poc,
+            team: input.team,
+            priority: input.priority,
+            tags: input.tags,
+            topic: input.topic,
+            fields: input.fields,
+            submitted_at,
+            deadline: input.expected.deadline.clone(),
+            expected: input.expected,
+            routing: input.routing,
+            submitter: Submitter {
+                email: input.email,
+                earlier_inquiries: input.earlier_inquiries,
+                earlier_references: input.earlier_references,
+            },
+        },
+    }
+}
+
+/// Unix milliseconds as an RFC 3339 UTC instant, e.g. `2026-11-24T09:30:00Z`.
+pub fn rfc3339(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t.to_string(),
+        // Out of jiff's range (year 10000 and beyond): cannot come from a real clock.
+        Err(_) => String::new(),
+    }
+}
+
+/// An RFC 3339 instant as unix milliseconds.
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    s.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_millisecond())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected() -> ExpectedResponse {
+        ExpectedResponse {
+            deadline: "2026-11-24T13:30:00Z".into(),
+            deadline_local: "2026-11-24T14:30:00+01:00[Europe/Berlin]".into(),
+            within: "within 4 business hours".into(),
+            open_now: true,
+            sentence: "Billing replies within 4 business hours".into(),
+        }
+    }
+
+    #[test]
+    fn payload_has_the_documented_shape() {
+        let p = build(PayloadInput {
+            reference: "SB-7KQ2-M9XD".into(),
+            site: "demo".into(),
+            poc: "billing".into(),
+            team: "Billing".into(),
+            priority: "high".into(),
+            tags: vec!["refund".into()],
+            topic: Some("billing".into()),
+            fields: serde_json::json!({"email": "ada@example.com", "message": "refund please"}),
+            email: Some("ada@example.com".into()),
+            submitted_ms: 1_795_512_600_000,
+            expected: expected(),
+            routing: serde_json::json!({"rule": "refunds"}),
+            earlier_inquiries: 2,
+            earlier_references: vec!["SB-2222-3333".into(), "SB-4444-5555".into()],
+        });
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["type"], "inquiry.routed");
+        assert_eq!(v["timestamp"], "2026-11-24T09:30:00Z");
+        assert_eq!(v["data"]["submitted_at"], "2026-11-24T09:30:00Z");
+        assert_eq!(v["data"]["deadline"], "2026-11-24T13:30:00Z");
+        assert_eq!(v["data"]["team"], "Billing");
+        assert_eq!(v["data"]["expected"]["within"], "within 4 business hours");
+        assert_eq!(v["data"]["routing"]["rule"], "refunds");
+        assert_eq!(
+            v["data"]["submitter"],
+            serde_json::json!({"email": "ada@example.com", "earlier_inquiries": 2,
+                "earlier_references": ["SB-2222-3333", "SB-4444-5555"]})
+        );
+        let keys: Vec<&str> = v["data"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "deadline",
+                "expected",
+                "fields",
+                "poc",
+                "priority",
+                "reference",
+                "routing",
+                "site",
+                "submitted_at",
+                "submitter",
+                "tags",
+                "team",
+                "topic"
+            ]
+        );
+    }
+
+    #[test]
+    fn times_round_trip() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_500), "1970-01-01T00:00:01.5Z");
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-24T13:30:00Z"),
+            Some(1_795_527_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-24T14:30:00+01:00"),
+            Some(1_795_527_000_000)
+        );
+        assert_eq!(parse_rfc3339_ms("yesterday"), None);
+    }
+}

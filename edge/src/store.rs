@@ -1,0 +1,398 @@
+//! D1 queries: sites, inquiries and delivery attempts. Rows come back as plain structs.
+
+use crate::error::EdgeError;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// D1 numbers are JavaScript numbers: integers up to 2^53 are exact, which covers ms times.
+fn int(n: i64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+fn opt_int(n: Option<i64>) -> JsValue {
+    n.map_or(JsValue::NULL, int)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SiteRow {
+    pub id: String,
+    pub config_toml: Option<String>,
+    pub config_json: Option<String>,
+    pub version: i64,
+    pub admin_key_hash: String,
+}
+
+pub async fn site(db: &D1Database, site: &str) -> Result<Option<SiteRow>, EdgeError> {
+    let row = db
+        .prepare(
+            "SELECT id, config_toml, config_json, version, admin_key_hash FROM sites WHERE id = ?1",
+        )
+        .bind(&[text(site)])?
+        .first::<SiteRow>(None)
+        .await?;
+    Ok(row)
+}
+
+/// Sets a site's admin key hash, creating the site (without config) if it does not exist.
+pub async fn put_admin_key_hash(
+    db: &D1Database,
+    site: &str,
+    hash: &str,
+    now_ms: i64,
+) -> Result<(), EdgeError> {
+    db.prepare(
+        "INSERT INTO sites (id, admin_key_hash, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT (id) DO UPDATE SET admin_key_hash = excluded.admin_key_hash, updated_ms = excluded.updated_ms",
+    )
+    .bind(&[text(site), text(hash), int(now_ms)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Stores a checked config and returns the site's new version.
+pub async fn put_config(
+    db: &D1Database,
+    site: &str,
+    toml: &str,
+    json: &str,
+    now_ms: i64,
+) -> Result<i64, EdgeError> {
+    let version = db
+        .prepare(
+            "UPDATE sites SET config_toml = ?2, config_json = ?3, version = version + 1, updated_ms = ?4
+             WHERE id = ?1 RETURNING version",
+        )
+        .bind(&[text(site), text(toml), text(json), int(now_ms)])?
+        .first::<i64>(Some("version"))
+        .await?;
+    version.ok_or(EdgeError::SiteNotFound)
+}
+
+/// A new inquiry, ready to be written.
+#[derive(Debug, Clone)]
+pub struct NewInquiry {
+    pub id: String,
+    pub site_id: String,
+    pub idempotency_key: String,
+    pub reference: String,
+    pub poc: String,
+    pub priority: String,
+    pub tags_json: String,
+    pub fields_json: String,
+    pub email_hash: Option<String>,
+    pub topic: Option<String>,
+    pub locale: String,
+    pub routing_explanation_json: String,
+    pub deadline_ms: i64,
+    pub submitted_ms: i64,
+    pub status: &'static str,
+    pub response_status: u16,
+    pub response_json: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted,
+    /// A row with the same site and idempotency key exists (or, very rarely, the same
+    /// reference): nothing was written.
+    Conflict,
+}
+
+pub async fn insert_inquiry(db: &D1Database, n: &NewInquiry) -> Result<InsertOutcome, EdgeError> {
+    // ON CONFLICT DO NOTHING instead of catching the UNIQUE error: the outcome is read from
+    // the change count, not from the wording of an error message.
+    let result = db
+        .prepare(
+            "INSERT INTO inquiries (id, site_id, idempotency_key, reference, poc, priority, tags, fields_json,
+                email_hash, topic, locale, routing_explanation_json, deadline_ms, submitted_ms, status,
+                response_status, response_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&[
+            text(&n.id),
+            text(&n.site_id),
+            text(&n.idempotency_key),
+            text(&n.reference),
+            text(&n.poc),
+            text(&n.priority),
+            text(&n.tags_json),
+            text(&n.fields_json),
+            opt_text(n.email_hash.as_deref()),
+            opt_text(n.topic.as_deref()),
+            text(&n.locale),
+            text(&n.routing_explanation_json),
+            int(n.deadline_ms),
+            int(n.submitted_ms),
+            text(n.status),
+            int(i64::from(n.response_status)),
+            text(&n.response_json),
+        ])?
+        .run()
+        .await?;
+    let changes = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
+    Ok(if changes > 0 {
+        InsertOutcome::Inserted
+    } else {
+        InsertOutcome::Conflict
+    })
+}
+
+/// The answer stored for an idempotency key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoredAnswer {
+    pub response_status: u16,
+    pub response_json: String,
+}
+
+pub async fn answer_for_key(
+    db: &D1Database,
+    site: &str,
+    key: &str,
+) -> Result<Option<StoredAnswer>, EdgeError> {
+    Ok(db
+        .prepare("SELECT response_status, response_json FROM inquiries WHERE site_id = ?1 AND idempotency_key = ?2")
+        .bind(&[text(site), text(key)])?
+        .first::<StoredAnswer>(None)
+        .await?)
+}
+
+/// An inquiry as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InquiryRow {
+    pub id: String,
+    pub site_id: String,
+    pub reference: String,
+    pub poc: String,
+    pub priority: String,
+    pub tags: String,
+    pub fields_json: String,
+    pub email_hash: Option<String>,
+    pub topic: Option<String>,
+    pub locale: String,
+    pub routing_explanation_json: String,
+    pub deadline_ms: i64,
+    pub submitted_ms: i64,
+    pub status: String,
+    pub response_json: String,
+    pub acknowledged_ms: Option<i64>,
+}
+
+const INQUIRY_COLUMNS: &str =
+    "id, site_id, reference, poc, priority, tags, fields_json, email_hash, topic, locale,
+    routing_explanation_json, deadline_ms, submitted_ms, status, response_json, acknowledged_ms";
+
+pub async fn inquiry(db: &D1Database, id: &str) -> Result<Option<InquiryRow>, EdgeError> {
+    Ok(db
+        .prepare(format!(
+            "SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE id = ?1"
+        ))
+        .bind(&[text(id)])?
+        .first::<InquiryRow>(None)
+        .await?)
+}
+
+pub async fn inquiry_by_reference(
+    db: &D1Database,
+    site: &str,
+    reference: &str,
+) -> Result<Option<InquiryRow>, EdgeError> {
+    Ok(db
+        .prepare(format!(
+            "SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE site_id = ?1 AND reference = ?2"
+        ))
+        .bind(&[text(site), text(reference)])?
+        .first::<InquiryRow>(None)
+        .await?)
+}
+
+/// Filters of the admin inquiry list; all optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InquiryFilter {
+    pub status: Option<String>,
+    pub poc: Option<String>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    pub limit: u32,
+}
+
+pub async fn list_inquiries(
+    db: &D1Database,
+    site: &str,
+    f: &InquiryFilter,
+) -> Result<Vec<InquiryRow>, EdgeError> {
+    // `?n IS NULL OR ...` keeps one statement for every combination of filters.
+    let rows = db
+        .prepare(format!(
+            "SELECT {INQUIRY_COLUMNS} FROM inquiries
+             WHERE site_id = ?1
+               AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR poc = ?3)
+               AND (?4 IS NULL OR submitted_ms >= ?4)
+               AND (?5 IS NULL OR submitted_ms < ?5)
+             ORDER BY submitted_ms DESC LIMIT ?6"
+        ))
+        .bind(&[
+            text(site),
+            opt_text(f.status.as_deref()),
+            opt_text(f.poc.as_deref()),
+            opt_int(f.since_ms),
+            opt_int(f.until_ms),
+            int(i64::from(f.limit)),
+        ])?
+        .all()
+        .await?
+        .results::<InquiryRow>()?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ReferenceRow {
+    reference: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+/// How many non-spam inquiries the same submitter sent this site before `before_ms`, and
+/// the references of the most recent `keep` of them.
+pub async fn earlier_inquiries(
+    db: &D1Database,
+    site: &str,
+    email_hash: &str,
+    before_ms: i64,
+    exclude_id: &str,
+    keep: u32,
+) -> Result<(u32, Vec<String>), EdgeError> {
+    let filter =
+        "site_id = ?1 AND email_hash = ?2 AND submitted_ms <= ?3 AND id <> ?4 AND status <> 'spam'";
+    let args = [
+        text(site),
+        text(email_hash),
+        int(before_ms),
+        text(exclude_id),
+    ];
+    let count = db
+        .prepare(format!(
+            "SELECT COUNT(*) AS n FROM inquiries WHERE {filter}"
+        ))
+        .bind(&args)?
+        .first::<CountRow>(None)
+        .await?
+        .map_or(0, |r| r.n);
+    let mut with_limit = args.to_vec();
+    with_limit.push(int(i64::from(keep)));
+    let refs = db
+        .prepare(format!(
+            "SELECT reference FROM inquiries WHERE {filter} ORDER BY submitted_ms DESC LIMIT ?5"
+        ))
+        .bind(&with_limit)?
+        .all()
+        .await?
+        .results::<ReferenceRow>()?;
+    Ok((
+        u32::try_from(count).unwrap_or(u32::MAX),
+        refs.into_iter().map(|r| r.reference).collect(),
+    ))
+}
+
+pub async fn set_status(db: &D1Database, id: &str, status: &str) -> Result<(), EdgeError> {
+    db.prepare("UPDATE inquiries SET status = ?2 WHERE id = ?1")
+        .bind(&[text(id), text(status)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Marks an inquiry failed unless it was delivered meanwhile (a late success wins).
+pub async fn mark_failed(db: &D1Database, id: &str) -> Result<(), EdgeError> {
+    db.prepare("UPDATE inquiries SET status = 'failed' WHERE id = ?1 AND status = 'pending'")
+        .bind(&[text(id)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// One try to deliver an inquiry to one endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attempt {
+    pub inquiry_id: String,
+    pub endpoint_url: String,
+    pub attempt: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub latency_ms: i64,
+    pub response_snippet: Option<String>,
+    pub at_ms: i64,
+}
+
+pub async fn record_attempt(db: &D1Database, a: &Attempt) -> Result<(), EdgeError> {
+    db.prepare(
+        "INSERT INTO delivery_attempts (inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(&[
+        text(&a.inquiry_id),
+        text(&a.endpoint_url),
+        int(a.attempt),
+        opt_int(a.status_code),
+        opt_text(a.error.as_deref()),
+        int(a.latency_ms),
+        opt_text(a.response_snippet.as_deref()),
+        int(a.at_ms),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+pub async fn attempts(db: &D1Database, inquiry_id: &str) -> Result<Vec<Attempt>, EdgeError> {
+    Ok(db
+        .prepare(
+            "SELECT inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms
+             FROM delivery_attempts WHERE inquiry_id = ?1 ORDER BY at_ms, id",
+        )
+        .bind(&[text(inquiry_id)])?
+        .all()
+        .await?
+        .results::<Attempt>()?)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingRow {
+    pub id: String,
+    pub site_id: String,
+    pub submitted_ms: i64,
+}
+
+/// Pending inquiries older than `older_than_ms` that no consumer has tried yet: their
+/// enqueue failed or their message was lost.
+pub async fn stale_pending(
+    db: &D1Database,
+    older_than_ms: i64,
+    limit: u32,
+) -> Result<Vec<PendingRow>, EdgeError> {
+    Ok(db
+        .prepare(
+            "SELECT i.id, i.site_id, i.submitted_ms FROM inquiries i
+             WHERE i.status = 'pending' AND i.submitted_ms < ?1
+               AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.inquiry_id = i.id)
+             ORDER BY i.submitted_ms LIMIT ?2",
+        )
+        .bind(&[int(older_than_ms), int(i64::from(limit))])?
+        .all()
+        .await?
+        .results::<PendingRow>()?)
+}

@@ -1,0 +1,294 @@
+//! `POST /v1/sites/{site}/inquiries`: checks, parses, routes and stores one inquiry, enqueues
+//! its delivery, and answers 202 (the same answer again for a repeated idempotency key).
+
+use crate::auth;
+use crate::delivery::{self, DeliveryMessage};
+use crate::error::{EdgeError, MAX_INQUIRY_BODY};
+use crate::http::{Reply, content_type_is};
+use crate::ids::{self, INQUIRY_ID_BYTES, REFERENCE_BYTES};
+use crate::payload::parse_rfc3339_ms;
+use crate::platform::{self, log};
+use crate::store::{self, InsertOutcome, NewInquiry};
+use switchboard_shared::api::{
+    FieldErrorView, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, SubmitAccepted, SubmitRequest,
+};
+use switchboard_shared::config::SiteConfig;
+use switchboard_shared::inquiry::{honeypot_hit, parse_inquiry};
+use switchboard_shared::routing::{Priority, route};
+use switchboard_shared::{Inquiry, Locale};
+use worker::{D1Database, Env, Request};
+
+/// Fresh references tried when one collides with a stored one (about 1 in 10^12 each).
+const REFERENCE_TRIES: usize = 3;
+
+pub async fn handle(
+    req: &Request,
+    env: &Env,
+    db: &D1Database,
+    config: &SiteConfig,
+) -> Result<Reply, EdgeError> {
+    if !content_type_is(
+        req.headers().get("content-type")?.as_deref(),
+        &["application/json"],
+    ) {
+        return Err(EdgeError::UnsupportedMediaType {
+            expected: "application/json",
+        });
+    }
+    let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
+    let request = parse_request(&body)?;
+    let key = idempotency_key(
+        &request.idempotency_key,
+        req.headers().get(IDEMPOTENCY_HEADER)?.as_deref(),
+    )?;
+    let locale = request
+        .locale
+        .as_deref()
+        .map_or(config.default_locale, Locale::from_tag);
+    let now = platform::now_ms();
+
+    if honeypot_hit(&config.form, &request.fields) {
+        // Looks like success so the bot learns nothing; stored as spam, never delivered.
+        let draft_json = serde_json::to_string(&request.fields)?;
+        let prepared = prepare_spam(
+            config,
+            &key,
+            locale,
+            now,
+            request.time_zone.as_deref(),
+            draft_json,
+        )?;
+        return store_and_answer(db, env, prepared, false).await;
+    }
+    let inquiry =
+        parse_inquiry(&config.form, &request.fields).map_err(|errors| EdgeError::InvalidInput {
+            fields: errors
+                .iter()
+                .map(|e| FieldErrorView::new(e, locale))
+                .collect(),
+        })?;
+    let prepared = prepare(
+        config,
+        &key,
+        &inquiry,
+        locale,
+        now,
+        request.time_zone.as_deref(),
+    )?;
+    store_and_answer(db, env, prepared, true).await
+}
+
+/// The JSON body as a [`SubmitRequest`], or a 400 that says what is wrong with it.
+pub fn parse_request(body: &[u8]) -> Result<SubmitRequest, EdgeError> {
+    serde_json::from_slice(body).map_err(|e| {
+        EdgeError::bad_request(
+            "invalid_json",
+            format!("the request body is not a valid inquiry: {e}"),
+        )
+    })
+}
+
+/// The idempotency key: the body's, else the `Idempotency-Key` header's. Printable ASCII,
+/// at most [`MAX_IDEMPOTENCY_KEY`] long.
+pub fn idempotency_key(body_key: &str, header: Option<&str>) -> Result<String, EdgeError> {
+    let key = if body_key.trim().is_empty() {
+        header.unwrap_or("").trim()
+    } else {
+        body_key.trim()
+    };
+    let ok = !key.is_empty()
+        && key.len() <= MAX_IDEMPOTENCY_KEY
+        && key.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(key.to_owned())
+    } else {
+        Err(EdgeError::bad_request(
+            "invalid_idempotency_key",
+            format!(
+                "idempotency_key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ascii characters"
+            ),
+        ))
+    }
+}
+
+/// An inquiry ready to store, with the answer the visitor gets.
+pub struct Prepared {
+    pub row: NewInquiry,
+    pub answer: SubmitAccepted,
+}
+
+fn prepare(
+    config: &SiteConfig,
+    key: &str,
+    inquiry: &Inquiry,
+    locale: Locale,
+    now: i64,
+    visitor_tz: Option<&str>,
+) -> Result<Prepared, EdgeError> {
+    let decision = route(config, inquiry, locale);
+    let poc = config.poc(&decision.poc).ok_or_else(|| {
+        EdgeError::internal(format!(
+            "routing chose poc {:?} which the config lacks",
+            decision.poc
+        ))
+    })?;
+    let expected =
+        crate::expected::expected_response(poc, decision.priority, now, visitor_tz, locale);
+    let answer = SubmitAccepted {
+        reference: String::new(),
+        poc: poc.id.clone(),
+        team: poc.name.clone(),
+        priority: decision.priority.as_str().to_owned(),
+        expected,
+    };
+    let row = NewInquiry {
+        id: String::new(),
+        site_id: config.site.clone(),
+        idempotency_key: key.to_owned(),
+        reference: String::new(),
+        poc: poc.id.clone(),
+        priority: decision.priority.as_str().to_owned(),
+        tags_json: serde_json::to_string(&decision.tags)?,
+        fields_json: serde_json::to_string(&inquiry.fields)?,
+        email_hash: inquiry.email.as_deref().map(auth::email_hash),
+        topic: inquiry.topic.clone(),
+        locale: locale.tag().to_owned(),
+        routing_explanation_json: serde_json::to_string(&serde_json::json!({
+            "reason": decision.reason,
+            "explanation": decision.explanation,
+        }))?,
+        deadline_ms: parse_rfc3339_ms(&answer.expected.deadline).unwrap_or(now),
+        submitted_ms: now,
+        status: "pending",
+        response_status: 202,
+        response_json: String::new(),
+    };
+    Ok(Prepared { row, answer })
+}
+
+/// The answer a honeypot hit gets: the default POC at normal priority, like a real inquiry.
+fn prepare_spam(
+    config: &SiteConfig,
+    key: &str,
+    locale: Locale,
+    now: i64,
+    visitor_tz: Option<&str>,
+    draft_json: String,
+) -> Result<Prepared, EdgeError> {
+    let poc = config
+        .poc(&config.default_poc)
+        .ok_or_else(|| EdgeError::internal("the config lacks its default poc"))?;
+    let priority = Priority::Normal;
+    let expected = crate::expected::expected_response(poc, priority, now, visitor_tz, locale);
+    let answer = SubmitAccepted {
+        reference: String::new(),
+        poc: poc.id.clone(),
+        team: poc.name.clone(),
+        priority: priority.as_str().to_owned(),
+        expected,
+    };
+    let row = NewInquiry {
+        id: String::new(),
+        site_id: config.site.clone(),
+        idempotency_key: key.to_owned(),
+        reference: String::new(),
+        poc: poc.id.clone(),
+        priority: priority.as_str().to_owned(),
+        tags_json: "[\"spam\"]".to_owned(),
+        fields_json: draft_json,
+        email_hash: None,
+        topic: None,
+        locale: locale.tag().to_owned(),
+        routing_explanation_json: "{\"honeypot\":true}".to_owned(),
+        deadline_ms: parse_rfc3339_ms(&answer.expected.deadline).unwrap_or(now),
+        submitted_ms: now,
+        status: "spam",
+        response_status: 202,
+        response_json: String::new(),
+    };
+    Ok(Prepared { row, answer })
+}
+
+/// Stores the inquiry (the answer is only sent once it is stored), then enqueues delivery.
+/// A repeated idempotency key gets the stored answer, byte for byte.
+async fn store_and_answer(
+    db: &D1Database,
+    env: &Env,
+    mut prepared: Prepared,
+    deliver: bool,
+) -> Result<Reply, EdgeError> {
+    for _ in 0..REFERENCE_TRIES {
+        let reference = ids::reference_from_bytes(platform::random_bytes::<REFERENCE_BYTES>()?);
+        prepared.answer.reference = reference.clone();
+        prepared.row.reference = reference;
+        prepared.row.id = ids::inquiry_id_from_bytes(platform::random_bytes::<INQUIRY_ID_BYTES>()?);
+        prepared.row.response_json = serde_json::to_string(&prepared.answer)?;
+        match store::insert_inquiry(db, &prepared.row).await? {
+            InsertOutcome::Inserted => {
+                if deliver {
+                    let msg = DeliveryMessage {
+                        inquiry_id: prepared.row.id.clone(),
+                        site: prepared.row.site_id.clone(),
+                        since_ms: 0,
+                    };
+                    // Stored is what matters: if the queue is down, the sweeper enqueues it later.
+                    if let Err(e) = delivery::enqueue(env, &msg).await {
+                        log(&format!(
+                            "enqueue failed for inquiry {}: {}",
+                            msg.inquiry_id,
+                            e.log_cause().unwrap_or("")
+                        ));
+                    }
+                }
+                return Ok(Reply::raw_json(
+                    prepared.row.response_status,
+                    prepared.row.response_json,
+                ));
+            }
+            InsertOutcome::Conflict => {
+                if let Some(stored) =
+                    store::answer_for_key(db, &prepared.row.site_id, &prepared.row.idempotency_key)
+                        .await?
+                {
+                    return Ok(Reply::raw_json(
+                        stored.response_status,
+                        stored.response_json,
+                    ));
+                }
+                // Not our key: the reference collided. Draw another one.
+            }
+        }
+    }
+    Err(EdgeError::internal(
+        "could not find a free reference number",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys() {
+        assert_eq!(idempotency_key(" k-1 ", None).unwrap(), "k-1");
+        assert_eq!(idempotency_key("", Some("hdr")).unwrap(), "hdr");
+        assert!(idempotency_key("", None).is_err());
+        assert!(idempotency_key("with space", None).is_err());
+        assert!(idempotency_key(&"k".repeat(MAX_IDEMPOTENCY_KEY + 1), None).is_err());
+        let e = idempotency_key("é", None).unwrap_err();
+        assert_eq!(e.to_http().1.error.code, "invalid_idempotency_key");
+    }
+
+    #[test]
+    fn request_bodies() {
+        let ok = parse_request(
+            br#"{"idempotency_key":"k","fields":{"name":"Ada","agree":true,"tags":["a"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.idempotency_key, "k");
+        let e = parse_request(b"{not json").unwrap_err();
+        assert_eq!(e.to_http().0, 400);
+        assert_eq!(e.to_http().1.error.code, "invalid_json");
+        assert!(parse_request(br#"{"idempotency_key":"k","fields":{},"extra":1}"#).is_err());
+    }
+}
