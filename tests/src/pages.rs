@@ -1,0 +1,89 @@
+//! Host pages that embed the widget: the demo page (demo/index.html with the edge origin
+//! filled in) and pages the browser tests compose, served from a small local web server.
+
+use crate::{Result, repo};
+use axum::extract::State;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+/// demo/index.html with `{{EDGE}}` replaced and its site switched to `site`.
+pub fn demo_page(edge: &str, site: &str) -> Result<String> {
+    let template = std::fs::read_to_string(repo::path("demo/index.html"))?;
+    let page = template.replace("{{EDGE}}", edge);
+    Ok(if site == "demo" {
+        page
+    } else {
+        page.replace("data-site=\"demo\"", &format!("data-site=\"{site}\""))
+    })
+}
+
+/// A minimal page that loads the widget for `site`, with `head` and `body` around it.
+pub fn host_page(edge: &str, site: &str, head: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>host page</title>{head}</head>\n\
+         <body>{body}\n<script async src=\"{edge}/widget.js\" data-site=\"{site}\"></script>\n</body></html>\n"
+    )
+}
+
+type Pages = Arc<Mutex<HashMap<String, String>>>;
+
+/// Serves registered HTML pages by path; 404 for anything else. Serves until dropped.
+pub struct PageServer {
+    pub addr: SocketAddr,
+    pages: Pages,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl PageServer {
+    /// Listens on 127.0.0.1:`port` (0 for any free port). Must be called inside a tokio runtime.
+    pub async fn start(port: u16) -> Result<PageServer> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let addr = listener.local_addr()?;
+        let pages: Pages = Arc::default();
+        let app = axum::Router::new()
+            .fallback(serve)
+            .with_state(pages.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(PageServer {
+            addr,
+            pages,
+            _stop: stop,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: the origin the site config must allow.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves `html` at `path` (which starts with `/`) and returns its full URL.
+    pub fn put(&self, path: &str, html: String) -> String {
+        self.pages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_owned(), html);
+        format!("{}{path}", self.origin())
+    }
+}
+
+async fn serve(State(pages): State<Pages>, uri: Uri) -> Response {
+    let page = pages
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(uri.path())
+        .cloned();
+    match page {
+        Some(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such page").into_response(),
+    }
+}

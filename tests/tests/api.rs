@@ -1,0 +1,229 @@
+//! The public HTTP API of the real Worker: what a visitor's browser (or a bot) can send.
+
+use crate::env::{Env, Test};
+use serde_json::{Value, json};
+use switchboard_shared::api::{ErrorBody, FormDefinition, SubmitAccepted};
+use switchboard_tests::{Error, Result, ensure};
+
+pub const TRIALS: &[(&str, Test)] = &[
+    (
+        "api::valid_inquiry_is_accepted_with_reference_and_expected_response",
+        valid_inquiry_is_accepted,
+    ),
+    (
+        "api::missing_email_is_422_naming_the_field",
+        missing_email_is_named,
+    ),
+    (
+        "api::invalid_email_is_422_naming_the_field",
+        invalid_email_is_named,
+    ),
+    (
+        "api::repeated_idempotency_key_stores_one_inquiry_and_answers_the_same",
+        idempotent_retry,
+    ),
+    ("api::unknown_site_is_404_json", unknown_site_is_404_json),
+];
+
+/// A draft every field of the fixture form accepts.
+pub fn valid_fields() -> Value {
+    json!({
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "topic": "support",
+        "message": "The analytical engine prints nothing since this morning.",
+    })
+}
+
+pub fn submission(key: &str, fields: Value) -> Value {
+    json!({ "idempotency_key": key, "locale": "en", "time_zone": "Europe/London", "fields": fields })
+}
+
+fn valid_inquiry_is_accepted(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let form = env
+            .form(site, "?locale=en&tz=Europe/London")
+            .await?
+            .expect_status(200, "GET form")?;
+        let form: FormDefinition = serde_json::from_value(form.body)?;
+        let support = form
+            .topics
+            .iter()
+            .find(|t| t.topic == "support")
+            .ok_or_else(|| {
+                Error::msg(format!(
+                    "the form lists no `support` topic: {:?}",
+                    form.topics
+                ))
+            })?;
+
+        let answer = env
+            .submit(site, &submission(&format!("{site}-1"), valid_fields()))
+            .await?;
+        let answer = answer.expect_status(202, "valid inquiry")?;
+        let accepted: SubmitAccepted =
+            serde_json::from_value(answer.body.clone()).map_err(|e| {
+                Error::msg(format!(
+                    "202 body is not a SubmitAccepted ({e}): {}",
+                    answer.raw
+                ))
+            })?;
+        ensure(!accepted.reference.trim().is_empty(), || {
+            format!("empty reference in {}", answer.raw)
+        })?;
+        ensure(
+            accepted.poc == "support" && accepted.team == "Support",
+            || {
+                format!(
+                    "expected poc support / team Support, got {} / {}",
+                    accepted.poc, accepted.team
+                )
+            },
+        )?;
+        ensure(accepted.priority == "normal", || {
+            format!("expected priority normal, got {}", accepted.priority)
+        })?;
+        // The promise made on submit is the one the form showed before it.
+        ensure(accepted.expected.within == support.expected.within, || {
+            format!(
+                "expected `within` {:?} as the form said, got {:?}",
+                support.expected.within, accepted.expected.within
+            )
+        })?;
+        ensure(accepted.expected.open_now, || {
+            "the always-open support POC is reported closed".to_owned()
+        })?;
+        ensure(!accepted.expected.sentence.is_empty(), || {
+            "the expected response has no sentence".to_owned()
+        })?;
+        ensure(!accepted.expected.deadline.is_empty(), || {
+            "the expected response has no deadline".to_owned()
+        })?;
+        Ok(())
+    })
+}
+
+/// Checks a 422 whose error names `field` with `code`.
+fn expect_field_error(
+    answer: &switchboard_tests::admin::Answer,
+    field: &str,
+    code: &str,
+) -> Result<()> {
+    ensure(answer.status == 422, || {
+        format!("expected 422, got {}: {}", answer.status, answer.raw)
+    })?;
+    let body: ErrorBody = serde_json::from_value(answer.body.clone()).map_err(|e| {
+        Error::msg(format!(
+            "error body is not {{\"error\":{{...}}}} ({e}): {}",
+            answer.raw
+        ))
+    })?;
+    ensure(body.error.code == "invalid_input", || {
+        format!("expected code invalid_input, got {}", body.error.code)
+    })?;
+    let named = body.error.fields.iter().find(|f| f.field == field);
+    ensure(
+        named.is_some_and(|f| f.code == code && !f.message.is_empty()),
+        || {
+            format!(
+                "expected a `{code}` error with a message on field `{field}`, got {:?}",
+                body.error.fields
+            )
+        },
+    )?;
+    ensure(body.error.fields.len() == 1, || {
+        format!("only `{field}` is wrong, got {:?}", body.error.fields)
+    })
+}
+
+fn missing_email_is_named(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let mut fields = valid_fields();
+        if let Some(map) = fields.as_object_mut() {
+            map.remove("email");
+        }
+        let answer = env
+            .submit(site, &submission(&format!("{site}-1"), fields))
+            .await?;
+        expect_field_error(&answer, "email", "required")?;
+        let stored = env.admin.inquiries(&admin_site).await?;
+        ensure(stored.is_empty(), || {
+            format!("a refused inquiry was stored: {stored:?}")
+        })
+    })
+}
+
+fn invalid_email_is_named(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let mut fields = valid_fields();
+        fields["email"] = json!("ada at example dot com");
+        let answer = env
+            .submit(site, &submission(&format!("{site}-1"), fields))
+            .await?;
+        expect_field_error(&answer, "email", "invalid_email")
+    })
+}
+
+fn idempotent_retry(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let body = submission(&format!("{site}-once"), valid_fields());
+        let first = env
+            .submit(site, &body)
+            .await?
+            .expect_status(202, "first submit")?;
+        let second = env.submit(site, &body).await?;
+        ensure(
+            second.status == first.status && second.raw == first.raw,
+            || {
+                format!(
+                    "a retry must get the same answer:\n first: {} {}\nsecond: {} {}",
+                    first.status, first.raw, second.status, second.raw
+                )
+            },
+        )?;
+        let stored = env.admin.inquiries(&admin_site).await?;
+        ensure(stored.len() == 1, || {
+            format!(
+                "expected 1 stored inquiry, got {}: {stored:?}",
+                stored.len()
+            )
+        })?;
+        let reference = first.body["reference"].as_str().unwrap_or_default();
+        ensure(stored[0]["reference"].as_str() == Some(reference), || {
+            format!("stored inquiry {:?} is not {reference}", stored[0])
+        })
+    })
+}
+
+fn unknown_site_is_404_json(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        // Never provisioned: the site id is this trial's own.
+        let answer = env.submit(site, &submission("k-1", valid_fields())).await?;
+        ensure(answer.status == 404, || {
+            format!("expected 404, got {}: {}", answer.status, answer.raw)
+        })?;
+        let body: ErrorBody = serde_json::from_value(answer.body.clone()).map_err(|e| {
+            Error::msg(format!(
+                "404 body is not an error JSON ({e}): {}",
+                answer.raw
+            ))
+        })?;
+        ensure(body.error.code == "site_not_found", || {
+            format!("expected code site_not_found, got {}", body.error.code)
+        })?;
+        let form = env.form(site, "").await?;
+        ensure(
+            form.status == 404 && form.body["error"]["code"].is_string(),
+            || {
+                format!(
+                    "GET form of an unknown site: expected 404 JSON, got {}: {}",
+                    form.status, form.raw
+                )
+            },
+        )
+    })
+}

@@ -1,0 +1,42 @@
+//! Integration and end-to-end tests: one binary, one Worker for all its trials.
+//!
+//! Index, one module per area:
+//!
+//! - `api`: the public HTTP API of the real Worker. An accepted inquiry and its expected
+//!   response, field errors naming the field, idempotent retries, unknown sites.
+//! - `webhooks`: deliveries reaching the local receiver with a valid Standard Webhooks
+//!   signature, checked by an implementation independent of `shared::signing`.
+//! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
+//!   demo page shows the reference; host and widget styles do not leak into each other.
+//!
+//! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
+//! state, the webhook receiver and the host page server. Every trial provisions its own site
+//! (its id is derived from the trial's name), so trials do not see each other's inquiries
+//! and can run in parallel. Everything is stopped when the run ends.
+//!
+//! Run one area with a filter, e.g. `cargo test -p switchboard-tests -- api::`.
+
+mod api;
+mod browser;
+mod env;
+mod webhooks;
+
+use libtest_mimic::{Arguments, Trial};
+use std::sync::Arc;
+
+fn main() {
+    let args = Arguments::from_args();
+    let shared = Arc::new(env::Shared::default());
+    let trials: Vec<Trial> = [api::TRIALS, webhooks::TRIALS, browser::TRIALS]
+        .concat()
+        .into_iter()
+        .map(|(name, test)| {
+            let shared = Arc::clone(&shared);
+            Trial::test(name, move || shared.run(name, test))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // The trials (and their handles) are gone; this ends the Worker and the servers.
+    drop(shared);
+    conclusion.exit();
+}
