@@ -100,6 +100,11 @@ pub struct FieldErrorView {
 
 impl FieldErrorView {
     pub fn new(e: &FieldError, locale: Locale) -> Self {
-        FieldErrorView { field: e.field.clone(), code: e.code.as_str().to_owned(), message: e.message(locale), limit: e.limit }
+        FieldErrorView {
+            field: e.field.clone(),
+            code: e.code.as_str().to_owned(),
+            message: e.message(locale),
+            limit: e.limit,
+        }
     }
 }

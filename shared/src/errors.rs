@@ -59,11 +59,19 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: ErrorCode) -> Self {
-        FieldError { field: field.to_owned(), code, limit: None }
+        FieldError {
+            field: field.to_owned(),
+            code,
+            limit: None,
+        }
     }
 
     pub fn with_limit(field: &str, code: ErrorCode, limit: usize) -> Self {
-        FieldError { field: field.to_owned(), code, limit: Some(limit) }
+        FieldError {
+            field: field.to_owned(),
+            code,
+            limit: Some(limit),
+        }
     }
 
     /// The message a visitor reads next to the field, in their language.
@@ -75,48 +83,86 @@ impl FieldError {
             (Locale::En, ErrorCode::TooLong) => format!("Please enter at most {n} characters"),
             (Locale::En, ErrorCode::InvalidEmail) => "Please enter a valid email address".into(),
             (Locale::En, ErrorCode::InvalidPhone) => "Please enter a valid phone number".into(),
-            (Locale::En, ErrorCode::InvalidUrl) => "Please enter a web address starting with http:// or https://".into(),
+            (Locale::En, ErrorCode::InvalidUrl) => {
+                "Please enter a web address starting with http:// or https://".into()
+            }
             (Locale::En, ErrorCode::InvalidChoice) => "Please choose one of the options".into(),
             (Locale::En, ErrorCode::TooManyChoices) => format!("Please choose at most {n} options"),
-            (Locale::En, ErrorCode::ForbiddenCharacter) => "This field contains characters that are not allowed".into(),
+            (Locale::En, ErrorCode::ForbiddenCharacter) => {
+                "This field contains characters that are not allowed".into()
+            }
             (Locale::En, ErrorCode::InvalidType) => "This value has the wrong format".into(),
             (Locale::En, ErrorCode::UnknownField) => "This field is not part of the form".into(),
 
             (Locale::De, ErrorCode::Required) => "Dieses Feld ist erforderlich".into(),
             (Locale::De, ErrorCode::TooShort) => format!("Bitte mindestens {n} Zeichen eingeben"),
             (Locale::De, ErrorCode::TooLong) => format!("Bitte höchstens {n} Zeichen eingeben"),
-            (Locale::De, ErrorCode::InvalidEmail) => "Bitte eine gültige E-Mail-Adresse eingeben".into(),
-            (Locale::De, ErrorCode::InvalidPhone) => "Bitte eine gültige Telefonnummer eingeben".into(),
-            (Locale::De, ErrorCode::InvalidUrl) => "Bitte eine Webadresse mit http:// oder https:// eingeben".into(),
+            (Locale::De, ErrorCode::InvalidEmail) => {
+                "Bitte eine gültige E-Mail-Adresse eingeben".into()
+            }
+            (Locale::De, ErrorCode::InvalidPhone) => {
+                "Bitte eine gültige Telefonnummer eingeben".into()
+            }
+            (Locale::De, ErrorCode::InvalidUrl) => {
+                "Bitte eine Webadresse mit http:// oder https:// eingeben".into()
+            }
             (Locale::De, ErrorCode::InvalidChoice) => "Bitte eine der Optionen wählen".into(),
-            (Locale::De, ErrorCode::TooManyChoices) => format!("Bitte höchstens {n} Optionen wählen"),
-            (Locale::De, ErrorCode::ForbiddenCharacter) => "Dieses Feld enthält unzulässige Zeichen".into(),
+            (Locale::De, ErrorCode::TooManyChoices) => {
+                format!("Bitte höchstens {n} Optionen wählen")
+            }
+            (Locale::De, ErrorCode::ForbiddenCharacter) => {
+                "Dieses Feld enthält unzulässige Zeichen".into()
+            }
             (Locale::De, ErrorCode::InvalidType) => "Dieser Wert hat das falsche Format".into(),
             (Locale::De, ErrorCode::UnknownField) => "Dieses Feld gehört nicht zum Formular".into(),
 
             (Locale::Fr, ErrorCode::Required) => "Ce champ est obligatoire".into(),
             (Locale::Fr, ErrorCode::TooShort) => format!("Veuillez saisir au moins {n} caractères"),
             (Locale::Fr, ErrorCode::TooLong) => format!("Veuillez saisir au plus {n} caractères"),
-            (Locale::Fr, ErrorCode::InvalidEmail) => "Veuillez saisir une adresse e-mail valide".into(),
-            (Locale::Fr, ErrorCode::InvalidPhone) => "Veuillez saisir un numéro de téléphone valide".into(),
-            (Locale::Fr, ErrorCode::InvalidUrl) => "Veuillez saisir une adresse web commençant par http:// ou https://".into(),
+            (Locale::Fr, ErrorCode::InvalidEmail) => {
+                "Veuillez saisir une adresse e-mail valide".into()
+            }
+            (Locale::Fr, ErrorCode::InvalidPhone) => {
+                "Veuillez saisir un numéro de téléphone valide".into()
+            }
+            (Locale::Fr, ErrorCode::InvalidUrl) => {
+                "Veuillez saisir une adresse web commençant par http:// ou https://".into()
+            }
             (Locale::Fr, ErrorCode::InvalidChoice) => "Veuillez choisir une des options".into(),
-            (Locale::Fr, ErrorCode::TooManyChoices) => format!("Veuillez choisir au plus {n} options"),
-            (Locale::Fr, ErrorCode::ForbiddenCharacter) => "Ce champ contient des caractères non autorisés".into(),
+            (Locale::Fr, ErrorCode::TooManyChoices) => {
+                format!("Veuillez choisir au plus {n} options")
+            }
+            (Locale::Fr, ErrorCode::ForbiddenCharacter) => {
+                "Ce champ contient des caractères non autorisés".into()
+            }
             (Locale::Fr, ErrorCode::InvalidType) => "Cette valeur n'a pas le bon format".into(),
-            (Locale::Fr, ErrorCode::UnknownField) => "Ce champ ne fait pas partie du formulaire".into(),
+            (Locale::Fr, ErrorCode::UnknownField) => {
+                "Ce champ ne fait pas partie du formulaire".into()
+            }
 
             (Locale::Es, ErrorCode::Required) => "Este campo es obligatorio".into(),
             (Locale::Es, ErrorCode::TooShort) => format!("Introduce al menos {n} caracteres"),
             (Locale::Es, ErrorCode::TooLong) => format!("Introduce como máximo {n} caracteres"),
-            (Locale::Es, ErrorCode::InvalidEmail) => "Introduce una dirección de correo válida".into(),
-            (Locale::Es, ErrorCode::InvalidPhone) => "Introduce un número de teléfono válido".into(),
-            (Locale::Es, ErrorCode::InvalidUrl) => "Introduce una dirección web que empiece por http:// o https://".into(),
+            (Locale::Es, ErrorCode::InvalidEmail) => {
+                "Introduce una dirección de correo válida".into()
+            }
+            (Locale::Es, ErrorCode::InvalidPhone) => {
+                "Introduce un número de teléfono válido".into()
+            }
+            (Locale::Es, ErrorCode::InvalidUrl) => {
+                "Introduce una dirección web que empiece por http:// o https://".into()
+            }
             (Locale::Es, ErrorCode::InvalidChoice) => "Elige una de las opciones".into(),
             (Locale::Es, ErrorCode::TooManyChoices) => format!("Elige como máximo {n} opciones"),
-            (Locale::Es, ErrorCode::ForbiddenCharacter) => "Este campo contiene caracteres no permitidos".into(),
-            (Locale::Es, ErrorCode::InvalidType) => "Este valor no tiene el formato correcto".into(),
-            (Locale::Es, ErrorCode::UnknownField) => "Este campo no forma parte del formulario".into(),
+            (Locale::Es, ErrorCode::ForbiddenCharacter) => {
+                "Este campo contiene caracteres no permitidos".into()
+            }
+            (Locale::Es, ErrorCode::InvalidType) => {
+                "Este valor no tiene el formato correcto".into()
+            }
+            (Locale::Es, ErrorCode::UnknownField) => {
+                "Este campo no forma parte del formulario".into()
+            }
         }
     }
 }
@@ -150,6 +196,9 @@ mod tests {
         }
         let en = FieldError::with_limit("f", ErrorCode::TooLong, 7).message(Locale::En);
         assert_eq!(en, "Please enter at most 7 characters");
-        assert_eq!(serde_json::to_string(&ErrorCode::InvalidEmail).unwrap(), "\"invalid_email\"");
+        assert_eq!(
+            serde_json::to_string(&ErrorCode::InvalidEmail).unwrap(),
+            "\"invalid_email\""
+        );
     }
 }

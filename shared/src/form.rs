@@ -126,7 +126,12 @@ impl FormSpec {
         let field = |id: &str, kind, label: &[(&str, &str)], max_len| FieldSpec {
             id: id.to_owned(),
             kind,
-            label: Localized(label.iter().map(|(l, t)| ((*l).to_owned(), (*t).to_owned())).collect()),
+            label: Localized(
+                label
+                    .iter()
+                    .map(|(l, t)| ((*l).to_owned(), (*t).to_owned()))
+                    .collect(),
+            ),
             required: true,
             min_len: None,
             max_len,
@@ -138,25 +143,50 @@ impl FormSpec {
         let mut topic = field(
             "topic",
             FieldKind::Choice,
-            &[("en", "Topic"), ("de", "Thema"), ("fr", "Sujet"), ("es", "Tema")],
+            &[
+                ("en", "Topic"),
+                ("de", "Thema"),
+                ("fr", "Sujet"),
+                ("es", "Tema"),
+            ],
             None,
         );
         topic.options = topics;
         topic.topic = true;
         FormSpec {
             fields: vec![
-                field("name", FieldKind::Text, &[("en", "Name"), ("de", "Name"), ("fr", "Nom"), ("es", "Nombre")], Some(100)),
+                field(
+                    "name",
+                    FieldKind::Text,
+                    &[
+                        ("en", "Name"),
+                        ("de", "Name"),
+                        ("fr", "Nom"),
+                        ("es", "Nombre"),
+                    ],
+                    Some(100),
+                ),
                 field(
                     "email",
                     FieldKind::Email,
-                    &[("en", "Email"), ("de", "E-Mail"), ("fr", "E-mail"), ("es", "Correo electrónico")],
+                    &[
+                        ("en", "Email"),
+                        ("de", "E-Mail"),
+                        ("fr", "E-mail"),
+                        ("es", "Correo electrónico"),
+                    ],
                     None,
                 ),
                 topic,
                 field(
                     "message",
                     FieldKind::LongText,
-                    &[("en", "Message"), ("de", "Nachricht"), ("fr", "Message"), ("es", "Mensaje")],
+                    &[
+                        ("en", "Message"),
+                        ("de", "Nachricht"),
+                        ("fr", "Message"),
+                        ("es", "Mensaje"),
+                    ],
                     Some(5000),
                 ),
             ],

@@ -2,7 +2,9 @@
 //! or every field error at once. The widget calls it on input and blur, the edge on submit.
 
 use crate::errors::{ErrorCode, FieldError};
-use crate::form::{FieldKind, FieldSpec, FormSpec, MAX_EMAIL, MAX_EMAIL_LOCAL, MAX_PHONE_DIGITS, MIN_PHONE_DIGITS};
+use crate::form::{
+    FieldKind, FieldSpec, FormSpec, MAX_EMAIL, MAX_EMAIL_LOCAL, MAX_PHONE_DIGITS, MIN_PHONE_DIGITS,
+};
 use crate::text::{self, Lines};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -76,9 +78,21 @@ pub fn parse_inquiry(spec: &FormSpec, draft: &Draft) -> Result<Inquiry, Vec<Fiel
     if !errors.is_empty() {
         return Err(errors);
     }
-    let topic = spec.topic_field().and_then(|f| fields.get(&f.id)).and_then(Value::as_text).map(str::to_owned);
-    let email = spec.email_field().and_then(|f| fields.get(&f.id)).and_then(Value::as_text).map(str::to_owned);
-    Ok(Inquiry { fields, topic, email })
+    let topic = spec
+        .topic_field()
+        .and_then(|f| fields.get(&f.id))
+        .and_then(Value::as_text)
+        .map(str::to_owned);
+    let email = spec
+        .email_field()
+        .and_then(|f| fields.get(&f.id))
+        .and_then(Value::as_text)
+        .map(str::to_owned);
+    Ok(Inquiry {
+        fields,
+        topic,
+        email,
+    })
 }
 
 /// True when the invisible honeypot field holds anything: a bot filled the form.
@@ -111,13 +125,21 @@ pub fn parse_field(field: &FieldSpec, raw: Option<&RawValue>) -> Result<Option<V
         FieldKind::MultiChoice => {
             let picked: Vec<String> = match raw {
                 None => Vec::new(),
-                Some(RawValue::List(l)) => l.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                Some(RawValue::List(l)) => l
+                    .iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
                 Some(RawValue::Text(s)) if s.trim().is_empty() => Vec::new(),
                 Some(RawValue::Text(s)) => vec![s.trim().to_owned()],
                 Some(RawValue::Bool(_)) => return Err(FieldError::new(id, ErrorCode::InvalidType)),
             };
             if picked.is_empty() {
-                return if field.required { Err(FieldError::new(id, ErrorCode::Required)) } else { Ok(None) };
+                return if field.required {
+                    Err(FieldError::new(id, ErrorCode::Required))
+                } else {
+                    Ok(None)
+                };
             }
             if picked.iter().any(|p| field.option(p).is_none()) {
                 return Err(FieldError::new(id, ErrorCode::InvalidChoice));
@@ -141,10 +163,19 @@ pub fn parse_field(field: &FieldSpec, raw: Option<&RawValue>) -> Result<Option<V
                 Some(RawValue::Text(s)) => s.as_str(),
                 Some(_) => return Err(FieldError::new(id, ErrorCode::InvalidType)),
             };
-            let lines = if field.kind == FieldKind::LongText { Lines::Multi } else { Lines::Single };
-            let text = text::normalize(raw_text, lines).map_err(|_| FieldError::new(id, ErrorCode::ForbiddenCharacter))?;
+            let lines = if field.kind == FieldKind::LongText {
+                Lines::Multi
+            } else {
+                Lines::Single
+            };
+            let text = text::normalize(raw_text, lines)
+                .map_err(|_| FieldError::new(id, ErrorCode::ForbiddenCharacter))?;
             if text.is_empty() {
-                return if field.required { Err(FieldError::new(id, ErrorCode::Required)) } else { Ok(None) };
+                return if field.required {
+                    Err(FieldError::new(id, ErrorCode::Required))
+                } else {
+                    Ok(None)
+                };
             }
             let value = parse_text_kind(field, text)?;
             Ok(Some(Value::Text(value)))
@@ -169,8 +200,12 @@ fn parse_text_kind(field: &FieldSpec, text: String) -> Result<String, FieldError
             ErrorCode::TooLong => FieldError::with_limit(id, code, MAX_EMAIL),
             code => FieldError::new(id, code),
         }),
-        FieldKind::Phone => parse_phone(&text).ok_or_else(|| FieldError::new(id, ErrorCode::InvalidPhone)),
-        FieldKind::Url => parse_url(&text).ok_or_else(|| FieldError::new(id, ErrorCode::InvalidUrl)),
+        FieldKind::Phone => {
+            parse_phone(&text).ok_or_else(|| FieldError::new(id, ErrorCode::InvalidPhone))
+        }
+        FieldKind::Url => {
+            parse_url(&text).ok_or_else(|| FieldError::new(id, ErrorCode::InvalidUrl))
+        }
         FieldKind::Choice => match field.option(&text) {
             Some(_) => Ok(text),
             None => Err(FieldError::new(id, ErrorCode::InvalidChoice)),
@@ -185,7 +220,8 @@ pub fn parse_email(s: &str) -> Result<String, ErrorCode> {
         return Err(ErrorCode::TooLong);
     }
     let (local, domain) = s.rsplit_once('@').ok_or(ErrorCode::InvalidEmail)?;
-    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii();
+    let atext =
+        |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii();
     let local_ok = !local.is_empty()
         && local.len() <= MAX_EMAIL_LOCAL
         && !local.starts_with('.')
@@ -204,7 +240,9 @@ pub fn parse_email(s: &str) -> Result<String, ErrorCode> {
             && !l.ends_with('-')
             && l.chars().all(|c| c.is_alphanumeric() || c == '-')
     };
-    let tld_ok = labels.last().is_some_and(|t| t.chars().count() >= 2 && !t.chars().all(|c| c.is_ascii_digit()));
+    let tld_ok = labels
+        .last()
+        .is_some_and(|t| t.chars().count() >= 2 && !t.chars().all(|c| c.is_ascii_digit()));
     if labels.len() < 2 || !labels.iter().all(label_ok) || !tld_ok {
         return Err(ErrorCode::InvalidEmail);
     }
@@ -232,7 +270,11 @@ pub fn parse_phone(s: &str) -> Option<String> {
     if !(MIN_PHONE_DIGITS..=MAX_PHONE_DIGITS).contains(&digits.len()) {
         return None;
     }
-    Some(if international { format!("+{digits}") } else { digits })
+    Some(if international {
+        format!("+{digits}")
+    } else {
+        digits
+    })
 }
 
 /// An absolute http or https URL with a host; the scheme is lowercased.
@@ -259,18 +301,32 @@ mod tests {
 
     fn spec() -> FormSpec {
         FormSpec::standard(vec![
-            ChoiceOption { value: "support".into(), label: Localized::en("Support") },
-            ChoiceOption { value: "billing".into(), label: Localized::en("Billing") },
+            ChoiceOption {
+                value: "support".into(),
+                label: Localized::en("Support"),
+            },
+            ChoiceOption {
+                value: "billing".into(),
+                label: Localized::en("Billing"),
+            },
         ])
     }
 
     fn draft(pairs: &[(&str, &str)]) -> Draft {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), RawValue::Text((*v).to_owned()))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), RawValue::Text((*v).to_owned())))
+            .collect()
     }
 
     #[test]
     fn a_complete_draft_parses() {
-        let d = draft(&[("name", " Ada "), ("email", "Ada@Example.COM"), ("topic", "billing"), ("message", "Hi")]);
+        let d = draft(&[
+            ("name", " Ada "),
+            ("email", "Ada@Example.COM"),
+            ("topic", "billing"),
+            ("message", "Hi"),
+        ]);
         let inq = parse_inquiry(&spec(), &d).unwrap();
         assert_eq!(inq.text("name"), Some("Ada"));
         assert_eq!(inq.email.as_deref(), Some("Ada@example.com"));
@@ -296,7 +352,12 @@ mod tests {
 
     #[test]
     fn honeypot_is_not_an_unknown_field() {
-        let mut d = draft(&[("name", "A"), ("email", "a@b.co"), ("topic", "support"), ("message", "m")]);
+        let mut d = draft(&[
+            ("name", "A"),
+            ("email", "a@b.co"),
+            ("topic", "support"),
+            ("message", "m"),
+        ]);
         d.insert("website".into(), RawValue::Text("http://spam".into()));
         assert!(parse_inquiry(&spec(), &d).is_ok());
         assert!(honeypot_hit(&spec(), &d));
@@ -306,18 +367,36 @@ mod tests {
     fn email_limits() {
         let local = "a".repeat(64);
         assert!(parse_email(&format!("{local}@example.com")).is_ok());
-        assert_eq!(parse_email(&format!("a{local}@example.com")), Err(ErrorCode::InvalidEmail));
+        assert_eq!(
+            parse_email(&format!("a{local}@example.com")),
+            Err(ErrorCode::InvalidEmail)
+        );
         let long = format!("a@{}.com", "b".repeat(250));
         assert_eq!(parse_email(&long), Err(ErrorCode::TooLong));
-        for bad in ["a@b", "@b.co", "a@.co", "a..b@c.co", "a@b..co", "a@-b.co", "a b@c.co", "a@b.12"] {
+        for bad in [
+            "a@b",
+            "@b.co",
+            "a@.co",
+            "a..b@c.co",
+            "a@b..co",
+            "a@-b.co",
+            "a b@c.co",
+            "a@b.12",
+        ] {
             assert_eq!(parse_email(bad), Err(ErrorCode::InvalidEmail), "{bad}");
         }
     }
 
     #[test]
     fn phones_normalize_to_one_form() {
-        assert_eq!(parse_phone("+49 (30) 123-456").as_deref(), Some("+4930123456"));
-        assert_eq!(parse_phone("0049 30 123456").as_deref(), Some("+4930123456"));
+        assert_eq!(
+            parse_phone("+49 (30) 123-456").as_deref(),
+            Some("+4930123456")
+        );
+        assert_eq!(
+            parse_phone("0049 30 123456").as_deref(),
+            Some("+4930123456")
+        );
         assert_eq!(parse_phone("030/123456").as_deref(), Some("030123456"));
         assert_eq!(parse_phone("12345"), None);
         assert_eq!(parse_phone("+49 30 CALL-ME"), None);
@@ -325,7 +404,10 @@ mod tests {
 
     #[test]
     fn urls_must_be_http_or_https() {
-        assert_eq!(parse_url("HTTPS://example.com/a").as_deref(), Some("https://example.com/a"));
+        assert_eq!(
+            parse_url("HTTPS://example.com/a").as_deref(),
+            Some("https://example.com/a")
+        );
         assert_eq!(parse_url("javascript://alert(1)"), None);
         assert_eq!(parse_url("ftp://example.com"), None);
         assert_eq!(parse_url("https:///path"), None);

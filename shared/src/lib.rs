@@ -17,6 +17,8 @@ pub mod calendar;
 #[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]
+pub mod promise;
+#[cfg(feature = "server")]
 pub mod routing;
 #[cfg(feature = "server")]
 pub mod signing;

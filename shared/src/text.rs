@@ -59,16 +59,34 @@ mod tests {
 
     #[test]
     fn nfc_and_trim() {
-        assert_eq!(normalize("  e\u{301}cole ", Lines::Single), Ok("école".to_owned()));
-        assert_eq!(normalize("a\r\nb\rc", Lines::Multi), Ok("a\nb\nc".to_owned()));
+        assert_eq!(
+            normalize("  e\u{301}cole ", Lines::Single),
+            Ok("école".to_owned())
+        );
+        assert_eq!(
+            normalize("a\r\nb\rc", Lines::Multi),
+            Ok("a\nb\nc".to_owned())
+        );
     }
 
     #[test]
     fn forbidden_characters() {
-        assert_eq!(normalize("a\nb", Lines::Single), Err(TextError::ForbiddenCharacter));
-        assert_eq!(normalize("a\u{0}b", Lines::Multi), Err(TextError::ForbiddenCharacter));
-        assert_eq!(normalize("a\u{85}b", Lines::Multi), Err(TextError::ForbiddenCharacter));
-        assert_eq!(normalize("abc\u{202E}def", Lines::Multi), Err(TextError::ForbiddenCharacter));
+        assert_eq!(
+            normalize("a\nb", Lines::Single),
+            Err(TextError::ForbiddenCharacter)
+        );
+        assert_eq!(
+            normalize("a\u{0}b", Lines::Multi),
+            Err(TextError::ForbiddenCharacter)
+        );
+        assert_eq!(
+            normalize("a\u{85}b", Lines::Multi),
+            Err(TextError::ForbiddenCharacter)
+        );
+        assert_eq!(
+            normalize("abc\u{202E}def", Lines::Multi),
+            Err(TextError::ForbiddenCharacter)
+        );
         assert_eq!(normalize("a\tb\nc", Lines::Multi), Ok("a\tb\nc".to_owned()));
         // Whitespace-only control characters at the edges are trimmed, not refused.
         assert_eq!(normalize("\tx\n", Lines::Single), Ok("x".to_owned()));

@@ -1,0 +1,351 @@
+//! The promise to the visitor: when a POC will reply, as an instant, in the POC's local
+//! time, as a "within" phrase and as one sentence in the visitor's language and time zone.
+
+use crate::api::ExpectedResponse;
+use crate::calendar::{Clock, Target, weekday_number};
+use crate::config::Poc;
+use crate::locale::Locale;
+use crate::routing::Priority;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+/// What the edge tells the visitor about a reply from `poc` to an inquiry sent at
+/// `submitted_ms` (Unix milliseconds) with `priority`.
+pub fn expected_response(
+    poc: &Poc,
+    priority: Priority,
+    submitted_ms: i64,
+    visitor_tz: Option<&str>,
+    locale: Locale,
+) -> ExpectedResponse {
+    let target = poc.targets.for_priority(priority);
+    let submitted = Timestamp::from_millisecond(submitted_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+    let cal = &poc.calendar;
+    // A calendar that never opens again is refused by the config check; fall back to the
+    // calendar clock rather than promise nothing.
+    let deadline = cal
+        .deadline(submitted, target)
+        .or_else(|| {
+            cal.deadline(
+                submitted,
+                Target {
+                    clock: Clock::Calendar,
+                    ..target
+                },
+            )
+        })
+        .unwrap_or(submitted);
+    let open_now = cal.is_open(submitted);
+    let visitor = visitor_tz
+        .and_then(|tz| TimeZone::get(tz).ok())
+        .unwrap_or_else(|| cal.time_zone().clone());
+    let when = when_phrase(submitted, deadline, &visitor, locale);
+    let team = &poc.name;
+    let within = within_phrase(target, locale);
+    let sentence = match (locale, open_now) {
+        (Locale::En, true) => format!("{team} usually replies {within}; expect a reply by {when}."),
+        (Locale::En, false) => format!("{team} is closed right now; expect a reply by {when}."),
+        (Locale::De, true) => format!(
+            "{team} antwortet in der Regel {within}; rechnen Sie mit einer Antwort bis {when}."
+        ),
+        (Locale::De, false) => {
+            format!("{team} ist gerade nicht besetzt; rechnen Sie mit einer Antwort bis {when}.")
+        }
+        (Locale::Fr, true) => {
+            format!("{team} répond généralement {within} ; réponse attendue d'ici {when}.")
+        }
+        (Locale::Fr, false) => {
+            format!("{team} est fermé pour le moment ; réponse attendue d'ici {when}.")
+        }
+        (Locale::Es, true) => {
+            format!("{team} suele responder {within}; espere una respuesta para {when}.")
+        }
+        (Locale::Es, false) => {
+            format!("{team} está cerrado ahora; espere una respuesta para {when}.")
+        }
+    };
+    ExpectedResponse {
+        deadline: deadline.to_string(),
+        deadline_local: deadline
+            .to_zoned_datetime(cal.time_zone().clone())
+            .to_string(),
+        within,
+        open_now,
+        sentence,
+    }
+}
+
+/// "within 4 business hours", "innerhalb von 2 Tagen", ...
+pub fn within_phrase(target: Target, locale: Locale) -> String {
+    let m = target.minutes;
+    let business = target.clock == Clock::Business;
+    let (n, unit) = if !business && m.is_multiple_of(24 * 60) {
+        (m / (24 * 60), Unit::Day)
+    } else if m.is_multiple_of(60) {
+        (m / 60, Unit::Hour)
+    } else {
+        (m, Unit::Minute)
+    };
+    let one = n == 1;
+    let noun = match (locale, unit, business, one) {
+        (Locale::En, Unit::Day, _, true) => "day",
+        (Locale::En, Unit::Day, _, false) => "days",
+        (Locale::En, Unit::Hour, true, true) => "business hour",
+        (Locale::En, Unit::Hour, true, false) => "business hours",
+        (Locale::En, Unit::Hour, false, true) => "hour",
+        (Locale::En, Unit::Hour, false, false) => "hours",
+        (Locale::En, Unit::Minute, true, _) => "business minutes",
+        (Locale::En, Unit::Minute, false, _) => "minutes",
+        (Locale::De, Unit::Day, _, true) => "Tages",
+        (Locale::De, Unit::Day, _, false) => "Tagen",
+        (Locale::De, Unit::Hour, true, true) => "Geschäftsstunde",
+        (Locale::De, Unit::Hour, true, false) => "Geschäftsstunden",
+        (Locale::De, Unit::Hour, false, true) => "Stunde",
+        (Locale::De, Unit::Hour, false, false) => "Stunden",
+        (Locale::De, Unit::Minute, true, _) => "Minuten Geschäftszeit",
+        (Locale::De, Unit::Minute, false, _) => "Minuten",
+        (Locale::Fr, Unit::Day, _, true) => "jour",
+        (Locale::Fr, Unit::Day, _, false) => "jours",
+        (Locale::Fr, Unit::Hour, true, true) => "heure ouvrée",
+        (Locale::Fr, Unit::Hour, true, false) => "heures ouvrées",
+        (Locale::Fr, Unit::Hour, false, true) => "heure",
+        (Locale::Fr, Unit::Hour, false, false) => "heures",
+        (Locale::Fr, Unit::Minute, true, _) => "minutes ouvrées",
+        (Locale::Fr, Unit::Minute, false, _) => "minutes",
+        (Locale::Es, Unit::Day, _, true) => "día",
+        (Locale::Es, Unit::Day, _, false) => "días",
+        (Locale::Es, Unit::Hour, true, true) => "hora laborable",
+        (Locale::Es, Unit::Hour, true, false) => "horas laborables",
+        (Locale::Es, Unit::Hour, false, true) => "hora",
+        (Locale::Es, Unit::Hour, false, false) => "horas",
+        (Locale::Es, Unit::Minute, true, _) => "minutos laborables",
+        (Locale::Es, Unit::Minute, false, _) => "minutos",
+    };
+    match (locale, unit, one) {
+        (Locale::En, _, _) => format!("within {n} {noun}"),
+        (Locale::De, Unit::Day, true) => format!("innerhalb eines {noun}"),
+        (Locale::De, Unit::Hour, true) => format!("innerhalb einer {noun}"),
+        (Locale::De, _, _) => format!("innerhalb von {n} {noun}"),
+        (Locale::Fr, _, _) => format!("sous {n} {noun}"),
+        (Locale::Es, _, _) => format!("en {n} {noun}"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Day,
+    Hour,
+    Minute,
+}
+
+const WEEKDAYS: [[&str; 7]; 4] = [
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+    [
+        "Montag",
+        "Dienstag",
+        "Mittwoch",
+        "Donnerstag",
+        "Freitag",
+        "Samstag",
+        "Sonntag",
+    ],
+    [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ],
+    [
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+    ],
+];
+
+const MONTHS: [[&str; 12]; 4] = [
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+    [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+];
+
+fn locale_index(l: Locale) -> usize {
+    match l {
+        Locale::En => 0,
+        Locale::De => 1,
+        Locale::Fr => 2,
+        Locale::Es => 3,
+    }
+}
+
+/// "today at 15:30", "tomorrow at 09:00", "Monday 09:00", "14 December 09:00", in the
+/// visitor's time zone, relative to the submission.
+pub fn when_phrase(now: Timestamp, at: Timestamp, tz: &TimeZone, locale: Locale) -> String {
+    let now_local = now.to_zoned_datetime(tz.clone());
+    let local = at.to_zoned_datetime(tz.clone());
+    let days = (local.date().duration_since(now_local.date()).as_secs() / 86_400).max(0);
+    let time = format!("{:02}:{:02}", local.hour(), local.minute());
+    let li = locale_index(locale);
+    let weekday = WEEKDAYS[li][weekday_number(local.date().weekday())];
+    let month = MONTHS[li][(local.date().month() - 1) as usize];
+    let day = local.date().day();
+    match (locale, days) {
+        (Locale::En, 0) => format!("today at {time}"),
+        (Locale::En, 1) => format!("tomorrow at {time}"),
+        (Locale::En, 2..=6) => format!("{weekday} at {time}"),
+        (Locale::En, _) => format!("{weekday}, {day} {month} at {time}"),
+        (Locale::De, 0) => format!("heute um {time}"),
+        (Locale::De, 1) => format!("morgen um {time}"),
+        (Locale::De, 2..=6) => format!("{weekday} um {time}"),
+        (Locale::De, _) => format!("{weekday}, {day}. {month} um {time}"),
+        (Locale::Fr, 0) => format!("aujourd'hui à {time}"),
+        (Locale::Fr, 1) => format!("demain à {time}"),
+        (Locale::Fr, 2..=6) => format!("{weekday} à {time}"),
+        (Locale::Fr, _) => format!("{weekday} {day} {month} à {time}"),
+        (Locale::Es, 0) => format!("hoy a las {time}"),
+        (Locale::Es, 1) => format!("mañana a las {time}"),
+        (Locale::Es, 2..=6) => format!("el {weekday} a las {time}"),
+        (Locale::Es, _) => format!("el {weekday} {day} de {month} a las {time}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigOptions, parse_config_with};
+
+    fn ms(s: &str) -> i64 {
+        s.parse::<Timestamp>().unwrap().as_millisecond()
+    }
+
+    #[test]
+    fn billing_promise_in_four_languages() {
+        let c = parse_config_with(
+            include_str!("../../demo/site.toml"),
+            ConfigOptions {
+                allow_loopback_http: true,
+            },
+        )
+        .unwrap();
+        let billing = c.poc("billing").unwrap();
+        // Friday 2026-11-27 10:00 London: billing does not work Fridays; 1 day calendar target.
+        let at = ms("2026-11-27T10:00:00Z");
+        let en = expected_response(
+            billing,
+            Priority::Normal,
+            at,
+            Some("Europe/Paris"),
+            Locale::En,
+        );
+        assert_eq!(en.deadline, "2026-11-28T10:00:00Z");
+        assert_eq!(
+            en.deadline_local,
+            "2026-11-28T10:00:00+00:00[Europe/London]"
+        );
+        assert!(!en.open_now);
+        assert_eq!(en.within, "within 1 day");
+        assert_eq!(
+            en.sentence,
+            "Billing is closed right now; expect a reply by tomorrow at 11:00."
+        );
+        let support = c.poc("support").unwrap();
+        // Thursday 2026-11-26 10:00 Berlin (09:00Z), open; 4 business hours -> 14:00 Berlin.
+        let de = expected_response(
+            support,
+            Priority::Normal,
+            ms("2026-11-26T09:00:00Z"),
+            Some("Europe/Berlin"),
+            Locale::De,
+        );
+        assert!(de.open_now);
+        assert_eq!(
+            de.sentence,
+            "Support antwortet in der Regel innerhalb von 4 Geschäftsstunden; rechnen Sie mit einer Antwort bis heute um 14:00."
+        );
+        let fr = expected_response(
+            support,
+            Priority::Low,
+            ms("2026-11-26T09:00:00Z"),
+            Some("America/New_York"),
+            Locale::Fr,
+        );
+        // 16 business hours: 8 left Thursday (to 18:00), Friday 08:00-16:00 -> Friday 16:00 Berlin = 10:00 New York.
+        assert_eq!(
+            fr.sentence,
+            "Support répond généralement sous 16 heures ouvrées ; réponse attendue d'ici demain à 10:00."
+        );
+        let es = expected_response(
+            support,
+            Priority::Normal,
+            ms("2026-11-27T14:00:00Z"),
+            None,
+            Locale::Es,
+        );
+        // Friday 15:00 Berlin, 1 hour left, then Monday 08:00 + 3h = 11:00.
+        assert_eq!(
+            es.sentence,
+            "Support suele responder en 4 horas laborables; espere una respuesta para el lunes a las 11:00."
+        );
+    }
+}
