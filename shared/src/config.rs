@@ -210,7 +210,7 @@ pub fn parse_config_with(
         return Ok(config);
     }
     let doc = toml::de::DeTable::parse(text).ok();
-    Err(problems
+    let mut located: Vec<ConfigError> = problems
         .into_iter()
         .map(|(path, message)| {
             let (line, column) = doc
@@ -224,7 +224,9 @@ pub fn parse_config_with(
                 column,
             }
         })
-        .collect())
+        .collect();
+    located.sort_by_key(|e| (e.line, e.column));
+    Err(located)
 }
 
 /// One step of a path into the config document.
