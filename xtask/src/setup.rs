@@ -88,11 +88,11 @@ fn cargo_tool(bin: &str, krate: &str, version: &str) -> Result<()> {
     }
 }
 
-/// The version a tool prints as `name X.Y.Z`.
+/// The version a tool prints for `--version`: `name X.Y.Z` (wasm-bindgen) or `X.Y.Z` (worker-build).
 fn installed_version(bin: &str) -> Option<String> {
     let path = repo::find_tool(bin)?;
     let out = probe(Command::new(path).arg("--version"))?;
-    out.split_whitespace().nth(1).map(str::to_owned)
+    out.split_whitespace().last().map(|v| v.trim_start_matches('v').to_owned())
 }
 
 /// `npm ci` when node_modules is missing or older than package-lock.json.
