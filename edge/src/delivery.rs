@@ -272,7 +272,75 @@ fn failed_attempt(inquiry_id: &str, url: &str, attempt: i64, error: &str) -> Att
     }
 }
 
-/// One signed POST. Never fails: whatever happens becomes the attempt's record.
+/// What one signed POST came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostResult {
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub response_snippet: Option<String>,
+    pub started_ms: i64,
+    pub latency_ms: i64,
+}
+
+impl PostResult {
+    pub fn ok(&self) -> bool {
+        self.status_code.is_some_and(is_success)
+    }
+}
+
+/// One signed Standard Webhooks POST of `body` to `endpoint`. Never fails: whatever
+/// happens (refused URL, bad secret, network error, non-2xx) is in the result.
+pub async fn post_signed(
+    endpoint: &Endpoint,
+    msg_id: &str,
+    body: &str,
+    allow_loopback: bool,
+) -> PostResult {
+    let started_ms = platform::now_ms();
+    let failed = |error: String| PostResult {
+        status_code: None,
+        error: Some(error),
+        response_snippet: None,
+        started_ms,
+        latency_ms: 0,
+    };
+    // The config was checked on upload, but the guard runs again: the rules may have
+    // tightened since, and a POST to a private address must never happen.
+    if let Err(e) = switchboard_shared::url_guard::check_webhook_url(&endpoint.url, allow_loopback)
+    {
+        return failed(format!("refused url: {e}"));
+    }
+    let timestamp = started_ms / 1000;
+    let signature = match switchboard_shared::signing::signature_header(
+        &endpoint.secrets,
+        msg_id,
+        timestamp,
+        body.as_bytes(),
+    ) {
+        Ok(s) => s,
+        Err(e) => return failed(format!("signing failed: {e}")),
+    };
+    let result = send(&endpoint.url, msg_id, timestamp, &signature, body).await;
+    let latency_ms = platform::now_ms() - started_ms;
+    match result {
+        Ok((status, text)) => PostResult {
+            status_code: Some(status),
+            error: (!is_success(status)).then(|| format!("endpoint answered {status}")),
+            response_snippet: Some(snippet(&text)),
+            started_ms,
+            latency_ms,
+        },
+        Err(e) => PostResult {
+            status_code: None,
+            error: Some(e),
+            response_snippet: None,
+            started_ms,
+            latency_ms,
+        },
+    }
+}
+
+/// One delivery attempt to one endpoint, as it is recorded.
 async fn post(
     endpoint: &Endpoint,
     msg_id: &str,
@@ -281,53 +349,16 @@ async fn post(
     inquiry_id: &str,
     attempt: i64,
 ) -> Attempt {
-    // The config was checked on upload, but the guard runs again: the rules may have
-    // tightened since, and a redirect-free POST to a private address must never happen.
-    if let Err(e) = switchboard_shared::url_guard::check_webhook_url(&endpoint.url, allow_loopback)
-    {
-        return failed_attempt(
-            inquiry_id,
-            &endpoint.url,
-            attempt,
-            &format!("refused url: {e}"),
-        );
-    }
-    let started = platform::now_ms();
-    let timestamp = started / 1000;
-    let signature = match switchboard_shared::signing::signature_header(
-        &endpoint.secrets,
-        msg_id,
-        timestamp,
-        body.as_bytes(),
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            return failed_attempt(
-                inquiry_id,
-                &endpoint.url,
-                attempt,
-                &format!("signing failed: {e}"),
-            );
-        }
-    };
-    let result = send(&endpoint.url, msg_id, timestamp, &signature, body).await;
-    let latency_ms = platform::now_ms() - started;
-    let (status_code, error, response_snippet) = match result {
-        Ok((status, text)) => {
-            let error = (!is_success(status)).then(|| format!("endpoint answered {status}"));
-            (Some(i64::from(status)), error, Some(snippet(&text)))
-        }
-        Err(e) => (None, Some(e), None),
-    };
+    let r = post_signed(endpoint, msg_id, body, allow_loopback).await;
     Attempt {
         inquiry_id: inquiry_id.to_owned(),
         endpoint_url: endpoint.url.clone(),
         attempt,
-        status_code,
-        error,
-        latency_ms,
-        response_snippet,
-        at_ms: started,
+        status_code: r.status_code.map(i64::from),
+        error: r.error,
+        latency_ms: r.latency_ms,
+        response_snippet: r.response_snippet,
+        at_ms: r.started_ms,
     }
 }
 

@@ -3,13 +3,13 @@
 
 use crate::auth::issue_render_token;
 use crate::error::EdgeError;
-use crate::expected::expected_response;
 use crate::http::{Reply, query_param};
 use crate::platform;
 use std::collections::BTreeMap;
 use switchboard_shared::api::{FormDefinition, TopicInfo};
 use switchboard_shared::config::SiteConfig;
 use switchboard_shared::inquiry::Value;
+use switchboard_shared::promise::expected_response;
 use switchboard_shared::routing::route;
 use switchboard_shared::{Inquiry, Locale};
 use worker::{Env, Request};

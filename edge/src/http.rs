@@ -13,6 +13,7 @@ use worker::{Env, Method, Request, Response};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Health,
+    OpenApi,
     Form { site: String },
     Inquiries { site: String },
     AdminKey { site: String },
@@ -32,6 +33,7 @@ pub fn route(path: &str) -> Route {
     let s = |x: &str| x.to_owned();
     match segments.as_slice() {
         ["healthz"] => Route::Health,
+        ["openapi.json"] => Route::OpenApi,
         ["v1", "sites", site, "form"] => Route::Form { site: s(site) },
         ["v1", "sites", site, "inquiries"] => Route::Inquiries { site: s(site) },
         ["v1", "admin", "sites", site, "key"] => Route::AdminKey { site: s(site) },
@@ -150,6 +152,11 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
     match route(&req.path()) {
         Route::Health => match method {
             Method::Get | Method::Head => Reply::json(200, &serde_json::json!({"ok": true})),
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::OpenApi => match method {
+            Method::Get | Method::Head => Ok(Reply::json(200, &crate::openapi::document())?
+                .with_header("access-control-allow-origin", "*")),
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::Form { site } => public(&mut req, env, &site, PublicEndpoint::Form).await,

@@ -132,8 +132,13 @@ fn prepare(
             decision.poc
         ))
     })?;
-    let expected =
-        crate::expected::expected_response(poc, decision.priority, now, visitor_tz, locale);
+    let expected = switchboard_shared::promise::expected_response(
+        poc,
+        decision.priority,
+        now,
+        visitor_tz,
+        locale,
+    );
     let answer = SubmitAccepted {
         reference: String::new(),
         poc: poc.id.clone(),
@@ -179,7 +184,8 @@ fn prepare_spam(
         .poc(&config.default_poc)
         .ok_or_else(|| EdgeError::internal("the config lacks its default poc"))?;
     let priority = Priority::Normal;
-    let expected = crate::expected::expected_response(poc, priority, now, visitor_tz, locale);
+    let expected =
+        switchboard_shared::promise::expected_response(poc, priority, now, visitor_tz, locale);
     let answer = SubmitAccepted {
         reference: String::new(),
         poc: poc.id.clone(),
