@@ -341,6 +341,17 @@ impl Calendar {
         self.open_windows(at).next().is_some_and(|(s, _)| s <= at)
     }
 
+    /// When the opening that contains `at` closes; `None` when closed at `at`.
+    pub fn open_until(&self, at: Timestamp) -> Option<Timestamp> {
+        if self.spec.always_open {
+            return Some(Timestamp::MAX);
+        }
+        self.open_windows(at)
+            .next()
+            .filter(|(s, _)| *s <= at)
+            .map(|(_, e)| e)
+    }
+
     /// The instant `target` after `from`; `None` only if the calendar never opens again.
     pub fn deadline(&self, from: Timestamp, target: Target) -> Option<Timestamp> {
         let total = SignedDuration::from_mins(i64::from(target.minutes));

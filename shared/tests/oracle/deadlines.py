@@ -1,0 +1,41 @@
+# Independent oracle for shared/tests/deadlines.rs: a minute-by-minute simulation of the
+# same calendars with Python's zoneinfo. Run `python3 shared/tests/oracle/deadlines.py`;
+# its output is the table the Rust test checks.
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+DAYS=['mon','tue','wed','thu','fri','sat','sun']
+def is_open(t_utc, tz, hours, holidays):
+    loc=t_utc.astimezone(ZoneInfo(tz))
+    for back in (0,1):
+        d=(loc - timedelta(days=back)).date()
+        hol = d.isoformat() in holidays or d.strftime('%m-%d') in holidays
+        if hol: continue
+        for iv in hours.get(DAYS[d.weekday()],[]):
+            a,b=iv.split('-'); ah,am=map(int,a.split(':')); bh,bm=map(int,b.split(':'))
+            s=datetime(d.year,d.month,d.day,ah,am,tzinfo=ZoneInfo(tz))
+            e_day=d if (bh*60+bm)>(ah*60+am) else d+timedelta(days=1)
+            if bh==24: e_day=e_day+timedelta(days=1); bh=0
+            e=datetime(e_day.year,e_day.month,e_day.day,bh,bm,tzinfo=ZoneInfo(tz))
+            if s.astimezone(timezone.utc)<=t_utc<e.astimezone(timezone.utc): return True
+    return False
+def deadline(start, tz, hours, holidays, minutes):
+    t=datetime.fromisoformat(start.replace('Z','+00:00')); left=minutes
+    while left>0:
+        if is_open(t,tz,hours,holidays): left-=1
+        t+=timedelta(minutes=1)
+    return t.strftime('%Y-%m-%dT%H:%M:%SZ')
+wk={d:['09:00-17:00'] for d in DAYS[:5]}
+cases=[
+ ('2026-03-07T17:00:00Z','America/New_York',{'sun':['01:00-05:00']},[],180),
+ ('2026-03-07T17:00:00Z','America/New_York',{'sun':['01:00-05:00']},[],240),
+ ('2026-10-31T20:00:00Z','America/New_York',{'sun':['00:00-04:00']},[],300),
+ ('2026-03-28T11:00:00Z','Europe/Berlin',{'sun':['01:00-04:00']},[],120),
+ ('2026-10-24T12:00:00Z','Europe/Berlin',{'sun':['01:00-04:00']},[],240),
+ ('2026-04-03T05:00:00Z','Australia/Sydney',wk,[],120),
+ ('2026-10-02T12:00:00Z','Australia/Sydney',{'sun':['01:00-04:00']},[],120),
+ ('2026-11-28T13:00:00Z','Asia/Kolkata',{d:['10:00-19:00'] for d in DAYS[:6]},[],240),
+ ('2026-12-23T15:00:00Z','Europe/Berlin',wk,['2026-12-24','12-25'],240),
+ ('2026-11-28T04:00:00Z','America/New_York',{'fri':['22:00-06:00']},[],480),
+ ('2026-11-30T08:00:00Z','Europe/Berlin',wk,[],6000),
+]
+for c in cases: print(c[0], c[1], c[4], '->', deadline(*c))
