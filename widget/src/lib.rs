@@ -1,1 +1,54 @@
-//! The Switchboard contact form widget.
+//! The Switchboard contact form widget: Leptos (CSR) compiled to WebAssembly. The loader
+//! (`loader/widget.js`) fetches the form definition and calls [`mount`] with an element
+//! inside the shadow root it created.
+
+mod browser;
+mod contact_form;
+mod error_summary;
+mod field;
+mod field_state;
+mod i18n;
+mod send;
+mod success_view;
+mod topic_hint;
+
+use contact_form::{ContactForm, Setup};
+use leptos::prelude::*;
+use switchboard_shared::Locale;
+use switchboard_shared::api::FormDefinition;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+/// Mounts the form for `site` into `container`. `definition` is the body of
+/// `GET {edge}/v1/sites/{site}/form`, as a JSON string or an already parsed object.
+/// `locale` is a BCP 47 tag (empty: the definition's locale); `time_zone` an IANA name.
+#[wasm_bindgen]
+pub fn mount(
+    container: HtmlElement,
+    edge: String,
+    site: String,
+    definition: JsValue,
+    locale: String,
+    time_zone: String,
+) -> Result<(), JsValue> {
+    let json = match definition.as_string() {
+        Some(text) => text,
+        None => String::from(js_sys::JSON::stringify(&definition)?),
+    };
+    let definition: FormDefinition = serde_json::from_str(&json)
+        .map_err(|e| JsValue::from_str(&format!("switchboard: bad form definition: {e}")))?;
+    let locale = if locale.is_empty() {
+        definition.locale
+    } else {
+        Locale::from_tag(&locale)
+    };
+    let site = String::from(js_sys::encode_uri_component(&site));
+    let setup = Setup {
+        definition,
+        submit_url: format!("{edge}/v1/sites/{site}/inquiries"),
+        locale,
+        time_zone,
+    };
+    leptos::mount::mount_to(container, move || view! { <ContactForm setup /> }).forget();
+    Ok(())
+}

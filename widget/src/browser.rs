@@ -1,0 +1,103 @@
+//! The few browser calls the form makes outside Leptos: random keys, timers, focus and
+//! the clipboard. Each one degrades quietly when the browser lacks the feature.
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, HtmlElement};
+
+/// A fresh idempotency key: `crypto.randomUUID()`, or an equivalent v4 UUID built from
+/// `crypto.getRandomValues` where `randomUUID` is missing (pages served over plain http).
+pub fn new_key() -> String {
+    let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) else {
+        return fallback_key(&[]);
+    };
+    let random_uuid = Reflect::get(&crypto, &JsValue::from_str("randomUUID")).ok();
+    if let Some(f) = random_uuid.and_then(|f| f.dyn_into::<Function>().ok())
+        && let Some(key) = f.call0(&crypto).ok().and_then(|k| k.as_string())
+    {
+        return key;
+    }
+    let mut bytes = [0u8; 16];
+    if crypto.get_random_values_with_u8_array(&mut bytes).is_err() {
+        // No randomness at all: a time-based key still keeps one inquiry's retries together.
+        let now = js_sys::Date::now().to_bits().to_le_bytes();
+        return fallback_key(&now);
+    }
+    fallback_key(&bytes)
+}
+
+fn fallback_key(seed: &[u8]) -> String {
+    let mut b = [0u8; 16];
+    for (i, byte) in seed.iter().take(16).enumerate() {
+        b[i] = *byte;
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 0x0f)] as char);
+    }
+    out
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            // Without a window there is nothing to wait for; the retry simply comes sooner.
+            if w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .is_ok()
+            {
+                return;
+            }
+        }
+        let _ = resolve.call0(&JsValue::NULL);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Focuses the first control named `field` inside `root` (an input, select, textarea or
+/// the first box of a group).
+pub fn focus_field(root: &Element, field: &str) {
+    let Ok(controls) = root.query_selector_all("[name]") else {
+        return;
+    };
+    for i in 0..controls.length() {
+        let Some(el) = controls
+            .item(i)
+            .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+        else {
+            continue;
+        };
+        if el.get_attribute("name").as_deref() == Some(field) {
+            let _ = el.focus();
+            return;
+        }
+    }
+}
+
+/// Focuses `el` once the pending render has reached the DOM.
+pub fn focus_soon(el: HtmlElement) {
+    leptos::prelude::request_animation_frame(move || {
+        let _ = el.focus();
+    });
+}
+
+/// Copies `text` to the clipboard; true when the browser accepted it.
+pub async fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let clipboard = window.navigator().clipboard();
+    // `navigator.clipboard` is missing outside secure contexts.
+    if clipboard.is_undefined() {
+        return false;
+    }
+    JsFuture::from(clipboard.write_text(text)).await.is_ok()
+}

@@ -1,0 +1,281 @@
+//! The whole widget: every field of the site's form, the topic hint, the error summary,
+//! submission through an `Action`, the status line, and the success view.
+
+use crate::browser::{focus_soon, new_key};
+use crate::error_summary::{ErrorSummary, SummaryItem};
+use crate::field::Field;
+use crate::field_state::FieldState;
+use crate::i18n::ui;
+use crate::send::{Outcome, send};
+use crate::success_view::SuccessView;
+use crate::topic_hint::TopicHint;
+use leptos::html::{Div, Form};
+use leptos::prelude::*;
+use switchboard_shared::Locale;
+use switchboard_shared::api::{FormDefinition, SubmitAccepted, SubmitRequest};
+use switchboard_shared::inquiry::{Draft, RawValue, parse_inquiry};
+
+/// Everything the form needs from the page: the fetched definition and where to post.
+pub struct Setup {
+    pub definition: FormDefinition,
+    /// `{edge}/v1/sites/{site}/inquiries`.
+    pub submit_url: String,
+    pub locale: Locale,
+    /// The visitor's IANA time zone, sent along for the reply-time sentence.
+    pub time_zone: String,
+}
+
+/// Where a submit stands; drives the status line and the retry button.
+#[derive(Clone, Copy, PartialEq)]
+enum Phase {
+    Editing,
+    Sending,
+    Retrying,
+    /// Every automatic retry failed; the visitor may try again (same key).
+    Offline,
+    /// The edge refused the request for a reason other than field errors.
+    Refused,
+}
+
+/// The contact form for one site.
+#[component]
+pub fn ContactForm(
+    /// The form definition, the submit URL, and the visitor's language and time zone.
+    setup: Setup,
+) -> impl IntoView {
+    let Setup {
+        definition,
+        submit_url,
+        locale,
+        time_zone,
+    } = setup;
+    let ui = ui(locale);
+    let FormDefinition {
+        form,
+        topics,
+        render_token,
+        ..
+    } = definition;
+    let any_required = form.fields.iter().any(|f| f.required);
+    let topic_index = form.fields.iter().position(|f| f.topic);
+    let states = StoredValue::new(
+        form.fields
+            .iter()
+            .map(|f| FieldState::new(f.kind))
+            .collect::<Vec<_>>(),
+    );
+    let form = StoredValue::new(form);
+    let topics = StoredValue::new(topics);
+    let context = StoredValue::new((time_zone, render_token));
+    let honeypot = RwSignal::new(String::new());
+    // One key per inquiry: kept across retries, replaced only once the edge has answered
+    // in a way that proves nothing was stored (or after a success).
+    let key = StoredValue::new(new_key());
+    let phase = RwSignal::new(Phase::Editing);
+    let accepted = RwSignal::new(None::<SubmitAccepted>);
+    let summary = RwSignal::new(Vec::<SummaryItem>::new());
+    let summary_ref = NodeRef::<Div>::new();
+    let form_ref = NodeRef::<Form>::new();
+
+    let topic_info = Signal::derive(move || {
+        let chosen =
+            states.with_value(|s| topic_index.and_then(|i| s.get(i)).map(FieldState::text))?;
+        topics.with_value(|t| t.iter().find(|i| i.topic == chosen).cloned())
+    });
+
+    // Shows `errors` (field id, message) next to their fields and in the summary.
+    let show_errors = move |errors: Vec<(String, String)>| {
+        form.with_value(|f| {
+            states.with_value(|st| {
+                for (spec, state) in f.fields.iter().zip(st) {
+                    state.error.set(
+                        errors
+                            .iter()
+                            .find(|(id, _)| *id == spec.id)
+                            .map(|(_, m)| m.clone()),
+                    );
+                    state.touched.set(true);
+                }
+            });
+            let items = errors
+                .into_iter()
+                .map(|(id, message)| {
+                    let line = match f.field(&id) {
+                        Some(spec) => format!("{}: {message}", spec.label.get(locale)),
+                        None => message,
+                    };
+                    (id, line)
+                })
+                .collect::<Vec<_>>();
+            let failed = !items.is_empty();
+            summary.set(items);
+            if failed && let Some(el) = summary_ref.get_untracked() {
+                focus_soon(el.into());
+            }
+        });
+    };
+
+    let submission = Action::new_local(move |request: &SubmitRequest| {
+        let request = request.clone();
+        let url = submit_url.clone();
+        async move { send(&url, &request, move || phase.set(Phase::Retrying)).await }
+    });
+    let pending = submission.pending();
+
+    Effect::new(move || {
+        let Some(outcome) = submission.value().get() else {
+            return;
+        };
+        if outcome.needs_new_key() {
+            key.set_value(new_key());
+        }
+        match outcome {
+            Outcome::Accepted(answer) => {
+                phase.set(Phase::Editing);
+                accepted.set(Some(answer));
+            }
+            Outcome::Invalid(fields) => {
+                phase.set(Phase::Editing);
+                show_errors(fields.into_iter().map(|f| (f.field, f.message)).collect());
+            }
+            Outcome::Refused => phase.set(Phase::Refused),
+            Outcome::Unreachable => phase.set(Phase::Offline),
+        }
+    });
+
+    let submit = move || {
+        if pending.get_untracked() {
+            return;
+        }
+        let mut draft: Draft = form.with_value(|f| {
+            states.with_value(|st| {
+                f.fields
+                    .iter()
+                    .zip(st)
+                    .map(|(spec, s)| (spec.id.clone(), s.value.get_untracked()))
+                    .collect()
+            })
+        });
+        let trap = form.with_value(|f| f.honeypot.clone());
+        draft
+            .entry(trap)
+            .or_insert_with(|| RawValue::Text(honeypot.get_untracked()));
+        match form.with_value(|f| parse_inquiry(f, &draft)) {
+            Err(errors) => {
+                phase.set(Phase::Editing);
+                show_errors(
+                    errors
+                        .iter()
+                        .map(|e| (e.field.clone(), e.message(locale)))
+                        .collect(),
+                );
+            }
+            Ok(_) => {
+                show_errors(Vec::new());
+                phase.set(Phase::Sending);
+                let (time_zone, render_token) = context.get_value();
+                submission.dispatch_local(SubmitRequest {
+                    idempotency_key: key.get_value(),
+                    locale: Some(locale.tag().to_owned()),
+                    time_zone: Some(time_zone),
+                    render_token: Some(render_token),
+                    fields: draft,
+                });
+            }
+        }
+    };
+
+    let start_over = move || {
+        form.with_value(|f| {
+            states.with_value(|st| {
+                f.fields
+                    .iter()
+                    .zip(st)
+                    .for_each(|(spec, s)| s.reset(spec.kind))
+            })
+        });
+        honeypot.set(String::new());
+        summary.set(Vec::new());
+        key.set_value(new_key());
+        accepted.set(None);
+    };
+
+    let status = move || match phase.get() {
+        Phase::Editing => "",
+        Phase::Sending => ui.sending,
+        Phase::Retrying => ui.retrying,
+        Phase::Offline => ui.offline,
+        Phase::Refused => ui.failed,
+    };
+
+    let form_view = move || {
+        let fields = form
+            .with_value(|f| f.fields.clone())
+            .into_iter()
+            .zip(states.get_value())
+            .map(|(spec, state)| {
+                let hint = spec.topic.then(|| view! { <TopicHint info=topic_info /> });
+                view! {
+                    <Field spec state locale />
+                    {hint}
+                }
+            })
+            .collect_view();
+        let trap = form.with_value(|f| f.honeypot.clone());
+        view! {
+            <form
+                part="form"
+                novalidate=true
+                node_ref=form_ref
+                aria-busy=move || if pending.get() { "true" } else { "false" }
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit();
+                }
+            >
+                <ErrorSummary items=summary locale container=summary_ref form=form_ref />
+                {any_required.then(|| view! { <p class="note">{ui.required_note}</p> })}
+                {fields}
+                <div class="trap" aria-hidden="true">
+                    <label>
+                        {ui.honeypot}
+                        <input
+                            type="text"
+                            name=trap
+                            tabindex="-1"
+                            autocomplete="off"
+                            prop:value=move || honeypot.get()
+                            on:input=move |ev| honeypot.set(event_target_value(&ev))
+                        />
+                    </label>
+                </div>
+                <div class="actions">
+                    <button type="submit" part="submit" disabled=move || pending.get()>
+                        <span class="spinner" aria-hidden="true" hidden=move || !pending.get()></span>
+                        {move || if pending.get() { ui.sending } else { ui.submit }}
+                    </button>
+                    {move || {
+                        matches!(phase.get(), Phase::Offline | Phase::Refused)
+                            .then(|| {
+                                view! {
+                                    <button type="button" class="secondary" part="retry" on:click=move |_| submit()>
+                                        {ui.retry}
+                                    </button>
+                                }
+                            })
+                    }}
+                </div>
+            </form>
+        }
+    };
+
+    view! {
+        <div class="sb" part="container" lang=locale.tag()>
+            {move || match accepted.get() {
+                Some(answer) => view! { <SuccessView accepted=answer locale on_again=start_over /> }.into_any(),
+                None => form_view().into_any(),
+            }}
+            <p class="status" part="status" role="status" aria-live="polite">{status}</p>
+        </div>
+    }
+}

@@ -1,0 +1,56 @@
+//! What the visitor sees once the edge has stored the inquiry: the reference (with a copy
+//! button), the team that will answer and when.
+
+use crate::browser::{copy_text, focus_soon};
+use crate::i18n::ui;
+use leptos::html::H2;
+use leptos::prelude::*;
+use switchboard_shared::Locale;
+use switchboard_shared::api::SubmitAccepted;
+
+/// Replaces the form after a `202`. Its heading takes focus so screen readers read it.
+#[component]
+pub fn SuccessView(
+    /// The edge's answer: reference, team and expected reply.
+    accepted: SubmitAccepted,
+    /// The visitor's language.
+    locale: Locale,
+    /// Runs when the visitor wants to write another message.
+    on_again: impl Fn() + 'static,
+) -> impl IntoView {
+    let ui = ui(locale);
+    let heading = NodeRef::<H2>::new();
+    Effect::new(move || {
+        if let Some(h) = heading.get() {
+            focus_soon(h.into());
+        }
+    });
+    let copied = RwSignal::new(false);
+    let reference = accepted.reference.clone();
+    let copy = move |_| {
+        let reference = reference.clone();
+        leptos::task::spawn_local(async move {
+            if copy_text(&reference).await {
+                copied.set(true);
+            }
+        });
+    };
+    view! {
+        <div class="success" part="success">
+            <h2 class="success-title" tabindex="-1" node_ref=heading>{ui.success_title}</h2>
+            <div class="reference-row">
+                <span class="reference-label">{ui.reference}</span>
+                <strong class="reference" part="reference">{accepted.reference}</strong>
+                <button type="button" class="secondary small" part="copy" on:click=copy>
+                    {move || if copied.get() { ui.copied } else { ui.copy }}
+                </button>
+            </div>
+            <p class="expected" part="expected">
+                <strong>{accepted.team}</strong>
+                " · "
+                {accepted.expected.sentence}
+            </p>
+            <button type="button" class="link" part="again" on:click=move |_| on_again()>{ui.send_another}</button>
+        </div>
+    }
+}

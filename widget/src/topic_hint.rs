@@ -1,0 +1,31 @@
+//! The line under the topic field that says, before sending, which team answers and when.
+
+use leptos::prelude::*;
+use switchboard_shared::api::TopicInfo;
+
+/// Element id of the hint; the topic control lists it in `aria-describedby`.
+pub const TOPIC_HINT_ID: &str = "sb-topic-hint";
+
+/// "Billing · replies within 4 business hours, by Tue 10:30 your time", or nothing while
+/// no topic is chosen. A polite live region, so screen readers hear it when the topic changes.
+#[component]
+pub fn TopicHint(
+    /// Who answers the chosen topic and the expected response, from the form definition.
+    #[prop(into)]
+    info: Signal<Option<TopicInfo>>,
+) -> impl IntoView {
+    view! {
+        <p id=TOPIC_HINT_ID class="topic-hint" part="topic-hint" aria-live="polite">
+            {move || {
+                info.get()
+                    .map(|i| {
+                        view! {
+                            <strong>{i.team}</strong>
+                            " · "
+                            {i.expected.sentence}
+                        }
+                    })
+            }}
+        </p>
+    }
+}
