@@ -8,8 +8,9 @@ use switchboard_shared::api::{ErrorBody, ErrorDetail, FieldErrorView};
 
 /// Largest request body the public inquiry endpoint reads.
 pub const MAX_INQUIRY_BODY: usize = 32 * 1024;
-/// Largest site config an owner may upload.
-pub const MAX_CONFIG_BODY: usize = 256 * 1024;
+/// Largest site config an owner may upload. Below shared's own ceiling because D1 stores
+/// the TOML and its JSON copy as single values, and a D1 value is at most 2 MB.
+pub const MAX_CONFIG_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum EdgeError {
