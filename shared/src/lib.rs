@@ -23,6 +23,8 @@ pub mod routing;
 #[cfg(feature = "server")]
 pub mod signing;
 #[cfg(feature = "server")]
+pub mod synthetic;
+#[cfg(feature = "server")]
 pub mod url_guard;
 
 pub use errors::{ErrorCode, FieldError};
