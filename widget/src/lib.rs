@@ -11,11 +11,11 @@ mod i18n;
 mod send;
 mod success_view;
 mod topic_hint;
+mod wire;
 
 use contact_form::{ContactForm, Setup};
 use leptos::prelude::*;
 use switchboard_shared::Locale;
-use switchboard_shared::api::FormDefinition;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
@@ -31,11 +31,12 @@ pub fn mount(
     locale: String,
     time_zone: String,
 ) -> Result<(), JsValue> {
-    let json = match definition.as_string() {
-        Some(text) => text,
-        None => String::from(js_sys::JSON::stringify(&definition)?),
+    let parsed = match definition.as_string() {
+        Some(text) => wire::parse(&text),
+        None => Ok(definition),
     };
-    let definition: FormDefinition = serde_json::from_str(&json)
+    let definition = parsed
+        .and_then(|v| wire::form_definition(&v))
         .map_err(|e| JsValue::from_str(&format!("switchboard: bad form definition: {e}")))?;
     let locale = if locale.is_empty() {
         definition.locale

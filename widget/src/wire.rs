@@ -1,0 +1,215 @@
+//! The HTTP wire types read from and written to browser JSON without serde: the browser's
+//! own `JSON.parse`/`JSON.stringify` do the text work and this module maps values onto
+//! `switchboard_shared::api` types. It saves the visitor the bytes of a JSON library;
+//! struct literals below make the compiler flag any field added to the shared types.
+
+use js_sys::{Array, JSON, Object, Reflect};
+use std::collections::BTreeMap;
+use switchboard_shared::Locale;
+use switchboard_shared::api::{
+    ExpectedResponse, FieldErrorView, FormDefinition, SubmitAccepted, SubmitRequest, TopicInfo,
+};
+use switchboard_shared::form::{ChoiceOption, FieldKind, FieldSpec, FormSpec};
+use switchboard_shared::inquiry::RawValue;
+use switchboard_shared::locale::Localized;
+use wasm_bindgen::JsValue;
+
+/// Why a body could not be read: the path of the missing or mistyped member.
+pub type WireError = String;
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn text(obj: &JsValue, key: &str) -> Result<String, WireError> {
+    get(obj, key)
+        .as_string()
+        .ok_or_else(|| format!("`{key}` must be a string"))
+}
+
+fn opt_text(obj: &JsValue, key: &str) -> String {
+    get(obj, key).as_string().unwrap_or_default()
+}
+
+fn flag(obj: &JsValue, key: &str) -> bool {
+    get(obj, key).as_bool().unwrap_or(false)
+}
+
+fn count(obj: &JsValue, key: &str) -> Option<usize> {
+    get(obj, key)
+        .as_f64()
+        .filter(|n| *n >= 0.0)
+        .map(|n| n as usize)
+}
+
+fn list<T>(
+    obj: &JsValue,
+    key: &str,
+    item: impl Fn(&JsValue) -> Result<T, WireError>,
+) -> Result<Vec<T>, WireError> {
+    let value = get(obj, key);
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(&value) {
+        return Err(format!("`{key}` must be a list"));
+    }
+    Array::from(&value).iter().map(|v| item(&v)).collect()
+}
+
+/// A string (the English text) or an object of language tag to text.
+fn localized(obj: &JsValue, key: &str) -> Localized {
+    let value = get(obj, key);
+    if let Some(plain) = value.as_string() {
+        return Localized::en(&plain);
+    }
+    let mut map = BTreeMap::new();
+    if value.is_object() {
+        for entry in Object::entries(&Object::from(value)).iter() {
+            let pair = Array::from(&entry);
+            if let (Some(tag), Some(t)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                map.insert(tag, t);
+            }
+        }
+    }
+    Localized(map)
+}
+
+fn kind(name: &str) -> Result<FieldKind, WireError> {
+    Ok(match name {
+        "text" => FieldKind::Text,
+        "email" => FieldKind::Email,
+        "long_text" => FieldKind::LongText,
+        "choice" => FieldKind::Choice,
+        "multi_choice" => FieldKind::MultiChoice,
+        "checkbox" => FieldKind::Checkbox,
+        "phone" => FieldKind::Phone,
+        "url" => FieldKind::Url,
+        other => return Err(format!("unknown field kind `{other}`")),
+    })
+}
+
+fn field(v: &JsValue) -> Result<FieldSpec, WireError> {
+    Ok(FieldSpec {
+        id: text(v, "id")?,
+        kind: kind(&text(v, "kind")?)?,
+        label: localized(v, "label"),
+        required: flag(v, "required"),
+        min_len: count(v, "min_len"),
+        max_len: count(v, "max_len"),
+        help: localized(v, "help"),
+        placeholder: localized(v, "placeholder"),
+        options: list(v, "options", |o| {
+            Ok(ChoiceOption {
+                value: text(o, "value")?,
+                label: localized(o, "label"),
+            })
+        })?,
+        topic: flag(v, "topic"),
+    })
+}
+
+fn expected(v: &JsValue) -> ExpectedResponse {
+    let e = get(v, "expected");
+    ExpectedResponse {
+        deadline: opt_text(&e, "deadline"),
+        deadline_local: opt_text(&e, "deadline_local"),
+        within: opt_text(&e, "within"),
+        open_now: flag(&e, "open_now"),
+        sentence: opt_text(&e, "sentence"),
+    }
+}
+
+/// `GET /v1/sites/{site}/form`, already parsed by `JSON.parse`.
+pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
+    let form = get(v, "form");
+    let honeypot = get(&form, "honeypot")
+        .as_string()
+        .unwrap_or_else(|| "website".to_owned());
+    Ok(FormDefinition {
+        site: text(v, "site")?,
+        locale: Locale::from_tag(&opt_text(v, "locale")),
+        form: FormSpec {
+            fields: list(&form, "fields", field)?,
+            honeypot,
+        },
+        topics: list(v, "topics", |t| {
+            Ok(TopicInfo {
+                topic: text(t, "topic")?,
+                team: text(t, "team")?,
+                expected: expected(t),
+            })
+        })?,
+        render_token: opt_text(v, "render_token"),
+    })
+}
+
+/// The `202` body.
+pub fn submit_accepted(v: &JsValue) -> Result<SubmitAccepted, WireError> {
+    Ok(SubmitAccepted {
+        reference: text(v, "reference")?,
+        poc: opt_text(v, "poc"),
+        team: opt_text(v, "team"),
+        priority: opt_text(v, "priority"),
+        expected: expected(v),
+    })
+}
+
+/// `error.fields` of a 4xx body.
+pub fn error_fields(v: &JsValue) -> Vec<FieldErrorView> {
+    list(&get(v, "error"), "fields", |f| {
+        Ok(FieldErrorView {
+            field: text(f, "field")?,
+            code: opt_text(f, "code"),
+            message: opt_text(f, "message"),
+            limit: count(f, "limit"),
+        })
+    })
+    .unwrap_or_default()
+}
+
+fn raw_value(value: &RawValue) -> JsValue {
+    match value {
+        RawValue::Bool(b) => JsValue::from_bool(*b),
+        RawValue::Text(t) => JsValue::from_str(t),
+        RawValue::List(items) => items
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into(),
+    }
+}
+
+/// The `POST /v1/sites/{site}/inquiries` body as JSON text.
+pub fn submit_request(r: &SubmitRequest) -> Result<String, WireError> {
+    let fields = Object::new();
+    let body = Object::new();
+    let optional = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    let set = |obj: &Object, key: &str, value: &JsValue| {
+        Reflect::set(obj, &JsValue::from_str(key), value).map(|_| ())
+    };
+    let filled = r
+        .fields
+        .iter()
+        .try_for_each(|(id, value)| set(&fields, id, &raw_value(value)))
+        .and_then(|()| {
+            set(
+                &body,
+                "idempotency_key",
+                &JsValue::from_str(&r.idempotency_key),
+            )
+        })
+        .and_then(|()| set(&body, "locale", &optional(&r.locale)))
+        .and_then(|()| set(&body, "time_zone", &optional(&r.time_zone)))
+        .and_then(|()| set(&body, "render_token", &optional(&r.render_token)))
+        .and_then(|()| set(&body, "fields", &fields));
+    filled
+        .and_then(|()| JSON::stringify(&body))
+        .map(String::from)
+        .map_err(|_| "the request could not be encoded".to_owned())
+}
+
+/// Parses JSON text with the browser's parser.
+pub fn parse(text: &str) -> Result<JsValue, WireError> {
+    JSON::parse(text).map_err(|_| "the body is not JSON".to_owned())
+}
