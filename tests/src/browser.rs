@@ -113,15 +113,29 @@ impl Browser {
             "const h = document.querySelector('{HOST_TAG}'); \
              return !!(h && h.shadowRoot && h.shadowRoot.querySelector('form[part=\"form\"]'));"
         );
-        self.wait_for_js(&script, timeout, "the widget's form in its shadow root")
+        if let Err(e) = self
+            .wait_for_js(&script, timeout, "the widget's form in its shadow root")
             .await
-            .map_err(|e| {
-                Error::msg(format!(
-                    "{e} (is the loader served at /widget.js and does it mount <{HOST_TAG}>?)"
-                ))
-            })?;
+        {
+            let errors = self.page_errors().await;
+            return Err(Error::msg(format!("{e}; the page reported: {errors}")));
+        }
         let host = self.client.find(Locator::Css(HOST_TAG)).await?;
         Ok(host.shadow_root().await?)
+    }
+
+    /// What the page's error capture (`pages::ERROR_CAPTURE`) collected, for failure messages.
+    pub async fn page_errors(&self) -> String {
+        match self.eval("return window.__sbErrors || null;", vec![]).await {
+            Ok(Value::Array(errors)) if errors.is_empty() => "no errors".to_owned(),
+            Ok(Value::Array(errors)) => errors
+                .iter()
+                .map(|e| e.as_str().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Ok(_) => "nothing (no error capture on this page)".to_owned(),
+            Err(e) => format!("nothing readable ({e})"),
+        }
     }
 
     /// Finds an element in the shadow root, waiting for it to appear.
@@ -136,8 +150,9 @@ impl Browser {
             match root.find(Locator::Css(css)).await {
                 Ok(element) => return Ok(element),
                 Err(e) if started.elapsed() > timeout => {
+                    let errors = self.page_errors().await;
                     return Err(Error::msg(format!(
-                        "no `{css}` in the widget after {} s: {e}",
+                        "no `{css}` in the widget after {} s: {e}; the page reported: {errors}",
                         timeout.as_secs()
                     )));
                 }

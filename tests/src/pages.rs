@@ -9,9 +9,27 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+/// Collects the page's errors (script errors, failed loads, rejections, console.error) in
+/// `window.__sbErrors`, so a test that times out can say what the browser saw.
+pub const ERROR_CAPTURE: &str = "<script>window.__sbErrors=[];\
+addEventListener('error',function(e){var t=e.target||{};__sbErrors.push(e.message||('failed to load '+(t.src||t.href||t.localName)));},true);\
+addEventListener('unhandledrejection',function(e){__sbErrors.push('unhandled rejection: '+e.reason);});\
+var __sbCE=console.error;console.error=function(){__sbErrors.push(Array.prototype.map.call(arguments,String).join(' '));__sbCE.apply(console,arguments);};\
+</script>";
+
+/// `html` with [`ERROR_CAPTURE`] as the first thing its `<head>` runs.
+pub fn with_error_capture(html: &str) -> String {
+    match html.find("<head>") {
+        Some(at) => format!("{}{ERROR_CAPTURE}{}", &html[..at + 6], &html[at + 6..]),
+        None => format!("{ERROR_CAPTURE}{html}"),
+    }
+}
+
 /// demo/index.html with `{{EDGE}}` replaced and its site switched to `site`.
 pub fn demo_page(edge: &str, site: &str) -> Result<String> {
-    let template = std::fs::read_to_string(repo::path("demo/index.html"))?;
+    let file = repo::path("demo/index.html");
+    let template = std::fs::read_to_string(&file)
+        .map_err(|e| crate::Error::msg(format!("cannot read {}: {e}", file.display())))?;
     let page = template.replace("{{EDGE}}", edge);
     Ok(if site == "demo" {
         page
@@ -23,7 +41,7 @@ pub fn demo_page(edge: &str, site: &str) -> Result<String> {
 /// A minimal page that loads the widget for `site`, with `head` and `body` around it.
 pub fn host_page(edge: &str, site: &str, head: &str, body: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>host page</title>{head}</head>\n\
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>host page</title>{ERROR_CAPTURE}{head}</head>\n\
          <body>{body}\n<script async src=\"{edge}/widget.js\" data-site=\"{site}\"></script>\n</body></html>\n"
     )
 }

@@ -11,7 +11,7 @@ use fantoccini::Locator;
 use serde_json::Value;
 use std::time::Duration;
 use switchboard_tests::browser::{Browser, HOST_TAG};
-use switchboard_tests::pages::{demo_page, host_page};
+use switchboard_tests::pages::{demo_page, host_page, with_error_capture};
 use switchboard_tests::{Result, ensure};
 
 pub const TRIALS: &[(&str, Test)] = &[
@@ -45,7 +45,7 @@ fn demo_page_submit_shows_the_reference(env: &Env, site: &str) -> Result<()> {
         let admin_site = env.provision(site).await?;
         let url = env.pages.put(
             &format!("/demo/{site}.html"),
-            demo_page(&env.worker.origin, site)?,
+            with_error_capture(&demo_page(&env.worker.origin, site)?),
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;

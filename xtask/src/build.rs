@@ -26,6 +26,10 @@ const WIDGET_STATIC: [(&str, &str); 2] = [
     ("widget.css", "widget/style/widget.css"),
 ];
 
+/// Files copied into widget/dist when the widget crate has them: `_headers` sets response
+/// headers of the static assets (host pages on other origins need CORS to import the glue).
+const WIDGET_OPTIONAL: [&str; 1] = ["_headers"];
+
 pub fn run(repo: &Repo) -> Result<()> {
     println!("== build");
     let wasm_bindgen = repo::find_tool("wasm-bindgen")
@@ -56,6 +60,10 @@ fn widget(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
             .current_dir(&repo.root),
     )?;
     let dist = repo.path("widget/dist");
+    // Start empty so files the widget no longer has are not served.
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist)?;
+    }
     std::fs::create_dir_all(&dist)?;
     let wasm = repo
         .target_dir()
@@ -85,8 +93,16 @@ fn widget(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
             .arg(&bg)
             .env("PATH", repo.tool_path()),
     )?;
+    let mut copies = Vec::new();
     for (name, usual) in WIDGET_STATIC {
-        let source = find_widget_file(repo, name, usual)?;
+        copies.push((name, find_widget_file(repo, name, usual)?));
+    }
+    for name in WIDGET_OPTIONAL {
+        let mut found = Vec::new();
+        find_named(&repo.path("widget"), name, &mut found);
+        copies.extend(found.into_iter().next().map(|source| (name, source)));
+    }
+    for (name, source) in copies {
         std::fs::copy(&source, dist.join(name))?;
         println!(
             "copied {} -> widget/dist/{name}",

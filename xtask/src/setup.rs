@@ -92,7 +92,9 @@ fn cargo_tool(bin: &str, krate: &str, version: &str) -> Result<()> {
 fn installed_version(bin: &str) -> Option<String> {
     let path = repo::find_tool(bin)?;
     let out = probe(Command::new(path).arg("--version"))?;
-    out.split_whitespace().last().map(|v| v.trim_start_matches('v').to_owned())
+    out.split_whitespace()
+        .last()
+        .map(|v| v.trim_start_matches('v').to_owned())
 }
 
 /// `npm ci` when node_modules is missing or older than package-lock.json.
