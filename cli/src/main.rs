@@ -53,6 +53,8 @@ enum Command {
         #[command(flatten)]
         edge: EdgeArgs,
     },
+    /// Print the JSON Schema of the config file (also published as schema/site-config.schema.json).
+    Schema,
     /// List a site's inquiries, newest first.
     Inquiries {
         #[command(flatten)]
@@ -113,6 +115,14 @@ fn run(command: Command) -> Result<(), String> {
             local,
         } => route(&file, &inquiry, at, locale, tz, local),
         Command::Push { file, edge } => push(&file, &edge),
+        Command::Schema => {
+            let schema = switchboard_shared::config::json_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
         Command::Inquiries {
             edge,
             site,

@@ -18,7 +18,7 @@ pub use crate::promise::expected_response;
 pub const MAX_SEARCH_DAYS: i32 = 3 * 366;
 
 /// A calendar as the site owner writes it in the config file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
     /// IANA time zone name, e.g. `Europe/Berlin`.
@@ -64,7 +64,7 @@ pub enum Holiday {
 }
 
 /// A checked calendar, ready for deadline math.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CalendarSpec", into = "CalendarSpec")]
 pub struct Calendar {
     spec: CalendarSpec,
@@ -162,14 +162,14 @@ fn weekday_of(date: Date) -> usize {
 }
 
 /// A response-time target: an amount of time on one of two clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Target {
     pub minutes: u32,
     pub clock: Clock,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Clock {
     /// Counted only while the POC is open.

@@ -19,7 +19,7 @@ pub const MAX_ENDPOINTS: usize = 10;
 pub const MAX_CONFIG_BYTES: usize = 2 * 1024 * 1024;
 
 /// A whole site config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     /// Site id: lowercase letters, digits and dashes; part of every URL.
@@ -44,7 +44,7 @@ pub struct SiteConfig {
 }
 
 /// A point of contact: a team or person with a scope, hours, targets and webhooks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Poc {
     pub id: String,
@@ -71,7 +71,7 @@ pub struct Poc {
 }
 
 /// Response-time targets per priority; missing priorities use `normal`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     pub normal: Target,
@@ -96,7 +96,9 @@ impl Targets {
 }
 
 /// Payload shape a webhook endpoint expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PayloadFormat {
     #[default]
@@ -107,7 +109,7 @@ pub enum PayloadFormat {
 }
 
 /// One webhook endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoint {
     pub url: String,
@@ -172,6 +174,20 @@ impl SiteConfig {
         }
         toml::to_string_pretty(&c).unwrap_or_default()
     }
+}
+
+/// The JSON Schema of the config file, for editor completion (`#:schema` in TOML files
+/// or `[[schema]]` mappings in editors). Published as `schema/site-config.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(SiteConfig).to_value();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert(
+            "$id".into(),
+            "https://switchboard.dev/schema/site-config.schema.json".into(),
+        );
+        obj.insert("title".into(), "Switchboard site config".into());
+    }
+    schema
 }
 
 /// Parses and checks a config with strict defaults (https webhooks only).

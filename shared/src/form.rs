@@ -17,6 +17,7 @@ pub const MAX_PHONE_DIGITS: usize = 15;
 pub const MIN_PHONE_DIGITS: usize = 6;
 
 /// The whole form: ordered fields plus the name of the invisible honeypot field.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormSpec {
@@ -31,6 +32,7 @@ fn default_honeypot() -> String {
 }
 
 /// What kind of value a field holds; decides its input element and its parse rules.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
@@ -50,6 +52,7 @@ pub enum FieldKind {
 }
 
 /// One option of a choice field.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChoiceOption {
@@ -58,6 +61,7 @@ pub struct ChoiceOption {
 }
 
 /// One field of the form.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A supported UI language. Anything else falls back to English.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -56,10 +57,12 @@ impl Locale {
 
 /// Text a site owner writes once per language, e.g. `{ en = "Name", de = "Name" }`.
 /// A plain string is accepted as the English (and only) text.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(from = "LocalizedRepr", into = "BTreeMap<String, String>")]
 pub struct Localized(pub BTreeMap<String, String>);
 
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum LocalizedRepr {

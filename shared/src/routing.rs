@@ -17,7 +17,18 @@ use unicode_normalization::char::is_combining_mark;
 
 /// How urgent an inquiry is; picks the POC's response-time target.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+    schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
@@ -53,11 +64,11 @@ impl fmt::Display for Priority {
 }
 
 /// One value or a list of them: `topic = "billing"` or `topic = ["billing", "refunds"]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "OneOrMany", into = "Vec<String>")]
 pub struct Values(pub Vec<String>);
 
-#[derive(Deserialize)]
+#[derive(schemars::JsonSchema, Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {
     One(String),
@@ -80,7 +91,7 @@ impl From<Values> for Vec<String> {
 }
 
 /// What a rule looks at. Written in TOML as a one-key table, e.g. `{ topic = "billing" }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// The chosen topic is one of these.
@@ -107,7 +118,7 @@ pub enum Condition {
 }
 
 /// One ordered routing rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: String,

@@ -182,3 +182,31 @@ fn redacted_toml_hides_secrets_and_parses_back() {
     let back: SiteConfig = toml::from_str(&red).unwrap();
     assert_eq!(back.pocs[0].calendar, c.pocs[0].calendar);
 }
+
+#[test]
+fn published_json_schema_is_current() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../schema/site-config.schema.json"
+    );
+    let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let published = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        published == generated,
+        "schema/site-config.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test -p switchboard-shared --features server published_json_schema`"
+    );
+    // The schema describes what the parser reads: the demo config's keys are all in it.
+    for key in [
+        "allowed_origins",
+        "default_poc",
+        "pocs",
+        "rules",
+        "form",
+        "retention_days",
+    ] {
+        assert!(generated.contains(&format!("\"{key}\"")), "{key}");
+    }
+}
