@@ -63,6 +63,10 @@ pub fn run(repo: &Repo) -> Result<()> {
         Duration::from_secs(120),
         || !process::interrupted() && services.iter_mut().all(|s| s.exited().is_none()),
     );
+    if process::interrupted() {
+        // Dropping `services` stops what was started.
+        return Ok(());
+    }
     if !up {
         return Err(Error::new(format!(
             "the Worker did not answer {edge}/healthz within 120 s (see wrangler's output above)"
