@@ -231,7 +231,7 @@ pub fn parse_email(s: &str) -> Result<String, ErrorCode> {
     if !local_ok {
         return Err(ErrorCode::InvalidEmail);
     }
-    let domain = domain.to_lowercase();
+    let domain = text::lowercase(domain);
     let labels: Vec<&str> = domain.split('.').collect();
     let label_ok = |l: &&str| {
         !l.is_empty()

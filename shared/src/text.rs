@@ -1,8 +1,84 @@
 //! Normalization of typed text: Unicode NFC, trimming, forbidden characters, and length
 //! counted the way a person counts (grapheme clusters).
+//!
+//! The Unicode tables behind NFC, grapheme segmentation and lowercasing weigh about 80 KB
+//! gzip in WebAssembly, paid by every visitor. So the three operations go through
+//! [`UnicodeOps`]: natively (the edge, the CLI, tests) the `unicode-tables` feature backs
+//! them with the `unicode-normalization` and `unicode-segmentation` crates; the widget
+//! installs the browser's own implementations of the same Unicode algorithms
+//! (`String.prototype.normalize`, `Intl.Segmenter`, `toLowerCase`). A shared corpus of
+//! tricky inputs is checked on both sides by the integration tests.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_segmentation::UnicodeSegmentation;
+use std::sync::OnceLock;
+
+/// The Unicode algorithms whose tables are too heavy to ship to browsers.
+pub trait UnicodeOps: Sync + Send {
+    /// Unicode Normalization Form C.
+    fn nfc(&self, s: &str) -> String;
+    /// Number of extended grapheme clusters (UAX #29).
+    fn grapheme_count(&self, s: &str) -> usize;
+    /// Full Unicode lowercase mapping.
+    fn lowercase(&self, s: &str) -> String;
+}
+
+/// The Rust crates' tables: the reference implementation.
+#[cfg(feature = "unicode-tables")]
+pub struct Tables;
+
+#[cfg(feature = "unicode-tables")]
+impl UnicodeOps for Tables {
+    fn nfc(&self, s: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        s.nfc().collect()
+    }
+
+    fn grapheme_count(&self, s: &str) -> usize {
+        use unicode_segmentation::UnicodeSegmentation;
+        s.graphemes(true).count()
+    }
+
+    fn lowercase(&self, s: &str) -> String {
+        s.to_lowercase()
+    }
+}
+
+/// Without tables and before a backend is installed: exact for ASCII, which needs no tables.
+#[cfg(not(feature = "unicode-tables"))]
+struct AsciiOnly;
+
+#[cfg(not(feature = "unicode-tables"))]
+impl UnicodeOps for AsciiOnly {
+    fn nfc(&self, s: &str) -> String {
+        s.to_owned()
+    }
+
+    fn grapheme_count(&self, s: &str) -> usize {
+        s.chars().count()
+    }
+
+    fn lowercase(&self, s: &str) -> String {
+        s.to_ascii_lowercase()
+    }
+}
+
+static BACKEND: OnceLock<&'static dyn UnicodeOps> = OnceLock::new();
+
+/// Installs the Unicode backend (the widget calls this once, before any parsing).
+/// Returns false when one was already installed.
+pub fn install_unicode_ops(ops: &'static dyn UnicodeOps) -> bool {
+    BACKEND.set(ops).is_ok()
+}
+
+/// The installed backend, or the default of this build.
+pub fn unicode() -> &'static dyn UnicodeOps {
+    if let Some(ops) = BACKEND.get() {
+        return *ops;
+    }
+    #[cfg(feature = "unicode-tables")]
+    return &Tables;
+    #[cfg(not(feature = "unicode-tables"))]
+    return &AsciiOnly;
+}
 
 /// Why a piece of text was refused before any field-specific rule ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +116,11 @@ pub fn normalize(raw: &str, lines: Lines) -> Result<String, TextError> {
     } else {
         raw.to_owned()
     };
-    let nfc: String = unified.nfc().collect();
+    let nfc = if unified.is_ascii() {
+        unified
+    } else {
+        unicode().nfc(&unified)
+    };
     let trimmed = nfc.trim();
     if trimmed.chars().any(|c| is_forbidden(c, lines)) {
         return Err(TextError::ForbiddenCharacter);
@@ -50,7 +130,19 @@ pub fn normalize(raw: &str, lines: Lines) -> Result<String, TextError> {
 
 /// Length as a person counts it: one per grapheme cluster, so "é" and "👍🏽" count once.
 pub fn char_count(s: &str) -> usize {
-    s.graphemes(true).count()
+    if s.is_ascii() && !s.contains('\r') {
+        return s.len();
+    }
+    unicode().grapheme_count(s)
+}
+
+/// Lowercase; ASCII without tables.
+pub fn lowercase(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        unicode().lowercase(s)
+    }
 }
 
 #[cfg(test)]

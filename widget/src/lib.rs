@@ -11,6 +11,7 @@ mod i18n;
 mod send;
 mod success_view;
 mod topic_hint;
+mod unicode;
 mod wire;
 
 use contact_form::{ContactForm, Setup};
@@ -31,6 +32,7 @@ pub fn mount(
     locale: String,
     time_zone: String,
 ) -> Result<(), JsValue> {
+    unicode::install();
     let parsed = match definition.as_string() {
         Some(text) => wire::parse(&text),
         None => Ok(definition),
@@ -52,4 +54,17 @@ pub fn mount(
     };
     leptos::mount::mount_to(container, move || view! { <ContactForm setup /> }).forget();
     Ok(())
+}
+
+/// Checks `draft` (field id -> value) against the form of `definition` (the body of
+/// `GET /v1/sites/{site}/form`) with the same parse function the edge runs. Returns
+/// `{ ok: true, fields }` or `{ ok: false, errors: [{ field, code, limit }] }`. Site owners
+/// can use it to pre-check data; the tests use it to compare the browser with the edge.
+#[wasm_bindgen]
+pub fn validate(definition: JsValue, draft: JsValue) -> Result<JsValue, JsValue> {
+    unicode::install();
+    let definition = wire::form_definition(&definition)
+        .map_err(|e| JsValue::from_str(&format!("switchboard: bad form definition: {e}")))?;
+    let result = switchboard_shared::parse_inquiry(&definition.form, &wire::draft(&draft));
+    Ok(wire::parse_result(&result))
 }

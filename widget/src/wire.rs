@@ -5,12 +5,13 @@
 
 use js_sys::{Array, JSON, Object, Reflect};
 use std::collections::BTreeMap;
+use switchboard_shared::FieldError;
 use switchboard_shared::Locale;
 use switchboard_shared::api::{
     ExpectedResponse, FieldErrorView, FormDefinition, SubmitAccepted, SubmitRequest, TopicInfo,
 };
 use switchboard_shared::form::{ChoiceOption, FieldKind, FieldSpec, FormSpec};
-use switchboard_shared::inquiry::RawValue;
+use switchboard_shared::inquiry::{Draft, Inquiry, RawValue, Value};
 use switchboard_shared::locale::Localized;
 use wasm_bindgen::JsValue;
 
@@ -212,4 +213,68 @@ pub fn submit_request(r: &SubmitRequest) -> Result<String, WireError> {
 /// Parses JSON text with the browser's parser.
 pub fn parse(text: &str) -> Result<JsValue, WireError> {
     JSON::parse(text).map_err(|_| "the body is not JSON".to_owned())
+}
+
+/// A draft from a plain object of field id -> string, boolean or array of strings.
+pub fn draft(v: &JsValue) -> Draft {
+    let mut out = Draft::new();
+    let entries = Object::entries(&Object::from(v.clone()));
+    for entry in entries.iter() {
+        let pair = Array::from(&entry);
+        let (Some(key), value) = (pair.get(0).as_string(), pair.get(1)) else {
+            continue;
+        };
+        let raw = if let Some(b) = value.as_bool() {
+            RawValue::Bool(b)
+        } else if Array::is_array(&value) {
+            RawValue::List(
+                Array::from(&value)
+                    .iter()
+                    .filter_map(|s| s.as_string())
+                    .collect(),
+            )
+        } else {
+            RawValue::Text(value.as_string().unwrap_or_default())
+        };
+        out.insert(key, raw);
+    }
+    out
+}
+
+/// `{ ok: true, fields: {...} }` or `{ ok: false, errors: [{ field, code, limit }] }`.
+pub fn parse_result(result: &Result<Inquiry, Vec<FieldError>>) -> JsValue {
+    let set = |obj: &Object, key: &str, value: &JsValue| {
+        let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+    };
+    let out = Object::new();
+    match result {
+        Ok(inquiry) => {
+            set(&out, "ok", &JsValue::TRUE);
+            let fields = Object::new();
+            for (id, value) in &inquiry.fields {
+                let v = match value {
+                    Value::Bool(b) => RawValue::Bool(*b),
+                    Value::Text(t) => RawValue::Text(t.clone()),
+                    Value::List(l) => RawValue::List(l.clone()),
+                };
+                set(&fields, id, &raw_value(&v));
+            }
+            set(&out, "fields", &fields);
+        }
+        Err(errors) => {
+            set(&out, "ok", &JsValue::FALSE);
+            let list = Array::new();
+            for e in errors {
+                let item = Object::new();
+                set(&item, "field", &JsValue::from_str(&e.field));
+                set(&item, "code", &JsValue::from_str(e.code.as_str()));
+                if let Some(limit) = e.limit {
+                    set(&item, "limit", &JsValue::from_f64(limit as f64));
+                }
+                list.push(&item);
+            }
+            set(&out, "errors", &list);
+        }
+    }
+    out.into()
 }
