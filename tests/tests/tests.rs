@@ -8,6 +8,10 @@
 //!   signature, checked by an implementation independent of `shared::signing`.
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
+//! - `admin`: the site owner's admin API. Pushed configs take effect, bad pushes are
+//!   refused with located errors and leave the old config live, wrong keys get 401.
+//! - `agreement`: the widget in Chromium, the Worker and the native reference tables give
+//!   the same verdicts on the shared corpus of tricky Unicode inputs.
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
@@ -16,6 +20,8 @@
 //!
 //! Run one area with a filter, e.g. `cargo test -p switchboard-tests -- api::`.
 
+mod admin;
+mod agreement;
 mod api;
 mod browser;
 mod env;
@@ -27,14 +33,20 @@ use std::sync::Arc;
 fn main() {
     let args = Arguments::from_args();
     let shared = Arc::new(env::Shared::default());
-    let trials: Vec<Trial> = [api::TRIALS, webhooks::TRIALS, browser::TRIALS]
-        .concat()
-        .into_iter()
-        .map(|(name, test)| {
-            let shared = Arc::clone(&shared);
-            Trial::test(name, move || shared.run(name, test))
-        })
-        .collect();
+    let trials: Vec<Trial> = [
+        api::TRIALS,
+        admin::TRIALS,
+        webhooks::TRIALS,
+        browser::TRIALS,
+        agreement::TRIALS,
+    ]
+    .concat()
+    .into_iter()
+    .map(|(name, test)| {
+        let shared = Arc::clone(&shared);
+        Trial::test(name, move || shared.run(name, test))
+    })
+    .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     // The trials (and their handles) are gone; this ends the Worker and the servers.
     drop(shared);
