@@ -8,6 +8,9 @@
 //!   signature, checked by an implementation independent of `shared::signing`.
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
+//! - `escalation`: the signed acknowledgement link (GET shows a page, POST acknowledges,
+//!   forgeries refused) and the cron trigger escalating an overdue, unacknowledged inquiry
+//!   to the backup POC exactly once while the acknowledged one stays quiet (about 75 s).
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
@@ -19,6 +22,7 @@
 mod api;
 mod browser;
 mod env;
+mod escalation;
 mod webhooks;
 
 use libtest_mimic::{Arguments, Trial};
@@ -27,14 +31,19 @@ use std::sync::Arc;
 fn main() {
     let args = Arguments::from_args();
     let shared = Arc::new(env::Shared::default());
-    let trials: Vec<Trial> = [api::TRIALS, webhooks::TRIALS, browser::TRIALS]
-        .concat()
-        .into_iter()
-        .map(|(name, test)| {
-            let shared = Arc::clone(&shared);
-            Trial::test(name, move || shared.run(name, test))
-        })
-        .collect();
+    let trials: Vec<Trial> = [
+        api::TRIALS,
+        webhooks::TRIALS,
+        browser::TRIALS,
+        escalation::TRIALS,
+    ]
+    .concat()
+    .into_iter()
+    .map(|(name, test)| {
+        let shared = Arc::clone(&shared);
+        Trial::test(name, move || shared.run(name, test))
+    })
+    .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     // The trials (and their handles) are gone; this ends the Worker and the servers.
     drop(shared);

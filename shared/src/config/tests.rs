@@ -182,3 +182,23 @@ fn redacted_toml_hides_secrets_and_parses_back() {
     let back: SiteConfig = toml::from_str(&red).unwrap();
     assert_eq!(back.pocs[0].calendar, c.pocs[0].calendar);
 }
+
+#[test]
+fn confirmation_placeholders_are_checked() {
+    let ok = BASE.replace(
+        "targets = { normal = \"4h\" }",
+        "targets = { normal = \"4h\" }\nconfirmation = { en = \"Hi {name}, {team} replies to {reference} by {deadline}\" }",
+    );
+    assert_eq!(errors(&ok), Vec::<String>::new());
+    let bad = BASE.replace(
+        "targets = { normal = \"4h\" }",
+        "targets = { normal = \"4h\" }\nconfirmation = { de = \"Hallo {vorname}\" }",
+    );
+    let es = errors(&bad);
+    assert_eq!(es.len(), 1, "{es:?}");
+    assert!(
+        es[0].starts_with("21:16: pocs[0].confirmation: confirmation `de` of POC `support` uses unknown placeholder `{vorname}`"),
+        "{}",
+        es[0]
+    );
+}
