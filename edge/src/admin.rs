@@ -47,7 +47,7 @@ pub async fn put_key(req: &Request, env: &Env, site: &str) -> Result<Reply, Edge
 
 /// The site row, if the request carries that site's admin key. Unknown sites and wrong keys
 /// look the same, so the API does not reveal which sites exist.
-async fn authorize(
+pub(crate) async fn authorize(
     req: &Request,
     env: &Env,
     db: &D1Database,
@@ -120,6 +120,8 @@ pub struct InquiryView {
     pub submitted_at: String,
     pub deadline: String,
     pub acknowledged_at: Option<String>,
+    /// Whether the acknowledgement came by the deadline; `null` until acknowledged.
+    pub target_met: Option<bool>,
 }
 
 impl InquiryView {
@@ -135,6 +137,7 @@ impl InquiryView {
             submitted_at: rfc3339(row.submitted_ms),
             deadline: rfc3339(row.deadline_ms),
             acknowledged_at: row.acknowledged_ms.map(rfc3339),
+            target_met: row.target_met.map(|m| m != 0),
         }
     }
 }
@@ -211,7 +214,11 @@ pub async fn list_inquiries(req: &Request, env: &Env, site: &str) -> Result<Repl
     Reply::json(200, &serde_json::json!({"site": site, "inquiries": views}))
 }
 
-async fn find(db: &D1Database, site: &str, reference: &str) -> Result<InquiryRow, EdgeError> {
+pub(crate) async fn find(
+    db: &D1Database,
+    site: &str,
+    reference: &str,
+) -> Result<InquiryRow, EdgeError> {
     if !ids::looks_like_reference(reference) {
         return Err(EdgeError::InquiryNotFound);
     }
@@ -232,6 +239,7 @@ pub async fn get_inquiry(
     authorize(req, env, &db, site).await?;
     let row = find(&db, site, reference).await?;
     let attempts = store::attempts(&db, &row.id).await?;
+    let escalations = crate::escalation::admin_view(&db, &row.id).await?;
     let attempts: Vec<serde_json::Value> = attempts
         .into_iter()
         .map(|a| {
@@ -257,6 +265,7 @@ pub async fn get_inquiry(
             "routing": parse(&row.routing_explanation_json),
             "answer": parse(&row.response_json),
             "attempts": attempts,
+            "escalations": escalations,
         }),
     )
 }

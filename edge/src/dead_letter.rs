@@ -60,6 +60,16 @@ pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env)
         }
     };
     for message in batch.raw_iter() {
+        // An escalation that could not be delivered says nothing about the inquiry's own
+        // delivery; its step and every attempt are already on record.
+        if let Some(esc) = crate::escalation::decode_message(&message.body()) {
+            log(&format!(
+                "dead letter: escalation {} of inquiry {} gave up",
+                esc.level, esc.inquiry_id
+            ));
+            message.ack();
+            continue;
+        }
         let Some(msg) = decode_message(&message.body()) else {
             log(&format!(
                 "dead letter: dropping malformed message {}",

@@ -100,6 +100,12 @@ pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env)
         }
     };
     for message in batch.raw_iter() {
+        // Escalation webhooks share this queue (and its retries and attempt log).
+        if let Some(esc) = crate::escalation::decode_message(&message.body()) {
+            let outcome = crate::escalation::deliver(&db, env, &esc, &schedule).await;
+            crate::escalation::settle(&message, outcome, &schedule);
+            continue;
+        }
         let Some(msg) = decode_message(&message.body()) else {
             log(&format!(
                 "delivery: dropping malformed message {}",
@@ -167,7 +173,7 @@ pub async fn deliver(
     let endpoints = endpoints_for(&config, &row.poc);
     let history = store::attempts(db, &row.id).await?;
     let (done, next_attempt) = plan(&history, msg.since_ms);
-    let body = payload_json(db, &config, &row).await?;
+    let body = payload_json(db, &config, &row, crate::ack::link_for(env, &row.id)).await?;
     let allow_loopback = platform::allow_loopback_http(env);
     let msg_id = ids::webhook_id(&row.id);
 
@@ -213,10 +219,12 @@ fn endpoints_for(config: &SiteConfig, poc: &str) -> Vec<Endpoint> {
         .unwrap_or_default()
 }
 
-async fn payload_json(
+/// The `inquiry.routed` body of a stored inquiry; escalations embed its `data`.
+pub async fn payload_json(
     db: &D1Database,
     config: &SiteConfig,
     row: &InquiryRow,
+    acknowledge_url: Option<String>,
 ) -> Result<String, EdgeError> {
     let accepted: SubmitAccepted = serde_json::from_str(&row.response_json)?;
     let fields: serde_json::Value = serde_json::from_str(&row.fields_json)?;
@@ -255,6 +263,8 @@ async fn payload_json(
         routing: serde_json::from_str(&row.routing_explanation_json)?,
         earlier_inquiries,
         earlier_references,
+        confirmation: accepted.confirmation,
+        acknowledge_url,
     });
     Ok(serde_json::to_string(&p)?)
 }

@@ -21,6 +21,8 @@ pub enum Route {
     AdminInquiries { site: String },
     AdminInquiry { site: String, reference: String },
     AdminRedeliver { site: String, reference: String },
+    AdminAck { site: String, reference: String },
+    Ack { token: String },
     NotFound,
 }
 
@@ -47,6 +49,11 @@ pub fn route(path: &str) -> Route {
             site: s(site),
             reference: s(r),
         },
+        ["v1", "admin", "sites", site, "inquiries", r, "ack"] => Route::AdminAck {
+            site: s(site),
+            reference: s(r),
+        },
+        ["v1", "ack", token] => Route::Ack { token: s(token) },
         _ => Route::NotFound,
     }
 }
@@ -182,6 +189,15 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
             Method::Post => admin::redeliver(&req, env, &site, &reference).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
+        Route::AdminAck { site, reference } => match method {
+            Method::Post => crate::ack::admin_ack(&req, env, &site, &reference).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::Ack { token } => match method {
+            Method::Get | Method::Head => crate::ack::get(env, &token).await,
+            Method::Post => crate::ack::post(&req, env, &token).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
         Route::NotFound => Err(EdgeError::NotFound),
     }
 }
@@ -284,6 +300,19 @@ mod tests {
             Route::AdminRedeliver {
                 site: "demo".into(),
                 reference: "SB-2222-3333".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/admin/sites/demo/inquiries/SB-2222-3333/ack"),
+            Route::AdminAck {
+                site: "demo".into(),
+                reference: "SB-2222-3333".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/ack/abc.def"),
+            Route::Ack {
+                token: "abc.def".into()
             }
         );
         assert_eq!(route("/v1/sites/demo"), Route::NotFound);

@@ -5,12 +5,15 @@
 //! `payload`, `error`, retry planning) takes plain values and is tested natively; only
 //! `platform` touches the JavaScript runtime directly.
 
+pub mod ack;
 pub mod admin;
 pub mod auth;
+pub mod confirmation;
 pub mod cors;
 pub mod dead_letter;
 pub mod delivery;
 pub mod error;
+pub mod escalation;
 pub mod form;
 pub mod http;
 pub mod ids;
@@ -18,6 +21,7 @@ pub mod openapi;
 pub mod payload;
 pub mod platform;
 pub mod site_config;
+pub mod sla_store;
 pub mod store;
 pub mod submit;
 pub mod sweeper;
@@ -52,5 +56,11 @@ async fn queue(
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = sweeper::sweep(&env).await {
         platform::log(&format!("sweeper failed: {}", e.log_cause().unwrap_or("")));
+    }
+    if let Err(e) = escalation::run(&env).await {
+        platform::log(&format!(
+            "escalation failed: {}",
+            e.log_cause().unwrap_or("")
+        ));
     }
 }

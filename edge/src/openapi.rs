@@ -51,7 +51,18 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/inquiries/{reference}/redeliver": {"post": {
                 "summary": "deliver the inquiry again to every endpoint of its POC",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"202": {"description": "{reference, status}"}, "400": error, "401": error, "404": error}}}
+                "responses": {"202": {"description": "{reference, status}"}, "400": error, "401": error, "404": error}}},
+            "/v1/admin/sites/{site}/inquiries/{reference}/ack": {"post": {
+                "summary": "acknowledge the inquiry (the first acknowledgement stands)",
+                "parameters": [site, reference], "security": admin,
+                "responses": {"200": {"description": "{reference, acknowledged, acknowledged_at, deadline, target_met}"}, "401": error, "404": error}}},
+            "/v1/ack/{token}": {
+                "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"},
+                    "description": "from the webhook's acknowledge_url"}],
+                "get": {"summary": "acknowledgement page with a button; changes nothing",
+                    "responses": {"200": {"description": "text/html"}, "400": error}},
+                "post": {"summary": "acknowledge; JSON unless the client accepts text/html",
+                    "responses": {"200": {"description": "{reference, acknowledged, acknowledged_at, deadline, target_met}"}, "400": error}}}
         },
         "components": {
             "securitySchemes": {
@@ -84,13 +95,14 @@ mod tests {
         for p in paths.keys() {
             let concrete = p
                 .replace("{site}", "demo")
-                .replace("{reference}", "SB-2222-3333");
+                .replace("{reference}", "SB-2222-3333")
+                .replace("{token}", "abc.def");
             assert_ne!(
                 crate::http::route(&concrete),
                 crate::http::Route::NotFound,
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 8);
+        assert_eq!(paths.len(), 10);
     }
 }

@@ -33,6 +33,12 @@ pub struct InquiryData {
     /// Why the inquiry went to this POC (the routing explanation, as stored).
     pub routing: serde_json::Value,
     pub submitter: Submitter,
+    /// The confirmation the visitor was shown, for the POC's systems to send on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<String>,
+    /// Signed link that acknowledges the inquiry (a page with a button; POST acknowledges).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledge_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +67,8 @@ pub struct PayloadInput {
     pub routing: serde_json::Value,
     pub earlier_inquiries: u32,
     pub earlier_references: Vec<String>,
+    pub confirmation: Option<String>,
+    pub acknowledge_url: Option<String>,
 }
 
 pub fn build(input: PayloadInput) -> WebhookPayload {
@@ -86,6 +94,8 @@ pub fn build(input: PayloadInput) -> WebhookPayload {
                 earlier_inquiries: input.earlier_inquiries,
                 earlier_references: input.earlier_references,
             },
+            confirmation: input.confirmation,
+            acknowledge_url: input.acknowledge_url,
         },
     }
 }
@@ -137,6 +147,8 @@ mod tests {
             routing: serde_json::json!({"rule": "refunds"}),
             earlier_inquiries: 2,
             earlier_references: vec!["SB-2222-3333".into(), "SB-4444-5555".into()],
+            confirmation: Some("Thank you, Ada.".into()),
+            acknowledge_url: Some("https://edge.example/v1/ack/abc.def".into()),
         });
         let v = serde_json::to_value(&p).unwrap();
         assert_eq!(v["type"], "inquiry.routed");
@@ -160,6 +172,8 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "acknowledge_url",
+                "confirmation",
                 "deadline",
                 "expected",
                 "fields",

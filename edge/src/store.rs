@@ -186,11 +186,15 @@ pub struct InquiryRow {
     pub status: String,
     pub response_json: String,
     pub acknowledged_ms: Option<i64>,
+    /// 1 when acknowledged by the deadline, 0 after it, NULL until acknowledged (0003).
+    #[serde(default)]
+    pub target_met: Option<i64>,
 }
 
 const INQUIRY_COLUMNS: &str =
     "id, site_id, reference, poc, priority, tags, fields_json, email_hash, topic, locale,
-    routing_explanation_json, deadline_ms, submitted_ms, status, response_json, acknowledged_ms";
+    routing_explanation_json, deadline_ms, submitted_ms, status, response_json, acknowledged_ms,
+    target_met";
 
 pub async fn inquiry(db: &D1Database, id: &str) -> Result<Option<InquiryRow>, EdgeError> {
     Ok(db
@@ -362,7 +366,7 @@ pub async fn attempts(db: &D1Database, inquiry_id: &str) -> Result<Vec<Attempt>,
     Ok(db
         .prepare(
             "SELECT inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms
-             FROM delivery_attempts WHERE inquiry_id = ?1 ORDER BY at_ms, id",
+             FROM delivery_attempts WHERE inquiry_id = ?1 AND escalation IS NULL ORDER BY at_ms, id",
         )
         .bind(&[text(inquiry_id)])?
         .all()

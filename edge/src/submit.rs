@@ -2,6 +2,7 @@
 //! its delivery, and answers 202 (the same answer again for a repeated idempotency key).
 
 use crate::auth;
+use crate::confirmation;
 use crate::delivery::{self, DeliveryMessage};
 use crate::error::{EdgeError, MAX_INQUIRY_BODY};
 use crate::http::{Reply, content_type_is};
@@ -115,6 +116,8 @@ pub fn idempotency_key(body_key: &str, header: Option<&str>) -> Result<String, E
 pub struct Prepared {
     pub row: NewInquiry,
     pub answer: SubmitAccepted,
+    /// Rendered into `answer.confirmation` once the reference is drawn.
+    pub confirmation: confirmation::Pending,
 }
 
 fn prepare(
@@ -145,7 +148,16 @@ fn prepare(
         team: poc.name.clone(),
         priority: decision.priority.as_str().to_owned(),
         expected,
+        confirmation: None,
     };
+    let confirmation = confirmation::Pending::new(
+        poc,
+        locale,
+        inquiry.text(confirmation::NAME_FIELD),
+        now,
+        &answer.expected,
+        visitor_tz,
+    );
     let row = NewInquiry {
         id: String::new(),
         site_id: config.site.clone(),
@@ -168,7 +180,11 @@ fn prepare(
         response_status: 202,
         response_json: String::new(),
     };
-    Ok(Prepared { row, answer })
+    Ok(Prepared {
+        row,
+        answer,
+        confirmation,
+    })
 }
 
 /// The answer a honeypot hit gets: the default POC at normal priority, like a real inquiry.
@@ -192,7 +208,10 @@ fn prepare_spam(
         team: poc.name.clone(),
         priority: priority.as_str().to_owned(),
         expected,
+        confirmation: None,
     };
+    let confirmation =
+        confirmation::Pending::new(poc, locale, None, now, &answer.expected, visitor_tz);
     let row = NewInquiry {
         id: String::new(),
         site_id: config.site.clone(),
@@ -212,7 +231,11 @@ fn prepare_spam(
         response_status: 202,
         response_json: String::new(),
     };
-    Ok(Prepared { row, answer })
+    Ok(Prepared {
+        row,
+        answer,
+        confirmation,
+    })
 }
 
 /// Stores the inquiry (the answer is only sent once it is stored), then enqueues delivery.
@@ -226,6 +249,7 @@ async fn store_and_answer(
     for _ in 0..REFERENCE_TRIES {
         let reference = ids::reference_from_bytes(platform::random_bytes::<REFERENCE_BYTES>()?);
         prepared.answer.reference = reference.clone();
+        prepared.answer.confirmation = Some(prepared.confirmation.render(&reference));
         prepared.row.reference = reference;
         prepared.row.id = ids::inquiry_id_from_bytes(platform::random_bytes::<INQUIRY_ID_BYTES>()?);
         prepared.row.response_json = serde_json::to_string(&prepared.answer)?;

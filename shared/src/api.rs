@@ -58,6 +58,10 @@ pub struct SubmitAccepted {
     pub team: String,
     pub priority: String,
     pub expected: ExpectedResponse,
+    /// The confirmation text in the visitor's language (the POC's template or the built-in
+    /// one, see `confirmation`). Absent in answers stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<String>,
 }
 
 /// When the visitor can expect a reply.

@@ -515,6 +515,26 @@ fn check(c: &SiteConfig, options: ConfigOptions) -> Vec<Problem> {
                 );
             }
         }
+        for (locale, template) in &p.confirmation {
+            let unknown = crate::confirmation::unknown_placeholders(template);
+            if !unknown.is_empty() {
+                err(
+                    at("confirmation"),
+                    format!(
+                        "confirmation `{locale}` of POC `{}` uses unknown placeholder {}; use {}",
+                        p.id,
+                        unknown
+                            .iter()
+                            .map(|u| format!("`{{{u}}}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        crate::confirmation::PLACEHOLDERS
+                            .map(|n| format!("{{{n}}}"))
+                            .join(", ")
+                    ),
+                );
+            }
+        }
     }
     if let Some(e) = &c.alert_endpoint {
         check_endpoint(e, vec![Key("alert_endpoint")], options, &mut err);

@@ -6,6 +6,7 @@
 //! code takes and returns plain values: no IO, no `worker`, no `web-sys`.
 
 pub mod api;
+pub mod confirmation;
 pub mod errors;
 pub mod form;
 pub mod inquiry;

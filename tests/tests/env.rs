@@ -39,7 +39,8 @@ impl Env {
             // Short retry delays keep the retry trial fast; nothing else depends on them.
             let options = WorkerOptions {
                 vars: vec![("RETRY_SCHEDULE".into(), "2,2,5".into())],
-                ..WorkerOptions::default()
+                // The escalation trials fire the cron themselves through GET /__scheduled.
+                test_scheduled: true,
             };
             let worker = Worker::start(options).await?;
             Ok::<_, Error>((worker, receiver, pages))

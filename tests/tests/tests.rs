@@ -12,6 +12,9 @@
 //!   refused with located errors and leave the old config live, wrong keys get 401.
 //! - `agreement`: the widget in Chromium, the Worker and the native reference tables give
 //!   the same verdicts on the shared corpus of tricky Unicode inputs.
+//! - `escalation`: the signed acknowledgement link (GET shows a page, POST acknowledges,
+//!   forgeries refused) and the cron trigger escalating an overdue, unacknowledged inquiry
+//!   to the backup POC exactly once while the acknowledged one stays quiet (about 75 s).
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
@@ -25,6 +28,7 @@ mod agreement;
 mod api;
 mod browser;
 mod env;
+mod escalation;
 mod webhooks;
 
 use libtest_mimic::{Arguments, Trial};
@@ -39,6 +43,7 @@ fn main() {
         webhooks::TRIALS,
         browser::TRIALS,
         agreement::TRIALS,
+        escalation::TRIALS,
     ]
     .concat()
     .into_iter()

@@ -210,3 +210,23 @@ fn published_json_schema_is_current() {
         assert!(generated.contains(&format!("\"{key}\"")), "{key}");
     }
 }
+
+#[test]
+fn confirmation_placeholders_are_checked() {
+    let ok = BASE.replace(
+        "targets = { normal = \"4h\" }",
+        "targets = { normal = \"4h\" }\nconfirmation = { en = \"Hi {name}, {team} replies to {reference} by {deadline}\" }",
+    );
+    assert_eq!(errors(&ok), Vec::<String>::new());
+    let bad = BASE.replace(
+        "targets = { normal = \"4h\" }",
+        "targets = { normal = \"4h\" }\nconfirmation = { de = \"Hallo {vorname}\" }",
+    );
+    let es = errors(&bad);
+    assert_eq!(es.len(), 1, "{es:?}");
+    assert!(
+        es[0].starts_with("21:16: pocs[0].confirmation: confirmation `de` of POC `support` uses unknown placeholder `{vorname}`"),
+        "{}",
+        es[0]
+    );
+}

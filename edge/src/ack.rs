@@ -1,0 +1,278 @@
+//! Acknowledgement of an inquiry by its POC: the signed link each webhook carries
+//! (`GET` shows a confirmation page, only `POST` acknowledges, so link scanners and mail
+//! previews cannot acknowledge by fetching it) and the admin API's acknowledge call.
+
+use crate::admin;
+use crate::auth::constant_time_eq;
+use crate::error::EdgeError;
+use crate::http::Reply;
+use crate::payload::rfc3339;
+use crate::platform;
+use crate::sla_store::{self, AckRow};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use worker::{Env, Request};
+
+/// The secret that signs acknowledgement tokens (`.dev.vars` / `wrangler secret`).
+pub const SECRET_NAME: &str = "ACK_TOKEN_SECRET";
+/// Inquiry ids are 32 lowercase hex digits (see `ids`).
+const ID_LEN: usize = 32;
+
+fn mac(secret: &str, inquiry_id: &str) -> String {
+    // HMAC takes keys of any length; the error arm cannot happen.
+    let Ok(mut m) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    // The "ack." prefix keeps these MACs apart from any other use of the same secret.
+    m.update(b"ack.");
+    m.update(inquiry_id.as_bytes());
+    URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+}
+
+/// The token of an inquiry's acknowledgement link: `<inquiry id>.<base64url HMAC>`.
+pub fn sign(secret: &str, inquiry_id: &str) -> String {
+    format!("{inquiry_id}.{}", mac(secret, inquiry_id))
+}
+
+/// The inquiry id a token was signed for, or `None` for anything forged or malformed.
+pub fn verify(secret: &str, token: &str) -> Option<String> {
+    let (id, sig) = token.split_once('.')?;
+    let id_ok = id.len() == ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if secret.is_empty() || !id_ok {
+        return None;
+    }
+    constant_time_eq(mac(secret, id).as_bytes(), sig.as_bytes()).then(|| id.to_owned())
+}
+
+/// `{public_url}/v1/ack/{token}`.
+pub fn link(public_url: &str, token: &str) -> String {
+    format!("{}/v1/ack/{token}", public_url.trim_end_matches('/'))
+}
+
+/// The acknowledgement link of an inquiry, or `None` when the Worker lacks the secret or
+/// `PUBLIC_URL` (a deployment mistake: logged, and the webhook goes out without a link).
+pub fn link_for(env: &Env, inquiry_id: &str) -> Option<String> {
+    let secret = platform::secret(env, SECRET_NAME)
+        .ok()
+        .filter(|s| !s.is_empty());
+    let public = platform::var(env, "PUBLIC_URL").filter(|s| !s.is_empty());
+    match (secret, public) {
+        (Some(secret), Some(public)) => Some(link(&public, &sign(&secret, inquiry_id))),
+        _ => {
+            platform::log(
+                "ack: ACK_TOKEN_SECRET or PUBLIC_URL is not set; no acknowledgement link",
+            );
+            None
+        }
+    }
+}
+
+/// Whether an acknowledgement at `ack_ms` met the deadline (on the deadline counts as met).
+pub fn target_met(ack_ms: i64, deadline_ms: i64) -> bool {
+    ack_ms <= deadline_ms
+}
+
+/// What the acknowledge calls answer in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AckView {
+    pub reference: String,
+    pub acknowledged: bool,
+    pub acknowledged_at: Option<String>,
+    pub deadline: String,
+    /// `None` until acknowledged.
+    pub target_met: Option<bool>,
+}
+
+impl AckView {
+    pub fn from_row(row: &AckRow) -> AckView {
+        AckView {
+            reference: row.reference.clone(),
+            acknowledged: row.acknowledged_ms.is_some(),
+            acknowledged_at: row.acknowledged_ms.map(rfc3339),
+            deadline: rfc3339(row.deadline_ms),
+            target_met: row.target_met.map(|m| m != 0),
+        }
+    }
+}
+
+fn invalid_token() -> EdgeError {
+    EdgeError::bad_request(
+        "invalid_ack_token",
+        "this acknowledgement link is not valid",
+    )
+}
+
+async fn row_for_token(env: &Env, token: &str) -> Result<(worker::D1Database, AckRow), EdgeError> {
+    let secret = platform::secret(env, SECRET_NAME)?;
+    let id = verify(&secret, token).ok_or_else(invalid_token)?;
+    let db = env.d1("DB")?;
+    // A genuine token for an inquiry that is gone (retention) reads like a bad link.
+    let row = sla_store::ack_by_id(&db, &id)
+        .await?
+        .ok_or_else(invalid_token)?;
+    Ok((db, row))
+}
+
+/// `GET /v1/ack/{token}`: a page with the inquiry and an "Acknowledge" button. Reading
+/// the page changes nothing.
+pub async fn get(env: &Env, token: &str) -> Result<Reply, EdgeError> {
+    let (_, row) = row_for_token(env, token).await?;
+    Ok(html(page(&AckView::from_row(&row), false)))
+}
+
+/// `POST /v1/ack/{token}`: acknowledges (once; later calls answer the first
+/// acknowledgement). Browsers (the page's button) get the page, other clients JSON.
+pub async fn post(req: &Request, env: &Env, token: &str) -> Result<Reply, EdgeError> {
+    let (db, row) = row_for_token(env, token).await?;
+    let row = sla_store::acknowledge(&db, &row.id, platform::now_ms())
+        .await?
+        .ok_or_else(invalid_token)?;
+    let view = AckView::from_row(&row);
+    let wants_html = req
+        .headers()
+        .get("accept")?
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        Ok(html(page(&view, true)))
+    } else {
+        Reply::json(200, &view)
+    }
+}
+
+/// `POST /v1/admin/sites/{site}/inquiries/{reference}/ack`, with the site admin key.
+pub async fn admin_ack(
+    req: &Request,
+    env: &Env,
+    site: &str,
+    reference: &str,
+) -> Result<Reply, EdgeError> {
+    let db = env.d1("DB")?;
+    admin::authorize(req, env, &db, site).await?;
+    let inquiry = admin::find(&db, site, reference).await?;
+    let row = sla_store::acknowledge(&db, &inquiry.id, platform::now_ms())
+        .await?
+        .ok_or(EdgeError::InquiryNotFound)?;
+    Reply::json(200, &AckView::from_row(&row))
+}
+
+fn html(body: String) -> Reply {
+    Reply::text(200, "text/html; charset=utf-8", body)
+        // The page needs its own inline style and a form posting back here; nothing else.
+        .with_header(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )
+        .with_header("cache-control", "no-store")
+        .with_header("referrer-policy", "no-referrer")
+        .with_header("x-robots-tag", "noindex")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The acknowledgement page. `just_now`: the page answers the button's POST.
+pub fn page(v: &AckView, just_now: bool) -> String {
+    let reference = escape(&v.reference);
+    let deadline = escape(&v.deadline);
+    let body = match (&v.acknowledged_at, v.target_met) {
+        (Some(at), met) => {
+            let verdict = match met {
+                Some(true) => "within the promised time",
+                Some(false) => "after the promised time",
+                None => "",
+            };
+            let lead = if just_now {
+                "Thank you: acknowledged."
+            } else {
+                "Already acknowledged."
+            };
+            format!(
+                "<p>{lead}</p><p>Acknowledged at <time>{}</time>, {verdict} (reply due by <time>{deadline}</time>).</p>",
+                escape(at)
+            )
+        }
+        (None, _) => format!(
+            "<p>Reply due by <time>{deadline}</time>.</p>\
+             <form method=\"post\"><button type=\"submit\">Acknowledge inquiry {reference}</button></form>"
+        ),
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"robots\" content=\"noindex\"><title>Inquiry {reference}</title>\
+         <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}\
+         button{{font:inherit;padding:.5rem 1rem}}</style></head>\
+         <body><h1>Inquiry {reference}</h1>{body}</body></html>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn tokens_round_trip_and_forgeries_fail() {
+        let t = sign("s3cret", ID);
+        assert!(t.starts_with(&format!("{ID}.")));
+        assert_eq!(verify("s3cret", &t).as_deref(), Some(ID));
+        // Another secret, another id with the same MAC, a changed MAC, junk.
+        assert_eq!(verify("other", &t), None);
+        let other_id = "f123456789abcdef0123456789abcdef";
+        let (_, sig) = t.split_once('.').unwrap();
+        assert_eq!(verify("s3cret", &format!("{other_id}.{sig}")), None);
+        let mut chars: Vec<char> = t.chars().collect();
+        let last = chars.len() - 1;
+        chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
+        assert_eq!(verify("s3cret", &chars.iter().collect::<String>()), None);
+        for junk in ["", ".", ID, "x.y", &format!("{}.{sig}", ID.to_uppercase())] {
+            assert_eq!(verify("s3cret", junk), None, "{junk}");
+        }
+        // No secret configured: nothing verifies.
+        assert_eq!(verify("", &sign("", ID)), None);
+    }
+
+    #[test]
+    fn links_and_targets() {
+        assert_eq!(
+            link("https://edge.example/", "abc.def"),
+            "https://edge.example/v1/ack/abc.def"
+        );
+        assert!(target_met(1_000, 1_000));
+        assert!(target_met(999, 1_000));
+        assert!(!target_met(1_001, 1_000));
+    }
+
+    #[test]
+    fn page_offers_a_post_button_until_acknowledged() {
+        let mut v = AckView {
+            reference: "SB-7KQ2-M9XD".into(),
+            acknowledged: false,
+            acknowledged_at: None,
+            deadline: "2026-11-24T13:30:00Z".into(),
+            target_met: None,
+        };
+        let open = page(&v, false);
+        assert!(open.contains("<form method=\"post\">"), "{open}");
+        v.acknowledged = true;
+        v.acknowledged_at = Some("2026-11-24T12:00:00Z".into());
+        v.target_met = Some(true);
+        let done = page(&v, true);
+        assert!(!done.contains("<form"), "{done}");
+        assert!(done.contains("within the promised time"), "{done}");
+        v.reference = "<script>".into();
+        assert!(page(&v, false).contains("&lt;script&gt;"));
+    }
+}

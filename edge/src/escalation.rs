@@ -1,0 +1,565 @@
+//! Escalation of inquiries nobody acknowledged, run by the cron trigger after the sweeper.
+//!
+//! Levels, decided by [`decide`] from plain values:
+//!
+//! - `warning`: [`WARNING_PERMILLE`] of the way from submission to deadline (80%), sent to
+//!   the owning POC itself: a reminder while the promise can still be kept.
+//! - `overdue`: at the deadline, sent to the owning POC's backup (or to the owner when it
+//!   has none, so someone always hears of it).
+//! - `overdue-N` (N = 2, 3, ...): each further deadline period (submission to deadline)
+//!   after the deadline, sent one step further along the backup chain, until the chain
+//!   ends.
+//!
+//! Only the highest level due is sent: a cron run that finds an inquiry already past its
+//! deadline sends `overdue`, not a late `warning` as well. Each step is written to D1
+//! (`escalations`, unique per inquiry and level) before its webhook is queued, so two cron
+//! runs cannot both send it. The webhook goes through the delivery queue like any other
+//! (signed with the target POC's secrets, retried, every attempt logged).
+
+use crate::delivery::{self, Outcome, PostResult};
+use crate::error::EdgeError;
+use crate::payload::rfc3339;
+use crate::platform::{self, log};
+use crate::sla_store::{self, OpenRow};
+use crate::store::{self, Attempt};
+use crate::{ack, ids, site_config};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use switchboard_shared::config::{Endpoint, SiteConfig};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env};
+
+/// The warning point, in thousandths of the way from submission to deadline.
+pub const WARNING_PERMILLE: i64 = 800;
+/// Inquiries whose deadline passed longer ago than this are no longer escalated.
+pub const MAX_OVERDUE_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+/// Shortest deadline period counted between `overdue-N` levels, so a deadline equal to the
+/// submission time cannot run the whole chain in one minute.
+pub const MIN_PERIOD_MS: i64 = 60 * 1000;
+/// Inquiries looked at per cron run.
+pub const BATCH: u32 = 100;
+/// The event type of escalation webhooks.
+pub const INQUIRY_ESCALATED: &str = "inquiry.escalated";
+/// `kind` of escalation messages on the delivery queue.
+pub const MESSAGE_KIND: &str = "escalation";
+
+/// How far an inquiry has slipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Warning,
+    /// `Overdue(1)` at the deadline, `Overdue(n)` n-1 deadline periods after it.
+    Overdue(u32),
+}
+
+impl Level {
+    /// The stored and sent name: `warning`, `overdue`, `overdue-2`, ...
+    pub fn name(self) -> String {
+        match self {
+            Level::Warning => "warning".to_owned(),
+            Level::Overdue(1) => "overdue".to_owned(),
+            Level::Overdue(n) => format!("overdue-{n}"),
+        }
+    }
+
+    /// Steps along the backup chain: 0 is the owning POC.
+    pub fn step(self) -> u32 {
+        match self {
+            Level::Warning => 0,
+            Level::Overdue(n) => n,
+        }
+    }
+}
+
+/// The highest level due at `now_ms` for an inquiry, ignoring who would receive it.
+pub fn due_level(submitted_ms: i64, deadline_ms: i64, now_ms: i64) -> Option<Level> {
+    let span = deadline_ms.saturating_sub(submitted_ms).max(0);
+    if now_ms >= deadline_ms {
+        let period = span.max(MIN_PERIOD_MS);
+        let periods = (now_ms - deadline_ms) / period;
+        Some(Level::Overdue(
+            u32::try_from(periods.saturating_add(1)).unwrap_or(u32::MAX),
+        ))
+    } else if now_ms >= submitted_ms + span * WARNING_PERMILLE / 1000 {
+        Some(Level::Warning)
+    } else {
+        None
+    }
+}
+
+/// The owning POC followed by its backups, in order; stops where a POC has no backup, names
+/// an unknown POC, or (defensively: the config check refuses loops) comes round again.
+pub fn backup_chain(config: &SiteConfig, owner: &str) -> Vec<String> {
+    let mut chain = vec![owner.to_owned()];
+    let mut current = owner;
+    while let Some(next) = config.poc(current).and_then(|p| p.backup.as_deref()) {
+        if chain.iter().any(|c| c == next) || config.poc(next).is_none() {
+            break;
+        }
+        chain.push(next.to_owned());
+        current = next;
+    }
+    chain
+}
+
+/// One escalation to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub level: Level,
+    pub target_poc: String,
+}
+
+/// What to send now for an unacknowledged inquiry owned by `chain[0]`, given the levels
+/// already recorded: the highest level due, capped where the chain ends, unless it was
+/// sent before.
+pub fn decide(
+    submitted_ms: i64,
+    deadline_ms: i64,
+    now_ms: i64,
+    chain: &[String],
+    recorded: &[String],
+) -> Option<Step> {
+    let owner = chain.first()?;
+    let level = match due_level(submitted_ms, deadline_ms, now_ms)? {
+        Level::Warning => Level::Warning,
+        Level::Overdue(n) => {
+            // The chain has chain.len() - 1 backups; with none, `overdue` goes to the owner.
+            let last = u32::try_from(chain.len().saturating_sub(1))
+                .unwrap_or(u32::MAX)
+                .max(1);
+            Level::Overdue(n.min(last))
+        }
+    };
+    if recorded.contains(&level.name()) {
+        return None;
+    }
+    let target = usize::try_from(level.step())
+        .ok()
+        .and_then(|i| chain.get(i))
+        .unwrap_or(owner);
+    Some(Step {
+        level,
+        target_poc: target.clone(),
+    })
+}
+
+/// An escalation webhook waiting on the delivery queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationMessage {
+    /// Always [`MESSAGE_KIND`]: tells this message from an inquiry's own delivery.
+    pub kind: String,
+    pub inquiry_id: String,
+    pub site: String,
+    pub level: String,
+    pub target_poc: String,
+}
+
+/// A queue message body as an [`EscalationMessage`], or `None` for any other message.
+pub fn decode_message(body: &JsValue) -> Option<EscalationMessage> {
+    let json = js_sys::JSON::stringify(body).ok()?.as_string()?;
+    parse_message(&json)
+}
+
+pub fn parse_message(json: &str) -> Option<EscalationMessage> {
+    serde_json::from_str::<EscalationMessage>(json)
+        .ok()
+        .filter(|m| m.kind == MESSAGE_KIND)
+}
+
+/// The Standard Webhooks id of one escalation step: stable across its retries, distinct
+/// from the inquiry's own delivery and from other levels.
+pub fn webhook_id(inquiry_id: &str, level: &str) -> String {
+    format!("{}_{level}", ids::webhook_id(inquiry_id))
+}
+
+/// The escalation body: level, who is told and why, and the inquiry exactly as its POC got
+/// it (`inquiry` is the `data` of the `inquiry.routed` webhook).
+pub fn payload(
+    level: &str,
+    target_poc: &str,
+    owner_poc: &str,
+    escalated_ms: i64,
+    deadline_ms: i64,
+    inquiry: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "type": INQUIRY_ESCALATED,
+        "timestamp": rfc3339(escalated_ms),
+        "data": {
+            "level": level,
+            "escalated_to": target_poc,
+            "owner": owner_poc,
+            "escalated_at": rfc3339(escalated_ms),
+            "deadline": rfc3339(deadline_ms),
+            "inquiry": inquiry,
+        }
+    })
+}
+
+/// The cron pass: records and queues every escalation due now. Returns how many were queued.
+pub async fn run(env: &Env) -> Result<u32, EdgeError> {
+    let db = env.d1("DB")?;
+    let now = platform::now_ms();
+    let rows =
+        sla_store::open_past_warning(&db, now, WARNING_PERMILLE, now - MAX_OVERDUE_MS, BATCH)
+            .await?;
+    let allow_loopback = platform::allow_loopback_http(env);
+    let mut configs: HashMap<String, Option<SiteConfig>> = HashMap::new();
+    let mut queued = 0;
+    for row in rows {
+        if !configs.contains_key(&row.site_id) {
+            let config = match store::site(&db, &row.site_id).await? {
+                Some(site) => site_config::decode(&site, allow_loopback)?,
+                None => None,
+            };
+            configs.insert(row.site_id.clone(), config);
+        }
+        let Some(Some(config)) = configs.get(&row.site_id) else {
+            continue;
+        };
+        match escalate_one(&db, env, config, &row, now).await {
+            Ok(true) => queued += 1,
+            Ok(false) => {}
+            Err(e) => log(&format!(
+                "escalation: inquiry {}: {}",
+                row.id,
+                e.log_cause().unwrap_or("client error")
+            )),
+        }
+    }
+    if queued > 0 {
+        log(&format!("escalation: queued {queued} escalations"));
+    }
+    Ok(queued)
+}
+
+async fn escalate_one(
+    db: &D1Database,
+    env: &Env,
+    config: &SiteConfig,
+    row: &OpenRow,
+    now: i64,
+) -> Result<bool, EdgeError> {
+    let recorded: Vec<String> = row
+        .levels
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let chain = backup_chain(config, &row.poc);
+    let Some(step) = decide(row.submitted_ms, row.deadline_ms, now, &chain, &recorded) else {
+        return Ok(false);
+    };
+    let level = step.level.name();
+    // Insert first: only the run whose insert wrote the row sends.
+    if !sla_store::insert_escalation(db, &row.id, &level, &step.target_poc, now).await? {
+        return Ok(false);
+    }
+    let msg = EscalationMessage {
+        kind: MESSAGE_KIND.to_owned(),
+        inquiry_id: row.id.clone(),
+        site: row.site_id.clone(),
+        level: level.clone(),
+        target_poc: step.target_poc.clone(),
+    };
+    if let Err(e) = env.queue("DELIVERY")?.send(&msg).await {
+        // Not sent: forget the step so the next run tries again.
+        sla_store::delete_escalation(db, &row.id, &level).await?;
+        return Err(EdgeError::internal(format!("enqueue failed: {e}")));
+    }
+    Ok(true)
+}
+
+/// Delivers one escalation step to every endpoint of its target POC that has not taken it.
+pub async fn deliver(
+    db: &D1Database,
+    env: &Env,
+    msg: &EscalationMessage,
+    schedule: &[u32],
+) -> Result<Outcome, EdgeError> {
+    let Some(row) = store::inquiry(db, &msg.inquiry_id).await? else {
+        return Ok(Outcome::Done);
+    };
+    // Acknowledged since the step was recorded: nobody needs to hear about it any more.
+    if row.acknowledged_ms.is_some() {
+        return Ok(Outcome::Done);
+    }
+    let Some(step) = sla_store::escalation(db, &row.id, &msg.level).await? else {
+        return Ok(Outcome::Done);
+    };
+    let allow_loopback = platform::allow_loopback_http(env);
+    let config = match store::site(db, &row.site_id).await? {
+        Some(site) => site_config::decode(&site, allow_loopback)?,
+        None => None,
+    };
+    let Some(config) = config else {
+        return Err(EdgeError::internal(format!(
+            "site {} has no config",
+            row.site_id
+        )));
+    };
+    let endpoints = target_endpoints(&config, &step.target_poc);
+    let history = sla_store::escalation_attempts(db, &row.id, &msg.level).await?;
+    let (done, next_attempt) = delivery::plan(&history, 0);
+    let routed: serde_json::Value = serde_json::from_str(
+        &delivery::payload_json(db, &config, &row, ack::link_for(env, &row.id)).await?,
+    )?;
+    let body = payload(
+        &msg.level,
+        &step.target_poc,
+        &row.poc,
+        step.at_ms,
+        row.deadline_ms,
+        routed.get("data").cloned().unwrap_or_default(),
+    )
+    .to_string();
+    let msg_id = webhook_id(&row.id, &msg.level);
+    let mut failed_rounds = Vec::new();
+    for endpoint in endpoints.iter().filter(|e| !done.contains(&e.url)) {
+        let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
+        let r = delivery::post_signed(endpoint, &msg_id, &body, allow_loopback).await;
+        let ok = r.ok();
+        sla_store::record_escalation_attempt(
+            db,
+            &attempt_of(&row.id, endpoint, attempt, r),
+            &msg.level,
+        )
+        .await?;
+        if !ok {
+            failed_rounds.push(attempt);
+        }
+    }
+    Ok(match failed_rounds.iter().max() {
+        None => Outcome::Done,
+        Some(round) => Outcome::RetryAfter(delivery::retry_delay(
+            schedule,
+            u32::try_from(*round).unwrap_or(u32::MAX),
+        )),
+    })
+}
+
+/// Settles a queue message after [`deliver`], as the inquiry consumer does.
+pub fn settle(
+    message: &impl worker::MessageExt,
+    outcome: Result<Outcome, EdgeError>,
+    schedule: &[u32],
+) {
+    let delay = match outcome {
+        Ok(Outcome::Done) => return message.ack(),
+        Ok(Outcome::RetryAfter(secs)) => secs,
+        Err(e) => {
+            log(&format!(
+                "escalation delivery: {}",
+                e.log_cause().unwrap_or("client error")
+            ));
+            delivery::retry_delay(schedule, 1)
+        }
+    };
+    message.retry_with_options(
+        &worker::QueueRetryOptionsBuilder::new()
+            .with_delay_seconds(delay)
+            .build(),
+    );
+}
+
+/// The target POC's endpoints, or the default POC's when the config no longer has it.
+fn target_endpoints(config: &SiteConfig, poc: &str) -> Vec<Endpoint> {
+    config
+        .poc(poc)
+        .or_else(|| config.poc(&config.default_poc))
+        .map(|p| p.endpoints.clone())
+        .unwrap_or_default()
+}
+
+fn attempt_of(inquiry_id: &str, endpoint: &Endpoint, attempt: i64, r: PostResult) -> Attempt {
+    Attempt {
+        inquiry_id: inquiry_id.to_owned(),
+        endpoint_url: endpoint.url.clone(),
+        attempt,
+        status_code: r.status_code.map(i64::from),
+        error: r.error,
+        latency_ms: r.latency_ms,
+        response_snippet: r.response_snippet,
+        at_ms: r.started_ms,
+    }
+}
+
+/// The escalation steps of an inquiry for the admin view, each with its delivery attempts.
+pub async fn admin_view(
+    db: &D1Database,
+    inquiry_id: &str,
+) -> Result<Vec<serde_json::Value>, EdgeError> {
+    let mut out = Vec::new();
+    for e in sla_store::escalations(db, inquiry_id).await? {
+        let attempts: Vec<serde_json::Value> =
+            sla_store::escalation_attempts(db, inquiry_id, &e.level)
+                .await?
+                .into_iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "endpoint_url": a.endpoint_url,
+                        "attempt": a.attempt,
+                        "status_code": a.status_code,
+                        "error": a.error,
+                        "at": rfc3339(a.at_ms),
+                    })
+                })
+                .collect();
+        out.push(serde_json::json!({
+            "level": e.level,
+            "target_poc": e.target_poc,
+            "at": rfc3339(e.at_ms),
+            "attempts": attempts,
+        }));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_shared::config::{ConfigOptions, parse_config_with};
+
+    const MIN: i64 = 60_000;
+    /// Submitted at 0 with a 100-minute deadline: warning at 80 minutes.
+    const SUB: i64 = 0;
+    const DL: i64 = 100 * MIN;
+
+    fn chain(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn step(level: Level, to: &str) -> Option<Step> {
+        Some(Step {
+            level,
+            target_poc: to.to_owned(),
+        })
+    }
+
+    #[test]
+    fn levels_over_time() {
+        assert_eq!(due_level(SUB, DL, 79 * MIN), None);
+        assert_eq!(due_level(SUB, DL, 80 * MIN), Some(Level::Warning));
+        assert_eq!(due_level(SUB, DL, DL - 1), Some(Level::Warning));
+        assert_eq!(due_level(SUB, DL, DL), Some(Level::Overdue(1)));
+        assert_eq!(due_level(SUB, DL, 2 * DL - 1), Some(Level::Overdue(1)));
+        assert_eq!(due_level(SUB, DL, 2 * DL), Some(Level::Overdue(2)));
+        assert_eq!(due_level(SUB, DL, 4 * DL), Some(Level::Overdue(4)));
+        // A deadline at submission still waits a minute between overdue levels.
+        assert_eq!(due_level(SUB, SUB, SUB + 30_000), Some(Level::Overdue(1)));
+        assert_eq!(due_level(SUB, SUB, SUB + MIN), Some(Level::Overdue(2)));
+        assert_eq!(
+            [Level::Warning, Level::Overdue(1), Level::Overdue(3)].map(Level::name),
+            ["warning", "overdue", "overdue-3"]
+        );
+    }
+
+    #[test]
+    fn warning_goes_to_the_owner_overdue_along_the_chain() {
+        let c = chain(&["billing", "support", "leads"]);
+        assert_eq!(decide(SUB, DL, 50 * MIN, &c, &[]), None);
+        assert_eq!(
+            decide(SUB, DL, 85 * MIN, &c, &[]),
+            step(Level::Warning, "billing")
+        );
+        assert_eq!(
+            decide(SUB, DL, DL, &c, &[]),
+            step(Level::Overdue(1), "support")
+        );
+        assert_eq!(
+            decide(SUB, DL, 2 * DL + MIN, &c, &chain(&["overdue"])),
+            step(Level::Overdue(2), "leads")
+        );
+        // The chain ends at leads: later periods send nothing more.
+        let all = chain(&["warning", "overdue", "overdue-2"]);
+        assert_eq!(decide(SUB, DL, 9 * DL, &c, &all), None);
+    }
+
+    #[test]
+    fn the_same_level_is_never_sent_twice() {
+        let c = chain(&["billing", "support"]);
+        assert_eq!(decide(SUB, DL, 85 * MIN, &c, &chain(&["warning"])), None);
+        assert_eq!(decide(SUB, DL, DL + MIN, &c, &chain(&["overdue"])), None);
+        // Long after the deadline, with one backup, the level stays `overdue`.
+        assert_eq!(decide(SUB, DL, 5 * DL, &c, &chain(&["overdue"])), None);
+    }
+
+    #[test]
+    fn a_late_run_skips_the_warning() {
+        let c = chain(&["billing", "support"]);
+        assert_eq!(
+            decide(SUB, DL, 3 * DL, &c, &[]),
+            step(Level::Overdue(1), "support")
+        );
+    }
+
+    #[test]
+    fn without_a_backup_overdue_goes_to_the_owner() {
+        let c = chain(&["press"]);
+        assert_eq!(
+            decide(SUB, DL, DL, &c, &[]),
+            step(Level::Overdue(1), "press")
+        );
+        assert_eq!(decide(SUB, DL, 7 * DL, &c, &chain(&["overdue"])), None);
+        assert_eq!(decide(SUB, DL, DL, &[], &[]), None);
+    }
+
+    #[test]
+    fn chains_follow_backups_in_the_config() {
+        let c = parse_config_with(
+            include_str!("../../demo/site.toml"),
+            ConfigOptions {
+                allow_loopback_http: true,
+            },
+        )
+        .unwrap();
+        for p in &c.pocs {
+            let chain = backup_chain(&c, &p.id);
+            assert_eq!(chain[0], p.id);
+            // Each next link is the previous one's backup.
+            for pair in chain.windows(2) {
+                assert_eq!(
+                    c.poc(&pair[0]).unwrap().backup.as_deref(),
+                    Some(pair[1].as_str())
+                );
+            }
+            let last = chain.last().unwrap();
+            assert!(c.poc(last).unwrap().backup.is_none() || chain.len() > c.pocs.len());
+        }
+        assert_eq!(backup_chain(&c, "gone"), chain(&["gone"]));
+    }
+
+    #[test]
+    fn messages_and_payload() {
+        let m = EscalationMessage {
+            kind: MESSAGE_KIND.into(),
+            inquiry_id: "i".into(),
+            site: "demo".into(),
+            level: "overdue".into(),
+            target_poc: "support".into(),
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(parse_message(&json), Some(m));
+        // An inquiry's own delivery message is not an escalation.
+        assert_eq!(
+            parse_message(r#"{"inquiry_id":"i","site":"demo","since_ms":0}"#),
+            None
+        );
+        assert_eq!(webhook_id("abc", "overdue-2"), "msg_abc_overdue-2");
+        let p = payload(
+            "overdue",
+            "support",
+            "billing",
+            1_795_527_000_000,
+            1_795_526_000_000,
+            serde_json::json!({"reference": "SB-7KQ2-M9XD"}),
+        );
+        assert_eq!(p["type"], "inquiry.escalated");
+        assert_eq!(p["data"]["level"], "overdue");
+        assert_eq!(p["data"]["escalated_to"], "support");
+        assert_eq!(p["data"]["owner"], "billing");
+        assert_eq!(p["data"]["deadline"], "2026-11-24T13:13:20Z");
+        assert_eq!(p["data"]["inquiry"]["reference"], "SB-7KQ2-M9XD");
+    }
+}

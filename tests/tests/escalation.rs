@@ -1,0 +1,247 @@
+//! Acknowledgement and escalation against the real Worker: the signed acknowledgement link
+//! from a delivered webhook, and the cron trigger (`wrangler dev --test-scheduled`, fired
+//! through `GET /__scheduled`) escalating an overdue, unacknowledged inquiry to the backup
+//! POC's receiver exactly once, and leaving the acknowledged one alone.
+
+use crate::env::{Env, Test};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use switchboard_tests::admin::Answer;
+use switchboard_tests::fixture::{TEST_SECRET, hook_path};
+use switchboard_tests::receiver::{Delivery, Signature};
+use switchboard_tests::{Error, Result, ensure};
+
+pub const TRIALS: &[(&str, Test)] = &[(
+    "escalation::overdue_unacknowledged_inquiry_reaches_the_backup_once_acknowledged_one_never",
+    overdue_inquiry_escalates_once,
+)];
+
+/// The owning POC's target: one minute on the calendar clock, so the test waits about a minute.
+const TARGET: Duration = Duration::from_secs(60);
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A site whose `desk` POC promises a reply within a minute and is backed up by `lead`.
+fn site_config(env: &Env, site: &str) -> String {
+    let receiver = env.receiver.origin();
+    let pages = env.pages.origin();
+    format!(
+        r#"site = "{site}"
+name = "Escalation test site"
+allowed_origins = ["{pages}"]
+default_poc = "desk"
+
+[form]
+honeypot = "website"
+fields = [
+  {{ id = "name", kind = "text", label = "Name", required = true }},
+  {{ id = "email", kind = "email", label = "Email", required = true }},
+  {{ id = "message", kind = "long_text", label = "Message", required = true }},
+]
+
+[[pocs]]
+id = "desk"
+name = "Front desk"
+kind = "support"
+backup = "lead"
+calendar = {{ time_zone = "Europe/Berlin", always_open = true }}
+targets = {{ normal = "1m calendar" }}
+endpoints = [{{ url = "{receiver}/hooks/{site}/desk", secrets = ["{TEST_SECRET}"] }}]
+confirmation = {{ en = "Hello {{name}}: {{team}} answers {{reference}} by {{deadline}}." }}
+
+[[pocs]]
+id = "lead"
+name = "Team lead"
+kind = "support"
+calendar = {{ time_zone = "Europe/Berlin", always_open = true }}
+targets = {{ normal = "1d" }}
+endpoints = [{{ url = "{receiver}/hooks/{site}/lead", secrets = ["{TEST_SECRET}"] }}]
+"#
+    )
+}
+
+fn fields(name: &str) -> Value {
+    json!({
+        "name": name,
+        "email": "ada@example.com",
+        "message": "Please call me back about my order.",
+    })
+}
+
+fn kind(d: &Delivery) -> String {
+    d.json()
+        .ok()
+        .and_then(|b| b["type"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The escalations under `path` (routed deliveries left out).
+fn escalations(env: &Env, path: &str) -> Vec<Delivery> {
+    env.receiver
+        .deliveries(path)
+        .into_iter()
+        .filter(|d| kind(d) == "inquiry.escalated")
+        .collect()
+}
+
+fn summary(ds: &[Delivery]) -> String {
+    ds.iter()
+        .map(|d| format!("{} {}", d.path, d.body_text()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn fire_cron(env: &Env) -> Result<()> {
+    let resp = env
+        .http
+        .get(format!("{}/__scheduled?cron=*+*+*+*+*", env.worker.origin))
+        .send()
+        .await?;
+    ensure(resp.status().is_success(), || {
+        format!("GET /__scheduled answered {}", resp.status())
+    })
+}
+
+fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.admin.provision(site, &site_config(env, site)).await?;
+        let submitted = Instant::now();
+        let mut answers = Vec::new();
+        for (key, name) in [("late", "Ada"), ("acked", "Grace")] {
+            let body = json!({ "idempotency_key": format!("{site}-{key}"), "locale": "en",
+                "time_zone": "Europe/London", "fields": fields(name) });
+            answers.push(env.submit(site, &body).await?.expect_status(202, "submit")?);
+        }
+        let reference = |a: &Answer| a.body["reference"].as_str().unwrap_or_default().to_owned();
+        let (late, acked) = (reference(&answers[0]), reference(&answers[1]));
+
+        // The 202 carries the owner's confirmation, rendered.
+        let confirmation = answers[0].body["confirmation"].as_str().unwrap_or_default();
+        ensure(
+            confirmation.starts_with(&format!("Hello Ada: Front desk answers {late} by today at "))
+                || confirmation.starts_with(&format!("Hello Ada: Front desk answers {late} by tomorrow at ")),
+            || format!("unexpected confirmation in the 202: {}", answers[0].raw),
+        )?;
+
+        // Both are delivered to the desk, each with its confirmation and a signed ack link.
+        let desk = hook_path(site, "desk");
+        let lead = hook_path(site, "lead");
+        let routed = env.receiver.wait_for(&desk, 2, DELIVERY_TIMEOUT).await?;
+        let payload_of = |reference: &str| -> Result<Value> {
+            routed
+                .iter()
+                .filter_map(|d| d.json().ok())
+                .find(|b| b["data"]["reference"] == reference)
+                .ok_or_else(|| Error::msg(format!("no delivery for {reference}: {}", summary(&routed))))
+        };
+        let late_payload = payload_of(&late)?;
+        ensure(late_payload["data"]["confirmation"] == confirmation, || {
+            format!("the webhook should carry the confirmation {confirmation:?}: {late_payload}")
+        })?;
+        let link = payload_of(&acked)?["data"]["acknowledge_url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let path = link
+            .find("/v1/ack/")
+            .map(|i| link[i..].to_owned())
+            .ok_or_else(|| Error::msg(format!("no acknowledgement link in the payload: {link:?}")))?;
+        let ack_url = format!("{}{path}", env.worker.origin);
+
+        // GET shows a page with a POST button and acknowledges nothing.
+        let page = env.http.get(&ack_url).send().await?;
+        let page_type = page
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let page_status = page.status().as_u16();
+        let page_body = page.text().await?;
+        ensure(
+            page_status == 200 && page_type.starts_with("text/html") && page_body.contains("method=\"post\""),
+            || format!("GET {path}: expected an HTML page with a POST form, got {page_status} {page_type}: {page_body}"),
+        )?;
+        let detail = env.admin.get(&admin_site, &format!("inquiries/{acked}")).await?.expect_status(200, "inquiry")?;
+        ensure(detail.body["inquiry"]["acknowledged_at"].is_null(), || {
+            format!("GET on the link must not acknowledge: {}", detail.raw)
+        })?;
+
+        // A forged token is refused with a 4xx JSON error.
+        let forged = format!("{}{}x", env.worker.origin, path.trim_end_matches(|c: char| c != '.'));
+        let refused = Answer::read(env.http.post(&forged).send().await?).await?;
+        ensure(refused.status == 400 && refused.body["error"]["code"] == "invalid_ack_token", || {
+            format!("a forged token should get 400 invalid_ack_token, got {}: {}", refused.status, refused.raw)
+        })?;
+
+        // POST acknowledges, in time; again, it answers the first acknowledgement.
+        let first = Answer::read(env.http.post(&ack_url).send().await?).await?.expect_status(200, "POST ack")?;
+        ensure(first.body["acknowledged"] == true && first.body["target_met"] == true, || {
+            format!("expected an acknowledgement within the target: {}", first.raw)
+        })?;
+        let again = Answer::read(env.http.post(&ack_url).send().await?).await?.expect_status(200, "POST ack again")?;
+        ensure(again.body["acknowledged_at"] == first.body["acknowledged_at"], || {
+            format!("acknowledging twice must keep the first time: {} then {}", first.raw, again.raw)
+        })?;
+
+        // Past the deadline (plus slack for the clocks), fire the cron several times.
+        let wait = (TARGET + Duration::from_secs(2)).saturating_sub(submitted.elapsed());
+        tokio::time::sleep(wait).await;
+        for _ in 0..3 {
+            fire_cron(env).await?;
+        }
+        env.receiver.wait_for(&lead, 1, DELIVERY_TIMEOUT).await?;
+        // More runs, and time for a duplicate to arrive if one were sent.
+        for _ in 0..2 {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            fire_cron(env).await?;
+        }
+        tokio::time::sleep(Duration::from_secs(4)).await;
+
+        let at_lead = escalations(env, &lead);
+        ensure(at_lead.len() == 1, || {
+            format!("expected exactly one escalation at the backup, got {}:\n{}", at_lead.len(), summary(&at_lead))
+        })?;
+        let d = &at_lead[0];
+        ensure(d.signature == Signature::Valid, || format!("escalation signature: {:?}", d.signature))?;
+        let body = d.json()?;
+        ensure(
+            body["data"]["level"] == "overdue"
+                && body["data"]["escalated_to"] == "lead"
+                && body["data"]["owner"] == "desk"
+                && body["data"]["inquiry"]["reference"] == late.as_str(),
+            || format!("expected an `overdue` escalation of {late} to lead: {body}"),
+        )?;
+        ensure(
+            d.header("webhook-id").is_some_and(|id| id.starts_with("msg_") && id.ends_with("_overdue")),
+            || format!("escalation webhook-id: {:?}", d.header("webhook-id")),
+        )?;
+        // The acknowledged inquiry was escalated nowhere.
+        let everywhere = escalations(env, &format!("/hooks/{site}/"));
+        ensure(!everywhere.iter().any(|d| d.body_text().contains(&acked)), || {
+            format!("the acknowledged inquiry {acked} was escalated:\n{}", summary(&everywhere))
+        })?;
+
+        // The admin view records the step and, after an admin acknowledgement, the miss.
+        let detail = env.admin.get(&admin_site, &format!("inquiries/{late}")).await?.expect_status(200, "inquiry")?;
+        let steps = detail.body["escalations"].as_array().cloned().unwrap_or_default();
+        ensure(
+            steps.len() == 1 && steps[0]["level"] == "overdue" && steps[0]["target_poc"] == "lead",
+            || format!("expected one recorded `overdue` step to lead: {}", detail.raw),
+        )?;
+        let resp = env
+            .http
+            .post(format!("{}/v1/admin/sites/{site}/inquiries/{late}/ack", env.worker.origin))
+            .bearer_auth(&admin_site.admin_key)
+            .send()
+            .await?;
+        let acked_late = Answer::read(resp).await?.expect_status(200, "admin ack")?;
+        ensure(acked_late.body["target_met"] == false, || {
+            format!("an acknowledgement after the deadline misses the target: {}", acked_late.raw)
+        })?;
+        let detail = env.admin.get(&admin_site, &format!("inquiries/{acked}")).await?.expect_status(200, "inquiry")?;
+        ensure(
+            detail.body["inquiry"]["acknowledged_at"].is_string() && detail.body["inquiry"]["target_met"] == true,
+            || format!("the admin view should show the acknowledgement and the met target: {}", detail.raw),
+        )
+    })
+}
