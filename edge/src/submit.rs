@@ -61,13 +61,15 @@ pub async fn handle(
         )?;
         return store_and_answer(db, env, prepared, false).await;
     }
-    let inquiry =
-        parse_inquiry(&config.form, &request.fields).map_err(|errors| EdgeError::InvalidInput {
+    let inquiry = parse_inquiry(&config.form, &request.fields)
+        .map_err(|errors| EdgeError::InvalidInput {
             fields: errors
                 .iter()
                 .map(|e| FieldErrorView::new(e, locale))
                 .collect(),
-        })?;
+        })?
+        // Stored, matched for history and delivered with its domain in A-labels.
+        .with_ascii_email();
     let prepared = prepare(
         config,
         &key,

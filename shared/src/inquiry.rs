@@ -56,6 +56,37 @@ impl Inquiry {
     }
 }
 
+#[cfg(feature = "server")]
+impl Inquiry {
+    /// The inquiry with its email domain in IDNA A-labels (`anna@bücher.example` becomes
+    /// `anna@xn--bcher-kva.example`), the form the edge stores, matches history on and
+    /// delivers. Acceptance is decided by [`parse_inquiry`] alone, identically in the widget
+    /// and at the edge; this only rewrites an accepted address, and leaves one whose domain
+    /// IDNA refuses as typed.
+    pub fn with_ascii_email(mut self) -> Inquiry {
+        let Some(email) = self.email.clone() else {
+            return self;
+        };
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return self;
+        };
+        if domain.is_ascii() {
+            return self;
+        }
+        let Ok(ascii) = idna::domain_to_ascii(domain) else {
+            return self;
+        };
+        let converted = format!("{local}@{ascii}");
+        for value in self.fields.values_mut() {
+            if value.as_text() == Some(email.as_str()) {
+                *value = Value::Text(converted.clone());
+            }
+        }
+        self.email = Some(converted);
+        self
+    }
+}
+
 /// Parses a whole draft against the form. Returns all field errors, in form order,
 /// followed by unknown fields; the honeypot field is ignored here (see [`honeypot_hit`]).
 pub fn parse_inquiry(spec: &FormSpec, draft: &Draft) -> Result<Inquiry, Vec<FieldError>> {
@@ -385,6 +416,22 @@ mod tests {
         ] {
             assert_eq!(parse_email(bad), Err(ErrorCode::InvalidEmail), "{bad}");
         }
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn idn_domains_become_a_labels_at_the_edge() {
+        let d = draft(&[
+            ("name", "A"),
+            ("email", "Anna@Bücher.Example"),
+            ("topic", "support"),
+            ("message", "m"),
+        ]);
+        let inq = parse_inquiry(&spec(), &d).unwrap();
+        assert_eq!(inq.email.as_deref(), Some("Anna@bücher.example"));
+        let edge = inq.with_ascii_email();
+        assert_eq!(edge.email.as_deref(), Some("Anna@xn--bcher-kva.example"));
+        assert_eq!(edge.text("email"), Some("Anna@xn--bcher-kva.example"));
     }
 
     #[test]
