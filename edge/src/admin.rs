@@ -47,7 +47,7 @@ pub async fn put_key(req: &Request, env: &Env, site: &str) -> Result<Reply, Edge
 
 /// The site row, if the request carries that site's admin key. Unknown sites and wrong keys
 /// look the same, so the API does not reveal which sites exist.
-async fn authorize(
+pub(crate) async fn authorize(
     req: &Request,
     env: &Env,
     db: &D1Database,
@@ -283,9 +283,8 @@ pub async fn redeliver(
     delivery::enqueue(
         env,
         &DeliveryMessage {
-            inquiry_id: row.id.clone(),
-            site: site.to_owned(),
             since_ms: now,
+            ..DeliveryMessage::new(&row.id, site)
         },
     )
     .await?;

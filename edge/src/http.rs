@@ -21,6 +21,9 @@ pub enum Route {
     AdminInquiries { site: String },
     AdminInquiry { site: String, reference: String },
     AdminRedeliver { site: String, reference: String },
+    AdminRedeliverFailed { site: String },
+    AdminEndpoints { site: String },
+    AdminEnableEndpoint { site: String },
     NotFound,
 }
 
@@ -47,6 +50,13 @@ pub fn route(path: &str) -> Route {
             site: s(site),
             reference: s(r),
         },
+        ["v1", "admin", "sites", site, "redeliver-failed"] => {
+            Route::AdminRedeliverFailed { site: s(site) }
+        }
+        ["v1", "admin", "sites", site, "endpoints"] => Route::AdminEndpoints { site: s(site) },
+        ["v1", "admin", "sites", site, "endpoints", "enable"] => {
+            Route::AdminEnableEndpoint { site: s(site) }
+        }
         _ => Route::NotFound,
     }
 }
@@ -180,6 +190,18 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
         },
         Route::AdminRedeliver { site, reference } => match method {
             Method::Post => admin::redeliver(&req, env, &site, &reference).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminRedeliverFailed { site } => match method {
+            Method::Post => crate::redelivery::redeliver_failed(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminEndpoints { site } => match method {
+            Method::Get => crate::redelivery::list_endpoints(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminEnableEndpoint { site } => match method {
+            Method::Post => crate::redelivery::enable_endpoint(&mut req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::NotFound => Err(EdgeError::NotFound),
