@@ -119,7 +119,10 @@ pub fn disabled_alert(
 pub fn disabled_card(alert: &DisabledAlert) -> Card {
     let d = &alert.data;
     Card {
-        title: format!("A webhook endpoint of POC {} answered 410 and is disabled", d.poc),
+        title: format!(
+            "A webhook endpoint of POC {} answered 410 and is disabled",
+            d.poc
+        ),
         facts: vec![
             ("Site".to_owned(), d.site.clone()),
             ("Endpoint".to_owned(), d.endpoint_url.clone()),
@@ -161,7 +164,13 @@ async fn send_alert<T: Serialize>(
 
 /// Tells the owner that `url` answered 410 and is disabled.
 pub async fn alert_endpoint_disabled(env: &Env, config: &SiteConfig, row: &InquiryRow, url: &str) {
-    let alert = disabled_alert(&row.site_id, &row.poc, url, &row.reference, platform::now_ms());
+    let alert = disabled_alert(
+        &row.site_id,
+        &row.poc,
+        url,
+        &row.reference,
+        platform::now_ms(),
+    );
     let msg_id = format!("{}_disabled", ids::webhook_id(&row.id));
     send_alert(env, config, &msg_id, &alert, &disabled_card(&alert)).await;
 }
@@ -261,7 +270,13 @@ mod tests {
         insta::assert_json_snapshot!("alert_failed_slack", formats::slack(&card));
         insta::assert_json_snapshot!("alert_failed_discord", formats::discord(&card));
         insta::assert_json_snapshot!("alert_failed_teams", formats::teams(&card));
-        let disabled = disabled_alert("demo", "press", "https://hooks.example/x", "SB-2222-3333", 1_000);
+        let disabled = disabled_alert(
+            "demo",
+            "press",
+            "https://hooks.example/x",
+            "SB-2222-3333",
+            1_000,
+        );
         insta::assert_json_snapshot!("alert_endpoint_disabled_json", disabled);
         insta::assert_json_snapshot!(
             "alert_endpoint_disabled_slack",

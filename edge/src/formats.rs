@@ -209,10 +209,10 @@ mod tests {
         let c = card();
         assert_eq!(c.title, "New inquiry SB-7KQ2-M9XD for Billing");
         assert!(c.alarm);
-        assert!(
-            c.facts
-                .contains(&("Earlier inquiries".into(), "2 (SB-2222-3333, SB-4444-5555)".into()))
-        );
+        assert!(c.facts.contains(&(
+            "Earlier inquiries".into(),
+            "2 (SB-2222-3333, SB-4444-5555)".into()
+        )));
         let escalated = inquiry_card(&payload::build_event(
             INQUIRY_ESCALATED,
             payload::tests::sample(),
@@ -243,12 +243,24 @@ mod tests {
         assert!(s.contains("&lt;!channel&gt;") && !s.contains("<!channel>"));
         let d = discord(&c);
         assert_eq!(d["allowed_mentions"]["parse"], json!([]));
-        let last = d["embeds"][0]["fields"].as_array().unwrap().last().unwrap().clone();
-        assert_eq!(last["value"].as_str().unwrap().chars().count(), DISCORD_FIELD_CHARS);
+        let last = d["embeds"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            last["value"].as_str().unwrap().chars().count(),
+            DISCORD_FIELD_CHARS
+        );
         let t = teams(&c);
         let texts = t["attachments"][0]["content"]["body"].as_array().unwrap();
         assert_eq!(
-            texts.last().unwrap()["text"].as_str().unwrap().chars().count(),
+            texts.last().unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
             TEXT_CHARS
         );
     }

@@ -51,7 +51,19 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/inquiries/{reference}/redeliver": {"post": {
                 "summary": "deliver the inquiry again to every endpoint of its POC",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"202": {"description": "{reference, status}"}, "400": error, "401": error, "404": error}}}
+                "responses": {"202": {"description": "{reference, status}"}, "400": error, "401": error, "404": error}}},
+            "/v1/admin/sites/{site}/redeliver-failed": {"post": {
+                "summary": "deliver every failed inquiry of the site again (500 per call); disabled endpoints stay disabled",
+                "parameters": [site], "security": admin,
+                "responses": {"202": {"description": "{site, redelivered, more, disabled_endpoints}"}, "401": error}}},
+            "/v1/admin/sites/{site}/endpoints": {"get": {
+                "summary": "every webhook endpoint of the site with its state (active, or disabled after a 410)",
+                "parameters": [site], "security": admin,
+                "responses": {"200": {"description": "{site, endpoints}"}, "401": error}}},
+            "/v1/admin/sites/{site}/endpoints/enable": {"post": {
+                "summary": "enable an endpoint disabled after a 410; body {\"url\": ...}",
+                "parameters": [site], "security": admin,
+                "responses": {"200": {"description": "{site, url, state}"}, "400": error, "401": error, "415": error}}}
         },
         "components": {
             "securitySchemes": {
@@ -91,6 +103,6 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 8);
+        assert_eq!(paths.len(), 11);
     }
 }

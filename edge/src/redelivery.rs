@@ -75,7 +75,10 @@ pub struct EndpointView {
 
 /// Every endpoint of `config`, with the disabled ones marked, plus disabled endpoints the
 /// config no longer names (so nothing recorded is hidden).
-pub fn endpoint_views(config: &SiteConfig, disabled: &[store::DisabledEndpoint]) -> Vec<EndpointView> {
+pub fn endpoint_views(
+    config: &SiteConfig,
+    disabled: &[store::DisabledEndpoint],
+) -> Vec<EndpointView> {
     let state = |url: &str| disabled.iter().find(|d| d.endpoint_url == url);
     let view = |poc: &str, e: &switchboard_shared::config::Endpoint| {
         let d = state(&e.url);
@@ -144,7 +147,10 @@ pub async fn enable_endpoint(req: &mut Request, env: &Env, site: &str) -> Result
     }
     let body = platform::read_body_limited(req, MAX_ENABLE_BODY).await?;
     let body: EnableBody = serde_json::from_slice(&body).map_err(|_| {
-        EdgeError::bad_request("invalid_body", "the body must be {\"url\": \"<endpoint url>\"}")
+        EdgeError::bad_request(
+            "invalid_body",
+            "the body must be {\"url\": \"<endpoint url>\"}",
+        )
     })?;
     let enabled = store::enable_endpoint(&db, site, &body.url).await?;
     if !enabled {
@@ -153,7 +159,10 @@ pub async fn enable_endpoint(req: &mut Request, env: &Env, site: &str) -> Result
             "that endpoint is not disabled",
         ));
     }
-    Reply::json(200, &serde_json::json!({"site": site, "url": body.url, "state": "active"}))
+    Reply::json(
+        200,
+        &serde_json::json!({"site": site, "url": body.url, "state": "active"}),
+    )
 }
 
 #[cfg(test)]
@@ -187,7 +196,12 @@ mod tests {
         let views = endpoint_views(&config, &disabled);
         let v = views.iter().find(|v| v.url == first).unwrap();
         assert_eq!((v.state, v.disabled_status), ("disabled", Some(410)));
-        assert!(views.iter().filter(|v| v.url != first && v.poc.is_some()).all(|v| v.state == "active"));
+        assert!(
+            views
+                .iter()
+                .filter(|v| v.url != first && v.poc.is_some())
+                .all(|v| v.state == "active")
+        );
         let removed = views.last().unwrap();
         assert_eq!((removed.poc.as_deref(), removed.state), (None, "disabled"));
     }

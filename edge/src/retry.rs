@@ -131,7 +131,9 @@ mod tests {
 
     #[test]
     fn the_default_schedule_step_by_step() {
-        let waits: Vec<Next> = (1..=10).map(|r| next(DEFAULT_SCHEDULE, r, None, 0)).collect();
+        let waits: Vec<Next> = (1..=10)
+            .map(|r| next(DEFAULT_SCHEDULE, r, None, 0))
+            .collect();
         assert_eq!(
             waits,
             vec![
@@ -157,7 +159,10 @@ mod tests {
         // A one-second step has no room for jitter: compressed test schedules stay exact.
         assert_eq!(next(&[1], 1, None, 255), Next::Wait(vec![1]));
         // 20 h + 20 % = 24 h, split in two hops.
-        assert_eq!(next(&[20 * H], 1, None, 255), Next::Wait(vec![12 * H, 12 * H]));
+        assert_eq!(
+            next(&[20 * H], 1, None, 255),
+            Next::Wait(vec![12 * H, 12 * H])
+        );
     }
 
     #[test]
@@ -186,7 +191,10 @@ mod tests {
         for total in [1, 43_199, 43_200, 43_201, 86_400, 200_000, u32::MAX] {
             let h = hops(total);
             assert!(h.iter().all(|&x| x <= MAX_HOP_SECONDS), "{total}: {h:?}");
-            assert_eq!(h.iter().map(|&x| u64::from(x)).sum::<u64>(), u64::from(total));
+            assert_eq!(
+                h.iter().map(|&x| u64::from(x)).sum::<u64>(),
+                u64::from(total)
+            );
         }
     }
 

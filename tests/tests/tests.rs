@@ -6,6 +6,10 @@
 //!   response, field errors naming the field, idempotent retries, unknown sites.
 //! - `webhooks`: deliveries reaching the local receiver with a valid Standard Webhooks
 //!   signature, checked by an implementation independent of `shared::signing`.
+//! - `delivery`: delivery that never loses an inquiry (issue 6): retries until the receiver
+//!   is back, 410 disabling an endpoint, the dead-letter queue with the owner's alert and
+//!   redelivery, 1,000 inquiries surviving an outage, submitter history, and a signature
+//!   checked by the official npm `standardwebhooks` package.
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
 //!
@@ -18,6 +22,7 @@
 
 mod api;
 mod browser;
+mod delivery;
 mod env;
 mod webhooks;
 
@@ -27,14 +32,19 @@ use std::sync::Arc;
 fn main() {
     let args = Arguments::from_args();
     let shared = Arc::new(env::Shared::default());
-    let trials: Vec<Trial> = [api::TRIALS, webhooks::TRIALS, browser::TRIALS]
-        .concat()
-        .into_iter()
-        .map(|(name, test)| {
-            let shared = Arc::clone(&shared);
-            Trial::test(name, move || shared.run(name, test))
-        })
-        .collect();
+    let trials: Vec<Trial> = [
+        api::TRIALS,
+        webhooks::TRIALS,
+        delivery::TRIALS,
+        browser::TRIALS,
+    ]
+    .concat()
+    .into_iter()
+    .map(|(name, test)| {
+        let shared = Arc::clone(&shared);
+        Trial::test(name, move || shared.run(name, test))
+    })
+    .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     // The trials (and their handles) are gone; this ends the Worker and the servers.
     drop(shared);
