@@ -160,7 +160,6 @@ pub fn conclude(round: &Round, schedule: &[u32], round_no: u32, jitter: u8) -> O
 
 /// Consumes one batch of the delivery queue.
 pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env) {
-    use worker::MessageExt;
     let schedule = retry::parse_schedule(&platform::var(env, "RETRY_SCHEDULE").unwrap_or_default());
     let db = match env.d1("DB") {
         Ok(db) => db,
@@ -170,45 +169,57 @@ pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env)
             return;
         }
     };
-    for message in batch.raw_iter() {
-        let Some(msg) = decode_message(&message.body()) else {
+    // The messages of a batch wait on the network and on D1, not on the CPU: handling
+    // them side by side is what keeps a backlog (an endpoint that was down) short.
+    let messages: Vec<worker::RawMessage> = batch.raw_iter().collect();
+    futures_util::future::join_all(
+        messages
+            .iter()
+            .map(|message| handle(message, &db, env, &schedule)),
+    )
+    .await;
+}
+
+/// One message of a batch: a hop of a long wait, or a delivery round.
+async fn handle(message: &worker::RawMessage, db: &D1Database, env: &Env, schedule: &[u32]) {
+    use worker::MessageExt;
+    let Some(msg) = decode_message(&message.body()) else {
+        log(&format!(
+            "delivery: dropping malformed message {}",
+            message.id()
+        ));
+        message.ack();
+        return;
+    };
+    let handled = if msg.wait_s > 0 {
+        let (next, delay) = msg.hop();
+        send_later(env, "DELIVERY", &next, delay).await
+    } else {
+        match deliver(db, env, &msg, schedule).await {
+            Ok(Outcome::Done) => Ok(()),
+            Ok(Outcome::Retry(hops)) => {
+                let (next, delay) = msg.after(&hops);
+                send_later(env, "DELIVERY", &next, delay).await
+            }
+            Ok(Outcome::Exhausted) => send_later(env, DEAD_LETTER_BINDING, &msg, 0).await,
+            Err(e) => Err(e),
+        }
+    };
+    match handled {
+        Ok(()) => message.ack(),
+        Err(e) => {
+            // Nothing was lost: the message comes back; after the queue's max_retries
+            // it lands in the dead-letter queue, which marks the inquiry failed.
             log(&format!(
-                "delivery: dropping malformed message {}",
-                message.id()
+                "delivery: inquiry {}: {}",
+                msg.inquiry_id,
+                e.log_cause().unwrap_or("client error")
             ));
-            message.ack();
-            continue;
-        };
-        let handled = if msg.wait_s > 0 {
-            let (next, delay) = msg.hop();
-            send_later(env, "DELIVERY", &next, delay).await
-        } else {
-            match deliver(&db, env, &msg, &schedule).await {
-                Ok(Outcome::Done) => Ok(()),
-                Ok(Outcome::Retry(hops)) => {
-                    let (next, delay) = msg.after(&hops);
-                    send_later(env, "DELIVERY", &next, delay).await
-                }
-                Ok(Outcome::Exhausted) => send_later(env, DEAD_LETTER_BINDING, &msg, 0).await,
-                Err(e) => Err(e),
-            }
-        };
-        match handled {
-            Ok(()) => message.ack(),
-            Err(e) => {
-                // Nothing was lost: the message comes back; after the queue's max_retries
-                // it lands in the dead-letter queue, which marks the inquiry failed.
-                log(&format!(
-                    "delivery: inquiry {}: {}",
-                    msg.inquiry_id,
-                    e.log_cause().unwrap_or("client error")
-                ));
-                message.retry_with_options(
-                    &QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(INTERNAL_RETRY_SECONDS)
-                        .build(),
-                );
-            }
+            message.retry_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(INTERNAL_RETRY_SECONDS)
+                    .build(),
+            );
         }
     }
 }
