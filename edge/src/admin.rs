@@ -292,9 +292,8 @@ pub async fn redeliver(
     delivery::enqueue(
         env,
         &DeliveryMessage {
-            inquiry_id: row.id.clone(),
-            site: site.to_owned(),
             since_ms: now,
+            ..DeliveryMessage::new(&row.id, site)
         },
     )
     .await?;

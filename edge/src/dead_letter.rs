@@ -1,21 +1,28 @@
-//! The dead-letter queue consumer: a delivery whose retries ran out marks its inquiry failed
-//! and tells the site owner through the config's alert endpoint, when it has one.
+//! The dead-letter queue consumer and the owner's alerts: a delivery whose schedule ran out
+//! marks its inquiry failed and tells the site owner through the config's alert endpoint;
+//! an endpoint that answered 410 and was disabled is reported the same way, once.
 
 use crate::delivery::{decode_message, post_signed};
 use crate::error::EdgeError;
+use crate::formats::{self, Card};
 use crate::platform::{self, log};
+use crate::store::InquiryRow;
 use crate::{ids, payload, site_config, store};
 use serde::Serialize;
+use switchboard_shared::config::SiteConfig;
 use worker::{D1Database, Env, MessageExt};
 
 /// The event type of the owner's alert about an inquiry that could not be delivered.
-pub const INQUIRY_FAILED: &str = "inquiry.delivery_failed";
+pub const INQUIRY_FAILED: &str = "inquiry.failed";
+/// The event type of the owner's alert about an endpoint disabled after a 410 Gone.
+pub const ENDPOINT_DISABLED: &str = "endpoint.disabled";
 
 /// The alert body: which inquiry, for whom, and where the delivery log is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailedAlert {
     #[serde(rename = "type")]
     pub kind: &'static str,
+    pub version: u32,
     pub timestamp: String,
     pub data: FailedAlertData,
 }
@@ -39,6 +46,7 @@ pub fn failed_alert(
 ) -> FailedAlert {
     FailedAlert {
         kind: INQUIRY_FAILED,
+        version: payload::SCHEMA_VERSION,
         timestamp: payload::rfc3339(now_ms),
         data: FailedAlertData {
             site: site.to_owned(),
@@ -48,6 +56,123 @@ pub fn failed_alert(
             details: format!("/v1/admin/sites/{site}/inquiries/{reference}"),
         },
     }
+}
+
+/// The card chat formats show for a failed inquiry.
+pub fn failed_card(alert: &FailedAlert) -> Card {
+    let d = &alert.data;
+    Card {
+        title: format!("Inquiry {} could not be delivered", d.reference),
+        facts: vec![
+            ("Site".to_owned(), d.site.clone()),
+            ("POC".to_owned(), d.poc.clone()),
+            ("Submitted".to_owned(), d.submitted_at.clone()),
+            ("Delivery log".to_owned(), d.details.clone()),
+        ],
+        body: Vec::new(),
+        alarm: true,
+    }
+}
+
+/// The alert about an endpoint that answered 410 Gone and is no longer called.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DisabledAlert {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub version: u32,
+    pub timestamp: String,
+    pub data: DisabledAlertData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DisabledAlertData {
+    pub site: String,
+    pub poc: String,
+    pub endpoint_url: String,
+    /// The inquiry whose delivery got the 410.
+    pub reference: String,
+    /// Admin API path listing the site's endpoints; enabling one again happens there.
+    pub details: String,
+}
+
+pub fn disabled_alert(
+    site: &str,
+    poc: &str,
+    url: &str,
+    reference: &str,
+    now_ms: i64,
+) -> DisabledAlert {
+    DisabledAlert {
+        kind: ENDPOINT_DISABLED,
+        version: payload::SCHEMA_VERSION,
+        timestamp: payload::rfc3339(now_ms),
+        data: DisabledAlertData {
+            site: site.to_owned(),
+            poc: poc.to_owned(),
+            endpoint_url: url.to_owned(),
+            reference: reference.to_owned(),
+            details: format!("/v1/admin/sites/{site}/endpoints"),
+        },
+    }
+}
+
+pub fn disabled_card(alert: &DisabledAlert) -> Card {
+    let d = &alert.data;
+    Card {
+        title: format!(
+            "A webhook endpoint of POC {} answered 410 and is disabled",
+            d.poc
+        ),
+        facts: vec![
+            ("Site".to_owned(), d.site.clone()),
+            ("Endpoint".to_owned(), d.endpoint_url.clone()),
+            ("Inquiry".to_owned(), d.reference.clone()),
+            ("Endpoints".to_owned(), d.details.clone()),
+        ],
+        body: Vec::new(),
+        alarm: true,
+    }
+}
+
+/// Posts an alert to the site's alert endpoint, if it has one. Alerts are best effort: a
+/// failure is logged (the inquiry's state in D1 is already right).
+async fn send_alert<T: Serialize>(
+    env: &Env,
+    config: &SiteConfig,
+    msg_id: &str,
+    event: &T,
+    card: &Card,
+) {
+    let Some(endpoint) = &config.alert_endpoint else {
+        return;
+    };
+    let body = match formats::render(endpoint.format, event, card) {
+        Ok(b) => b,
+        Err(e) => {
+            log(&format!("alert {msg_id}: cannot render: {e}"));
+            return;
+        }
+    };
+    let result = post_signed(endpoint, msg_id, &body, platform::allow_loopback_http(env)).await;
+    if !result.ok() {
+        log(&format!(
+            "alert {msg_id} not accepted: {}",
+            result.error.unwrap_or_default()
+        ));
+    }
+}
+
+/// Tells the owner that `url` answered 410 and is disabled.
+pub async fn alert_endpoint_disabled(env: &Env, config: &SiteConfig, row: &InquiryRow, url: &str) {
+    let alert = disabled_alert(
+        &row.site_id,
+        &row.poc,
+        url,
+        &row.reference,
+        platform::now_ms(),
+    );
+    let msg_id = format!("{}_disabled", ids::webhook_id(&row.id));
+    send_alert(env, config, &msg_id, &alert, &disabled_card(&alert)).await;
 }
 
 pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env) {
@@ -113,12 +238,11 @@ async fn alert_owner(db: &D1Database, env: &Env, inquiry_id: &str) -> Result<(),
     if row.status != "failed" {
         return Ok(());
     }
-    let allow_loopback = platform::allow_loopback_http(env);
     let config = match store::site(db, &row.site_id).await? {
-        Some(site) => site_config::decode(&site, allow_loopback)?,
+        Some(site) => site_config::decode(&site, platform::allow_loopback_http(env))?,
         None => None,
     };
-    let Some(endpoint) = config.and_then(|c| c.alert_endpoint) else {
+    let Some(config) = config else {
         return Ok(());
     };
     let alert = failed_alert(
@@ -128,16 +252,8 @@ async fn alert_owner(db: &D1Database, env: &Env, inquiry_id: &str) -> Result<(),
         row.submitted_ms,
         platform::now_ms(),
     );
-    let body = serde_json::to_string(&alert)?;
     let msg_id = format!("{}_failed", ids::webhook_id(&row.id));
-    let result = post_signed(&endpoint, &msg_id, &body, allow_loopback).await;
-    if !result.ok() {
-        log(&format!(
-            "dead letter: alert for {} not accepted: {}",
-            row.id,
-            result.error.unwrap_or_default()
-        ));
-    }
+    send_alert(env, &config, &msg_id, &alert, &failed_card(&alert)).await;
     Ok(())
 }
 
@@ -150,10 +266,31 @@ mod tests {
         let a = failed_alert("demo", "SB-2222-3333", "press", 0, 1_000);
         assert_eq!(
             serde_json::to_value(&a).unwrap(),
-            serde_json::json!({"type": "inquiry.delivery_failed", "timestamp": "1970-01-01T00:00:01Z",
+            serde_json::json!({"type": "inquiry.failed", "version": 1, "timestamp": "1970-01-01T00:00:01Z",
                 "data": {"site": "demo", "reference": "SB-2222-3333", "poc": "press",
                     "submitted_at": "1970-01-01T00:00:00Z",
                     "details": "/v1/admin/sites/demo/inquiries/SB-2222-3333"}})
+        );
+    }
+
+    #[test]
+    fn alert_snapshots() {
+        let failed = failed_alert("demo", "SB-2222-3333", "press", 0, 1_000);
+        let card = failed_card(&failed);
+        insta::assert_json_snapshot!("alert_failed_slack", formats::slack(&card));
+        insta::assert_json_snapshot!("alert_failed_discord", formats::discord(&card));
+        insta::assert_json_snapshot!("alert_failed_teams", formats::teams(&card));
+        let disabled = disabled_alert(
+            "demo",
+            "press",
+            "https://hooks.example/x",
+            "SB-2222-3333",
+            1_000,
+        );
+        insta::assert_json_snapshot!("alert_endpoint_disabled_json", disabled);
+        insta::assert_json_snapshot!(
+            "alert_endpoint_disabled_slack",
+            formats::slack(&disabled_card(&disabled))
         );
     }
 }

@@ -1,33 +1,41 @@
-//! The delivery queue consumer: signs the webhook payload and posts it to each endpoint of
-//! the inquiry's POC, records every attempt, and retries on a backoff schedule.
+//! The delivery queue consumer: renders and signs the webhook for each endpoint of the
+//! inquiry's POC, records every attempt, and reschedules itself on the backoff schedule
+//! (`retry`) by sending the next round as a new, delayed message. An exhausted schedule is
+//! sent to the dead-letter queue.
 
 use crate::error::EdgeError;
-use crate::payload::{self, PayloadInput};
+use crate::formats;
+use crate::payload::{self, PayloadInput, WebhookPayload};
 use crate::platform::{self, log};
+use crate::retry::{self, MAX_HOP_SECONDS, Next, Verdict};
 use crate::store::{self, Attempt, InquiryRow};
-use crate::{ids, site_config};
+use crate::{dead_letter, ids, site_config};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use switchboard_shared::api::SubmitAccepted;
 use switchboard_shared::config::{Endpoint, SiteConfig};
 use wasm_bindgen::JsValue;
 use worker::{
-    AbortSignal, D1Database, Env, Fetch, Headers, Method, QueueRetryOptionsBuilder, Request,
-    RequestInit, RequestRedirect,
+    AbortSignal, D1Database, Env, Fetch, Headers, MessageBuilder, Method, QueueRetryOptionsBuilder,
+    Request, RequestInit, RequestRedirect,
 };
 
 /// How long one POST to an endpoint may take before it counts as failed.
 pub const ATTEMPT_TIMEOUT_MS: u32 = 10_000;
-/// Characters of an endpoint's answer kept in the delivery log.
-pub const SNIPPET_CHARS: usize = 300;
+/// Bytes of an endpoint's answer kept in the delivery log (cut at a character boundary).
+pub const SNIPPET_BYTES: usize = 512;
 /// Earlier references of the same submitter listed in the payload.
 pub const EARLIER_REFERENCES: u32 = 5;
-/// Used when `RETRY_SCHEDULE` is unset or unreadable.
-pub const DEFAULT_RETRY_SCHEDULE: &[u32] = &[10, 30, 120, 600, 1800, 3600, 7200];
+/// Delay before a message whose handling failed inside the Worker (D1 unavailable, ...) is
+/// tried again; these retries count towards the queue's `max_retries`.
+pub const INTERNAL_RETRY_SECONDS: u32 = 30;
+/// Binding of the producer for the dead-letter queue (exhausted schedules are sent there).
+pub const DEAD_LETTER_BINDING: &str = "DEAD_LETTERS";
 const USER_AGENT: &str = "Switchboard-Webhooks/0.1";
 
-/// A message on the delivery queue (and, after its retries ran out, on the dead-letter queue).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A message on the delivery queue (and, once its schedule is used up, on the dead-letter
+/// queue).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryMessage {
     pub inquiry_id: String,
     pub site: String,
@@ -35,39 +43,72 @@ pub struct DeliveryMessage {
     /// inquiry uses 0; an admin redelivery uses the time it was asked for.
     #[serde(default)]
     pub since_ms: i64,
+    /// The delivery round this message starts (1 for the first; 0 reads as 1).
+    #[serde(default)]
+    pub round: u32,
+    /// Seconds still to wait before the round: a wait longer than one queue delay (12 h)
+    /// travels as several messages.
+    #[serde(default)]
+    pub wait_s: u32,
 }
 
-/// What became of one message.
+impl DeliveryMessage {
+    /// The first round of a new inquiry's delivery.
+    pub fn new(inquiry_id: &str, site: &str) -> DeliveryMessage {
+        DeliveryMessage {
+            inquiry_id: inquiry_id.to_owned(),
+            site: site.to_owned(),
+            ..DeliveryMessage::default()
+        }
+    }
+
+    /// The message for the next round after `hops` of waiting: sent with the first hop as
+    /// its delay, carrying the rest.
+    pub fn after(&self, hops: &[u32]) -> (DeliveryMessage, u32) {
+        let first = hops.first().copied().unwrap_or(0);
+        let rest: u32 = hops.iter().skip(1).fold(0, |a, h| a.saturating_add(*h));
+        let next = DeliveryMessage {
+            round: self.round.max(1) + 1,
+            wait_s: rest,
+            ..self.clone()
+        };
+        (next, first)
+    }
+
+    /// Still waiting: the same round, one more hop along.
+    pub fn hop(&self) -> (DeliveryMessage, u32) {
+        let delay = self.wait_s.min(MAX_HOP_SECONDS);
+        let next = DeliveryMessage {
+            wait_s: self.wait_s - delay,
+            ..self.clone()
+        };
+        (next, delay)
+    }
+}
+
+/// What became of one round.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Delivered, or nothing left to do: acknowledge.
     Done,
-    /// Try again after this many seconds.
-    RetryAfter(u32),
-}
-
-/// Reads `RETRY_SCHEDULE` ("10,30,120"): seconds before each retry.
-pub fn parse_schedule(s: &str) -> Vec<u32> {
-    let parsed: Option<Vec<u32>> = s.split(',').map(|p| p.trim().parse().ok()).collect();
-    match parsed {
-        Some(v) if !v.is_empty() => v,
-        _ => DEFAULT_RETRY_SCHEDULE.to_vec(),
-    }
-}
-
-/// The delay before retry number `round` (1 after the first failed round); the last entry repeats.
-pub fn retry_delay(schedule: &[u32], round: u32) -> u32 {
-    let i = (round.max(1) - 1) as usize;
-    schedule.get(i).or(schedule.last()).copied().unwrap_or(60)
+    /// Some endpoint should be tried again after these hops (seconds).
+    Retry(Vec<u32>),
+    /// The schedule is used up, or no endpoint can ever accept it: dead-letter queue.
+    Exhausted,
 }
 
 pub fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
-/// The start of an endpoint's answer, for the delivery log.
+/// The start of an endpoint's answer, for the delivery log: at most [`SNIPPET_BYTES`]
+/// bytes, cut at a character boundary.
 pub fn snippet(body: &str) -> String {
-    body.chars().take(SNIPPET_CHARS).collect()
+    let mut end = body.len().min(SNIPPET_BYTES);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body[..end].to_owned()
 }
 
 /// Endpoints already served since `since_ms`, and the next attempt number per endpoint.
@@ -87,10 +128,39 @@ pub fn plan(attempts: &[Attempt], since_ms: i64) -> (BTreeSet<String>, BTreeMap<
     (done, next)
 }
 
+/// What one round did, endpoint by endpoint; [`conclude`] turns it into an [`Outcome`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Endpoints that hold the inquiry (this round or earlier since the message's start).
+    pub accepted: usize,
+    /// Endpoints that should be tried again.
+    pub retry: usize,
+    /// Endpoints whose request could not be made (refused URL, bad secret).
+    pub refused: usize,
+    /// The largest `Retry-After` (seconds) among endpoints to retry.
+    pub retry_after: Option<u32>,
+}
+
+/// The decision after a round. Disabled (410) endpoints count as neither accepted nor
+/// pending: an inquiry is delivered once every other endpoint accepted it, and fails (the
+/// owner is alerted) when an endpoint refused, or when no endpoint accepted it at all.
+pub fn conclude(round: &Round, schedule: &[u32], round_no: u32, jitter: u8) -> Outcome {
+    if round.retry > 0 {
+        return match retry::next(schedule, round_no, round.retry_after, jitter) {
+            Next::Wait(hops) => Outcome::Retry(hops),
+            Next::Exhausted => Outcome::Exhausted,
+        };
+    }
+    if round.refused > 0 || round.accepted == 0 {
+        Outcome::Exhausted
+    } else {
+        Outcome::Done
+    }
+}
+
 /// Consumes one batch of the delivery queue.
 pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env) {
-    use worker::MessageExt;
-    let schedule = parse_schedule(&platform::var(env, "RETRY_SCHEDULE").unwrap_or_default());
+    let schedule = retry::parse_schedule(&platform::var(env, "RETRY_SCHEDULE").unwrap_or_default());
     let db = match env.d1("DB") {
         Ok(db) => db,
         Err(e) => {
@@ -99,42 +169,81 @@ pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env)
             return;
         }
     };
-    for message in batch.raw_iter() {
-        // Escalation webhooks share this queue (and its retries and attempt log).
-        if let Some(esc) = crate::escalation::decode_message(&message.body()) {
-            let outcome = crate::escalation::deliver(&db, env, &esc, &schedule).await;
-            crate::escalation::settle(&message, outcome, &schedule);
-            continue;
-        }
-        let Some(msg) = decode_message(&message.body()) else {
-            log(&format!(
-                "delivery: dropping malformed message {}",
-                message.id()
-            ));
-            message.ack();
-            continue;
-        };
-        match deliver(&db, env, &msg, &schedule).await {
-            Ok(Outcome::Done) => message.ack(),
-            Ok(Outcome::RetryAfter(secs)) => message.retry_with_options(
-                &QueueRetryOptionsBuilder::new()
-                    .with_delay_seconds(secs)
-                    .build(),
-            ),
-            Err(e) => {
-                log(&format!(
-                    "delivery: inquiry {}: {}",
-                    msg.inquiry_id,
-                    e.log_cause().unwrap_or("client error")
-                ));
-                message.retry_with_options(
-                    &QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(retry_delay(&schedule, 1))
-                        .build(),
-                );
+    // The messages of a batch wait on the network and on D1, not on the CPU: handling
+    // them side by side is what keeps a backlog (an endpoint that was down) short.
+    let messages: Vec<worker::RawMessage> = batch.raw_iter().collect();
+    futures_util::future::join_all(
+        messages
+            .iter()
+            .map(|message| handle(message, &db, env, &schedule)),
+    )
+    .await;
+}
+
+/// One message of a batch: a hop of a long wait, or a delivery round.
+async fn handle(message: &worker::RawMessage, db: &D1Database, env: &Env, schedule: &[u32]) {
+    use worker::MessageExt;
+    // Escalation webhooks share this queue (and its attempt log); they keep their own
+    // retry handling.
+    if let Some(esc) = crate::escalation::decode_message(&message.body()) {
+        let outcome = crate::escalation::deliver(db, env, &esc, schedule).await;
+        crate::escalation::settle(message, outcome, schedule);
+        return;
+    }
+    let Some(msg) = decode_message(&message.body()) else {
+        log(&format!(
+            "delivery: dropping malformed message {}",
+            message.id()
+        ));
+        message.ack();
+        return;
+    };
+    let handled = if msg.wait_s > 0 {
+        let (next, delay) = msg.hop();
+        send_later(env, "DELIVERY", &next, delay).await
+    } else {
+        match deliver(db, env, &msg, schedule).await {
+            Ok(Outcome::Done) => Ok(()),
+            Ok(Outcome::Retry(hops)) => {
+                let (next, delay) = msg.after(&hops);
+                send_later(env, "DELIVERY", &next, delay).await
             }
+            Ok(Outcome::Exhausted) => send_later(env, DEAD_LETTER_BINDING, &msg, 0).await,
+            Err(e) => Err(e),
+        }
+    };
+    match handled {
+        Ok(()) => message.ack(),
+        Err(e) => {
+            // Nothing was lost: the message comes back; after the queue's max_retries
+            // it lands in the dead-letter queue, which marks the inquiry failed.
+            log(&format!(
+                "delivery: inquiry {}: {}",
+                msg.inquiry_id,
+                e.log_cause().unwrap_or("client error")
+            ));
+            message.retry_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(INTERNAL_RETRY_SECONDS)
+                    .build(),
+            );
         }
     }
+}
+
+/// Sends `msg` on the queue bound as `binding`, delivered after `delay` seconds.
+async fn send_later(
+    env: &Env,
+    binding: &str,
+    msg: &DeliveryMessage,
+    delay: u32,
+) -> Result<(), EdgeError> {
+    let mut builder = MessageBuilder::new(msg.clone());
+    if delay > 0 {
+        builder = builder.delay_seconds(delay);
+    }
+    env.queue(binding)?.send(builder.build()).await?;
+    Ok(())
 }
 
 /// A queue message body as a [`DeliveryMessage`], read through JSON.
@@ -143,7 +252,8 @@ pub fn decode_message(body: &JsValue) -> Option<DeliveryMessage> {
     serde_json::from_str(&json).ok()
 }
 
-/// Delivers one inquiry to every endpoint of its POC that has not yet accepted it.
+/// One delivery round: posts the inquiry to every endpoint of its POC that has neither
+/// accepted it yet nor been disabled, records each attempt, and decides what comes next.
 pub async fn deliver(
     db: &D1Database,
     env: &Env,
@@ -160,8 +270,9 @@ pub async fn deliver(
     if row.status != "pending" {
         return Ok(Outcome::Done);
     }
+    let allow_loopback = platform::allow_loopback_http(env);
     let config = match store::site(db, &row.site_id).await? {
-        Some(site) => site_config::decode(&site, platform::allow_loopback_http(env))?,
+        Some(site) => site_config::decode(&site, allow_loopback)?,
         None => None,
     };
     let Some(config) = config else {
@@ -171,13 +282,18 @@ pub async fn deliver(
         )));
     };
     let endpoints = endpoints_for(&config, &row.poc);
+    let disabled: BTreeSet<String> = store::disabled_endpoints(db, &row.site_id)
+        .await?
+        .into_iter()
+        .map(|d| d.endpoint_url)
+        .collect();
     let history = store::attempts(db, &row.id).await?;
     let (done, next_attempt) = plan(&history, msg.since_ms);
-    let body = payload_json(db, &config, &row, crate::ack::link_for(env, &row.id)).await?;
-    let allow_loopback = platform::allow_loopback_http(env);
+    let event = event_for(db, &config, &row, crate::ack::link_for(env, &row.id)).await?;
+    let card = formats::inquiry_card(&event);
     let msg_id = ids::webhook_id(&row.id);
 
-    let mut failed_rounds = Vec::new();
+    let mut round = Round::default();
     if endpoints.is_empty() {
         let attempt = next_attempt.get("").copied().unwrap_or(1);
         store::record_attempt(
@@ -185,29 +301,54 @@ pub async fn deliver(
             &failed_attempt(&row.id, "", attempt, "the poc has no webhook endpoints"),
         )
         .await?;
-        failed_rounds.push(attempt);
+        round.refused += 1;
     }
-    for endpoint in endpoints.iter().filter(|e| !done.contains(&e.url)) {
+    for endpoint in &endpoints {
+        if done.contains(&endpoint.url) {
+            round.accepted += 1;
+            continue;
+        }
+        if disabled.contains(&endpoint.url) {
+            continue;
+        }
         let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
-        let record = post(endpoint, &msg_id, &body, allow_loopback, &row.id, attempt).await;
-        let ok = record
-            .status_code
-            .is_some_and(|s| u16::try_from(s).is_ok_and(is_success));
-        store::record_attempt(db, &record).await?;
-        if !ok {
-            failed_rounds.push(attempt);
+        let body = formats::render(endpoint.format, &event, &card)?;
+        let r = post_signed(endpoint, &msg_id, &body, allow_loopback).await;
+        store::record_attempt(db, &r.attempt(&row.id, &endpoint.url, attempt)).await?;
+        match retry::verdict(r.status_code, r.sent) {
+            Verdict::Delivered => round.accepted += 1,
+            Verdict::Refused => round.refused += 1,
+            Verdict::Retry => {
+                round.retry += 1;
+                round.retry_after = round.retry_after.max(r.retry_after);
+            }
+            Verdict::Gone => {
+                let newly = store::disable_endpoint(
+                    db,
+                    &row.site_id,
+                    &endpoint.url,
+                    &row.id,
+                    r.status_code.map_or(410, i64::from),
+                    platform::now_ms(),
+                )
+                .await?;
+                log(&format!(
+                    "delivery: an endpoint of site {} answered 410 and is disabled",
+                    row.site_id
+                ));
+                if newly {
+                    // The endpoint is disabled either way; an alert that fails is logged.
+                    dead_letter::alert_endpoint_disabled(env, &config, &row, &endpoint.url).await;
+                }
+            }
         }
     }
-    match failed_rounds.iter().max() {
-        None => {
-            store::set_status(db, &row.id, "delivered").await?;
-            Ok(Outcome::Done)
-        }
-        Some(round) => Ok(Outcome::RetryAfter(retry_delay(
-            schedule,
-            u32::try_from(*round).unwrap_or(u32::MAX),
-        ))),
+    let jitter = platform::random_bytes::<1>().map_or(0, |b| b[0]);
+    let outcome = conclude(&round, schedule, msg.round, jitter);
+    if outcome == Outcome::Done {
+        store::set_status(db, &row.id, "delivered").await?;
     }
+    Ok(outcome)
 }
 
 /// The endpoints of `poc`, or of the default POC when the config no longer has it.
@@ -219,13 +360,14 @@ fn endpoints_for(config: &SiteConfig, poc: &str) -> Vec<Endpoint> {
         .unwrap_or_default()
 }
 
-/// The `inquiry.routed` body of a stored inquiry; escalations embed its `data`.
-pub async fn payload_json(
+/// The generic JSON event of an inquiry, with the submitter's history, the confirmation
+/// the visitor saw and the signed acknowledgement link.
+pub async fn event_for(
     db: &D1Database,
     config: &SiteConfig,
     row: &InquiryRow,
     acknowledge_url: Option<String>,
-) -> Result<String, EdgeError> {
+) -> Result<WebhookPayload, EdgeError> {
     let accepted: SubmitAccepted = serde_json::from_str(&row.response_json)?;
     let fields: serde_json::Value = serde_json::from_str(&row.fields_json)?;
     let (earlier_inquiries, earlier_references) = match &row.email_hash {
@@ -266,7 +408,7 @@ pub async fn payload_json(
         confirmation: accepted.confirmation,
         acknowledge_url,
     });
-    Ok(serde_json::to_string(&p)?)
+    Ok(p)
 }
 
 fn failed_attempt(inquiry_id: &str, url: &str, attempt: i64, error: &str) -> Attempt {
@@ -285,9 +427,13 @@ fn failed_attempt(inquiry_id: &str, url: &str, attempt: i64, error: &str) -> Att
 /// What one signed POST came to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostResult {
+    /// False when the request was never made (refused URL, unusable secret).
+    pub sent: bool,
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub response_snippet: Option<String>,
+    /// The answer's `Retry-After`, in seconds.
+    pub retry_after: Option<u32>,
     pub started_ms: i64,
     pub latency_ms: i64,
 }
@@ -295,6 +441,20 @@ pub struct PostResult {
 impl PostResult {
     pub fn ok(&self) -> bool {
         self.status_code.is_some_and(is_success)
+    }
+
+    /// The result as a row of the delivery log.
+    pub fn attempt(&self, inquiry_id: &str, url: &str, attempt: i64) -> Attempt {
+        Attempt {
+            inquiry_id: inquiry_id.to_owned(),
+            endpoint_url: url.to_owned(),
+            attempt,
+            status_code: self.status_code.map(i64::from),
+            error: self.error.clone(),
+            latency_ms: self.latency_ms,
+            response_snippet: self.response_snippet.clone(),
+            at_ms: self.started_ms,
+        }
     }
 }
 
@@ -307,10 +467,12 @@ pub async fn post_signed(
     allow_loopback: bool,
 ) -> PostResult {
     let started_ms = platform::now_ms();
-    let failed = |error: String| PostResult {
+    let refused = |error: String| PostResult {
+        sent: false,
         status_code: None,
         error: Some(error),
         response_snippet: None,
+        retry_after: None,
         started_ms,
         latency_ms: 0,
     };
@@ -318,7 +480,7 @@ pub async fn post_signed(
     // tightened since, and a POST to a private address must never happen.
     if let Err(e) = switchboard_shared::url_guard::check_webhook_url(&endpoint.url, allow_loopback)
     {
-        return failed(format!("refused url: {e}"));
+        return refused(format!("refused url: {e}"));
     }
     let timestamp = started_ms / 1000;
     let signature = match switchboard_shared::signing::signature_header(
@@ -328,48 +490,39 @@ pub async fn post_signed(
         body.as_bytes(),
     ) {
         Ok(s) => s,
-        Err(e) => return failed(format!("signing failed: {e}")),
+        Err(e) => return refused(format!("signing failed: {e}")),
     };
     let result = send(&endpoint.url, msg_id, timestamp, &signature, body).await;
     let latency_ms = platform::now_ms() - started_ms;
     match result {
-        Ok((status, text)) => PostResult {
-            status_code: Some(status),
-            error: (!is_success(status)).then(|| format!("endpoint answered {status}")),
-            response_snippet: Some(snippet(&text)),
+        Ok(answer) => PostResult {
+            sent: true,
+            status_code: Some(answer.status),
+            error: (!is_success(answer.status))
+                .then(|| format!("endpoint answered {}", answer.status)),
+            response_snippet: Some(snippet(&answer.text)),
+            retry_after: answer
+                .retry_after
+                .and_then(|v| retry::parse_retry_after(&v, started_ms)),
             started_ms,
             latency_ms,
         },
         Err(e) => PostResult {
+            sent: true,
             status_code: None,
             error: Some(e),
             response_snippet: None,
+            retry_after: None,
             started_ms,
             latency_ms,
         },
     }
 }
 
-/// One delivery attempt to one endpoint, as it is recorded.
-async fn post(
-    endpoint: &Endpoint,
-    msg_id: &str,
-    body: &str,
-    allow_loopback: bool,
-    inquiry_id: &str,
-    attempt: i64,
-) -> Attempt {
-    let r = post_signed(endpoint, msg_id, body, allow_loopback).await;
-    Attempt {
-        inquiry_id: inquiry_id.to_owned(),
-        endpoint_url: endpoint.url.clone(),
-        attempt,
-        status_code: r.status_code.map(i64::from),
-        error: r.error,
-        latency_ms: r.latency_ms,
-        response_snippet: r.response_snippet,
-        at_ms: r.started_ms,
-    }
+struct Answer {
+    status: u16,
+    text: String,
+    retry_after: Option<String>,
 }
 
 async fn send(
@@ -378,7 +531,7 @@ async fn send(
     timestamp: i64,
     signature: &str,
     body: &str,
-) -> Result<(u16, String), String> {
+) -> Result<Answer, String> {
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| format!("header {k}: {e}"));
     set("content-type", "application/json")?;
@@ -405,8 +558,13 @@ async fn send(
             }
         })?;
     let status = response.status_code();
+    let retry_after = response.headers().get("retry-after").ok().flatten();
     let text = response.text().await.unwrap_or_default();
-    Ok((status, text))
+    Ok(Answer {
+        status,
+        text,
+        retry_after,
+    })
 }
 
 /// Sends a delivery message; used by the submit handler, the sweeper and redelivery.
@@ -433,14 +591,41 @@ mod tests {
     }
 
     #[test]
-    fn schedules() {
-        assert_eq!(parse_schedule("5, 20,60"), vec![5, 20, 60]);
-        assert_eq!(parse_schedule(""), DEFAULT_RETRY_SCHEDULE);
-        assert_eq!(parse_schedule("5,x"), DEFAULT_RETRY_SCHEDULE);
-        assert_eq!(retry_delay(&[5, 20, 60], 1), 5);
-        assert_eq!(retry_delay(&[5, 20, 60], 3), 60);
-        assert_eq!(retry_delay(&[5, 20, 60], 9), 60);
-        assert_eq!(retry_delay(&[5, 20, 60], 0), 5);
+    fn rounds_conclude() {
+        let r = |accepted, retry, refused, retry_after| Round {
+            accepted,
+            retry,
+            refused,
+            retry_after,
+        };
+        let s = [1, 1, 2];
+        assert_eq!(conclude(&r(1, 0, 0, None), &s, 1, 0), Outcome::Done);
+        assert_eq!(
+            conclude(&r(1, 1, 0, None), &s, 1, 0),
+            Outcome::Retry(vec![1])
+        );
+        assert_eq!(
+            conclude(&r(0, 1, 0, Some(9)), &s, 3, 0),
+            Outcome::Retry(vec![9])
+        );
+        assert_eq!(conclude(&r(0, 1, 0, None), &s, 4, 0), Outcome::Exhausted);
+        // Refused (URL guard) is not retried: the owner hears about it at once.
+        assert_eq!(conclude(&r(1, 0, 1, None), &s, 1, 0), Outcome::Exhausted);
+        // Every endpoint disabled: nobody has it.
+        assert_eq!(conclude(&r(0, 0, 0, None), &s, 1, 0), Outcome::Exhausted);
+    }
+
+    #[test]
+    fn messages_carry_rounds_and_long_waits() {
+        let m = DeliveryMessage::new("i", "demo");
+        let (next, delay) = m.after(&[43_200, 43_200, 100]);
+        assert_eq!((next.round, next.wait_s, delay), (2, 43_300, 43_200));
+        let (hop, delay) = next.hop();
+        assert_eq!((hop.round, hop.wait_s, delay), (2, 100, 43_200));
+        let (hop, delay) = hop.hop();
+        assert_eq!((hop.round, hop.wait_s, delay), (2, 0, 100));
+        let (third, delay) = hop.after(&[5]);
+        assert_eq!((third.round, third.wait_s, delay), (3, 0, 5));
     }
 
     #[test]
@@ -467,8 +652,13 @@ mod tests {
     fn messages_and_snippets() {
         let m: DeliveryMessage =
             serde_json::from_str(r#"{"inquiry_id":"x","site":"demo"}"#).unwrap();
-        assert_eq!(m.since_ms, 0);
+        assert_eq!((m.since_ms, m.round, m.wait_s), (0, 0, 0));
         assert!(is_success(204) && !is_success(302) && !is_success(199));
-        assert_eq!(snippet(&"é".repeat(400)).chars().count(), SNIPPET_CHARS);
+        assert_eq!(snippet(&"é".repeat(400)).len(), SNIPPET_BYTES);
+        assert_eq!(
+            snippet(&format!("a{}", "é".repeat(400))).len(),
+            SNIPPET_BYTES - 1
+        );
+        assert_eq!(snippet("short"), "short");
     }
 }

@@ -16,7 +16,7 @@
 //! runs cannot both send it. The webhook goes through the delivery queue like any other
 //! (signed with the target POC's secrets, retried, every attempt logged).
 
-use crate::delivery::{self, Outcome, PostResult};
+use crate::delivery::{self, PostResult};
 use crate::error::EdgeError;
 use crate::payload::rfc3339;
 use crate::platform::{self, log};
@@ -302,8 +302,8 @@ pub async fn deliver(
     let endpoints = target_endpoints(&config, &step.target_poc);
     let history = sla_store::escalation_attempts(db, &row.id, &msg.level).await?;
     let (done, next_attempt) = delivery::plan(&history, 0);
-    let routed: serde_json::Value = serde_json::from_str(
-        &delivery::payload_json(db, &config, &row, ack::link_for(env, &row.id)).await?,
+    let routed = serde_json::to_value(
+        delivery::event_for(db, &config, &row, ack::link_for(env, &row.id)).await?,
     )?;
     let body = payload(
         &msg.level,
@@ -332,7 +332,7 @@ pub async fn deliver(
     }
     Ok(match failed_rounds.iter().max() {
         None => Outcome::Done,
-        Some(round) => Outcome::RetryAfter(delivery::retry_delay(
+        Some(round) => Outcome::RetryAfter(retry_delay(
             schedule,
             u32::try_from(*round).unwrap_or(u32::MAX),
         )),
@@ -353,7 +353,7 @@ pub fn settle(
                 "escalation delivery: {}",
                 e.log_cause().unwrap_or("client error")
             ));
-            delivery::retry_delay(schedule, 1)
+            retry_delay(schedule, 1)
         }
     };
     message.retry_with_options(
@@ -414,6 +414,22 @@ pub async fn admin_view(
         }));
     }
     Ok(out)
+}
+
+
+/// What became of one escalation delivery round.
+pub enum Outcome {
+    Done,
+    /// Retry the queue message after this many seconds.
+    RetryAfter(u32),
+}
+
+/// Seconds before retry `round` of an escalation: the delivery schedule's step (its last
+/// step once it is used up), at most one Queues delay (12 h). After the queue's
+/// `max_retries` the message lands in the dead-letter queue; the step stays recorded.
+fn retry_delay(schedule: &[u32], round: u32) -> u32 {
+    let step = schedule.get(round.max(1) as usize - 1).or(schedule.last()).copied().unwrap_or(60);
+    step.min(crate::retry::MAX_HOP_SECONDS)
 }
 
 #[cfg(test)]

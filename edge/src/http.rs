@@ -23,6 +23,9 @@ pub enum Route {
     AdminRedeliver { site: String, reference: String },
     AdminAck { site: String, reference: String },
     Ack { token: String },
+    AdminRedeliverFailed { site: String },
+    AdminEndpoints { site: String },
+    AdminEnableEndpoint { site: String },
     NotFound,
 }
 
@@ -54,6 +57,13 @@ pub fn route(path: &str) -> Route {
             reference: s(r),
         },
         ["v1", "ack", token] => Route::Ack { token: s(token) },
+        ["v1", "admin", "sites", site, "redeliver-failed"] => {
+            Route::AdminRedeliverFailed { site: s(site) }
+        }
+        ["v1", "admin", "sites", site, "endpoints"] => Route::AdminEndpoints { site: s(site) },
+        ["v1", "admin", "sites", site, "endpoints", "enable"] => {
+            Route::AdminEnableEndpoint { site: s(site) }
+        }
         _ => Route::NotFound,
     }
 }
@@ -196,6 +206,18 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
         Route::Ack { token } => match method {
             Method::Get | Method::Head => crate::ack::get(env, &token).await,
             Method::Post => crate::ack::post(&req, env, &token).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminRedeliverFailed { site } => match method {
+            Method::Post => crate::redelivery::redeliver_failed(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminEndpoints { site } => match method {
+            Method::Get => crate::redelivery::list_endpoints(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminEnableEndpoint { site } => match method {
+            Method::Post => crate::redelivery::enable_endpoint(&mut req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::NotFound => Err(EdgeError::NotFound),

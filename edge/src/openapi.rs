@@ -62,7 +62,19 @@ pub fn document() -> Value {
                 "get": {"summary": "acknowledgement page with a button; changes nothing",
                     "responses": {"200": {"description": "text/html"}, "400": error}},
                 "post": {"summary": "acknowledge; JSON unless the client accepts text/html",
-                    "responses": {"200": {"description": "{reference, acknowledged, acknowledged_at, deadline, target_met}"}, "400": error}}}
+                    "responses": {"200": {"description": "{reference, acknowledged, acknowledged_at, deadline, target_met}"}, "400": error}}},
+            "/v1/admin/sites/{site}/redeliver-failed": {"post": {
+                "summary": "deliver every failed inquiry of the site again (500 per call); disabled endpoints stay disabled",
+                "parameters": [site], "security": admin,
+                "responses": {"202": {"description": "{site, redelivered, more, disabled_endpoints}"}, "401": error}}},
+            "/v1/admin/sites/{site}/endpoints": {"get": {
+                "summary": "every webhook endpoint of the site with its state (active, or disabled after a 410)",
+                "parameters": [site], "security": admin,
+                "responses": {"200": {"description": "{site, endpoints}"}, "401": error}}},
+            "/v1/admin/sites/{site}/endpoints/enable": {"post": {
+                "summary": "enable an endpoint disabled after a 410; body {\"url\": ...}",
+                "parameters": [site], "security": admin,
+                "responses": {"200": {"description": "{site, url, state}"}, "400": error, "401": error, "415": error}}}
         },
         "components": {
             "securitySchemes": {
@@ -103,6 +115,6 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 10);
+        assert_eq!(paths.len(), 13);
     }
 }

@@ -1,16 +1,23 @@
-//! The webhook body a POC receives for a routed inquiry, built from plain values.
+//! The webhook body a POC receives for a routed inquiry, built from plain values (the
+//! generic JSON format; `formats` turns it into Slack, Discord and Teams messages).
 
 use serde::Serialize;
 use switchboard_shared::api::ExpectedResponse;
 
-/// The event type of every delivery this Worker makes today.
+/// The version of the generic JSON schema (README, "Webhook payload"). It changes only
+/// when a field is removed or changes meaning; new fields may appear without a bump.
+pub const SCHEMA_VERSION: u32 = 1;
+/// A new inquiry was routed to a POC.
 pub const INQUIRY_ROUTED: &str = "inquiry.routed";
+/// An inquiry was handed to a further POC because its deadline passed unanswered.
+pub const INQUIRY_ESCALATED: &str = "inquiry.escalated";
 
-/// `{"type":"inquiry.routed","timestamp":..,"data":{..}}` (Standard Webhooks shape).
+/// `{"type":"inquiry.routed","version":1,"timestamp":..,"data":{..}}` (Standard Webhooks shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WebhookPayload {
     #[serde(rename = "type")]
     pub kind: &'static str,
+    pub version: u32,
     /// When the inquiry was routed (RFC 3339); the same on every retry, like the body.
     pub timestamp: String,
     pub data: InquiryData,
@@ -71,10 +78,17 @@ pub struct PayloadInput {
     pub acknowledge_url: Option<String>,
 }
 
+/// The `inquiry.routed` event.
 pub fn build(input: PayloadInput) -> WebhookPayload {
+    build_event(INQUIRY_ROUTED, input)
+}
+
+/// An inquiry event of type `kind` ([`INQUIRY_ROUTED`], [`INQUIRY_ESCALATED`]).
+pub fn build_event(kind: &'static str, input: PayloadInput) -> WebhookPayload {
     let submitted_at = rfc3339(input.submitted_ms);
     WebhookPayload {
-        kind: INQUIRY_ROUTED,
+        kind,
+        version: SCHEMA_VERSION,
         timestamp: submitted_at.clone(),
         data: InquiryData {
             reference: input.reference,
@@ -117,10 +131,10 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn expected() -> ExpectedResponse {
+    pub(crate) fn expected() -> ExpectedResponse {
         ExpectedResponse {
             deadline: "2026-11-24T13:30:00Z".into(),
             deadline_local: "2026-11-24T14:30:00+01:00[Europe/Berlin]".into(),
@@ -130,9 +144,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn payload_has_the_documented_shape() {
-        let p = build(PayloadInput {
+    pub(crate) fn sample() -> PayloadInput {
+        PayloadInput {
             reference: "SB-7KQ2-M9XD".into(),
             site: "demo".into(),
             poc: "billing".into(),
@@ -147,11 +160,27 @@ mod tests {
             routing: serde_json::json!({"rule": "refunds"}),
             earlier_inquiries: 2,
             earlier_references: vec!["SB-2222-3333".into(), "SB-4444-5555".into()],
-            confirmation: Some("Thank you, Ada.".into()),
-            acknowledge_url: Some("https://edge.example/v1/ack/abc.def".into()),
-        });
+            confirmation: None,
+            acknowledge_url: None,
+        }
+    }
+
+    #[test]
+    fn confirmation_and_acknowledge_link_are_carried_when_present() {
+        let mut input = sample();
+        input.confirmation = Some("Thank you, Ada.".into());
+        input.acknowledge_url = Some("https://edge.example/v1/ack/abc.def".into());
+        let v = serde_json::to_value(build(input)).unwrap();
+        assert_eq!(v["data"]["confirmation"], "Thank you, Ada.");
+        assert_eq!(v["data"]["acknowledge_url"], "https://edge.example/v1/ack/abc.def");
+    }
+
+    #[test]
+    fn payload_has_the_documented_shape() {
+        let p = build(sample());
         let v = serde_json::to_value(&p).unwrap();
         assert_eq!(v["type"], "inquiry.routed");
+        assert_eq!(v["version"], 1);
         assert_eq!(v["timestamp"], "2026-11-24T09:30:00Z");
         assert_eq!(v["data"]["submitted_at"], "2026-11-24T09:30:00Z");
         assert_eq!(v["data"]["deadline"], "2026-11-24T13:30:00Z");
@@ -172,8 +201,6 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "acknowledge_url",
-                "confirmation",
                 "deadline",
                 "expected",
                 "fields",
@@ -189,6 +216,13 @@ mod tests {
                 "topic"
             ]
         );
+    }
+
+    #[test]
+    fn generic_json_snapshot() {
+        insta::assert_json_snapshot!("json_inquiry_routed", build(sample()));
+        let escalated = build_event(INQUIRY_ESCALATED, sample());
+        assert_eq!(escalated.kind, "inquiry.escalated");
     }
 
     #[test]

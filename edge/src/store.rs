@@ -400,3 +400,79 @@ pub async fn stale_pending(
         .await?
         .results::<PendingRow>()?)
 }
+
+/// An endpoint that answered 410 Gone and is skipped until enabled again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DisabledEndpoint {
+    pub endpoint_url: String,
+    pub inquiry_id: String,
+    pub status_code: i64,
+    pub disabled_ms: i64,
+}
+
+/// Disables an endpoint of a site; true when it was enabled until now (so the owner is
+/// alerted once, not on every inquiry that raced to the same 410).
+pub async fn disable_endpoint(
+    db: &D1Database,
+    site: &str,
+    url: &str,
+    inquiry_id: &str,
+    status_code: i64,
+    now_ms: i64,
+) -> Result<bool, EdgeError> {
+    let result = db
+        .prepare(
+            "INSERT INTO disabled_endpoints (site_id, endpoint_url, inquiry_id, status_code, disabled_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .bind(&[text(site), text(url), text(inquiry_id), int(status_code), int(now_ms)])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+pub async fn disabled_endpoints(
+    db: &D1Database,
+    site: &str,
+) -> Result<Vec<DisabledEndpoint>, EdgeError> {
+    Ok(db
+        .prepare(
+            "SELECT endpoint_url, inquiry_id, status_code, disabled_ms FROM disabled_endpoints
+             WHERE site_id = ?1 ORDER BY disabled_ms",
+        )
+        .bind(&[text(site)])?
+        .all()
+        .await?
+        .results::<DisabledEndpoint>()?)
+}
+
+/// Enables a disabled endpoint again; true when it was disabled.
+pub async fn enable_endpoint(db: &D1Database, site: &str, url: &str) -> Result<bool, EdgeError> {
+    let result = db
+        .prepare("DELETE FROM disabled_endpoints WHERE site_id = ?1 AND endpoint_url = ?2")
+        .bind(&[text(site), text(url)])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdRow {
+    pub id: String,
+}
+
+/// Failed inquiries of a site, oldest first, set back to pending in the same statement so
+/// two concurrent redelivery requests do not both pick them.
+pub async fn take_failed(db: &D1Database, site: &str, limit: u32) -> Result<Vec<IdRow>, EdgeError> {
+    Ok(db
+        .prepare(
+            "UPDATE inquiries SET status = 'pending'
+             WHERE id IN (SELECT id FROM inquiries WHERE site_id = ?1 AND status = 'failed'
+                          ORDER BY submitted_ms LIMIT ?2)
+             RETURNING id",
+        )
+        .bind(&[text(site), int(i64::from(limit))])?
+        .all()
+        .await?
+        .results::<IdRow>()?)
+}

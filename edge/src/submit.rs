@@ -258,11 +258,7 @@ async fn store_and_answer(
         match store::insert_inquiry(db, &prepared.row).await? {
             InsertOutcome::Inserted => {
                 if deliver {
-                    let msg = DeliveryMessage {
-                        inquiry_id: prepared.row.id.clone(),
-                        site: prepared.row.site_id.clone(),
-                        since_ms: 0,
-                    };
+                    let msg = DeliveryMessage::new(&prepared.row.id, &prepared.row.site_id);
                     // Stored is what matters: if the queue is down, the sweeper enqueues it later.
                     if let Err(e) = delivery::enqueue(env, &msg).await {
                         log(&format!(

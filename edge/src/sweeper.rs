@@ -17,11 +17,7 @@ pub async fn sweep(env: &Env) -> Result<u32, EdgeError> {
     let stale = store::stale_pending(&db, platform::now_ms() - STALE_AFTER_MS, BATCH).await?;
     let mut enqueued = 0;
     for row in stale {
-        let msg = DeliveryMessage {
-            inquiry_id: row.id,
-            site: row.site_id,
-            since_ms: 0,
-        };
+        let msg = DeliveryMessage::new(&row.id, &row.site_id);
         match delivery::enqueue(env, &msg).await {
             Ok(()) => enqueued += 1,
             Err(e) => log(&format!(

@@ -112,6 +112,18 @@ impl Admin {
         Answer::read(resp).await
     }
 
+    /// `POST /v1/admin/sites/{site}/<path>` as the site admin, with an optional JSON body.
+    pub async fn post(&self, site: &Site, path: &str, body: Option<&Value>) -> Result<Answer> {
+        let mut req = self
+            .http
+            .post(format!("{}/v1/admin/sites/{}/{path}", self.origin, site.id))
+            .bearer_auth(&site.admin_key);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        Answer::read(req.send().await?).await
+    }
+
     /// The stored inquiries of a site (`GET .../inquiries`), as the JSON array in the answer.
     pub async fn inquiries(&self, site: &Site) -> Result<Vec<Value>> {
         let answer = self

@@ -36,11 +36,14 @@ impl Env {
             let receiver = Receiver::start(0).await?;
             receiver.set_secret("/hooks/", TEST_SECRET);
             let pages = PageServer::start(0).await?;
-            // Short retry delays keep the retry trial fast; nothing else depends on them.
+            // A compressed schedule: seven attempts over about a minute. Retry trials finish
+            // in seconds, the dead-letter trial in about 80 s, and the outage trial's 1,000
+            // inquiries keep retrying (not dead-lettered) while they are submitted.
             let options = WorkerOptions {
-                vars: vec![("RETRY_SCHEDULE".into(), "2,2,5".into())],
+                vars: vec![("RETRY_SCHEDULE".into(), "1,2,4,8,16,32".into())],
                 // The escalation trials fire the cron themselves through GET /__scheduled.
                 test_scheduled: true,
+                ..WorkerOptions::default()
             };
             let worker = Worker::start(options).await?;
             Ok::<_, Error>((worker, receiver, pages))

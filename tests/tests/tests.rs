@@ -6,6 +6,10 @@
 //!   response, field errors naming the field, idempotent retries, unknown sites.
 //! - `webhooks`: deliveries reaching the local receiver with a valid Standard Webhooks
 //!   signature, checked by an implementation independent of `shared::signing`.
+//! - `delivery`: delivery that never loses an inquiry (issue 6): retries until the receiver
+//!   is back, 410 disabling an endpoint, the dead-letter queue with the owner's alert and
+//!   redelivery, 1,000 inquiries surviving an outage, submitter history, and a signature
+//!   checked by the official npm `standardwebhooks` package.
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
 //! - `admin`: the site owner's admin API. Pushed configs take effect, bad pushes are
@@ -27,6 +31,7 @@ mod admin;
 mod agreement;
 mod api;
 mod browser;
+mod delivery;
 mod env;
 mod escalation;
 mod webhooks;
@@ -44,6 +49,7 @@ fn main() {
         browser::TRIALS,
         agreement::TRIALS,
         escalation::TRIALS,
+        delivery::TRIALS,
     ]
     .concat()
     .into_iter()
