@@ -12,11 +12,15 @@ pub mod dead_letter;
 pub mod delivery;
 pub mod error;
 pub mod form;
+pub mod friction;
 pub mod http;
 pub mod ids;
+pub mod intake;
 pub mod openapi;
 pub mod payload;
 pub mod platform;
+pub mod rate_limit;
+pub mod retention;
 pub mod site_config;
 pub mod store;
 pub mod submit;
@@ -52,5 +56,11 @@ async fn queue(
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = sweeper::sweep(&env).await {
         platform::log(&format!("sweeper failed: {}", e.log_cause().unwrap_or("")));
+    }
+    if let Err(e) = retention::purge(&env).await {
+        platform::log(&format!(
+            "retention failed: {}",
+            e.log_cause().unwrap_or("")
+        ));
     }
 }

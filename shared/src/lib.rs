@@ -13,6 +13,8 @@ pub mod locale;
 pub mod text;
 
 #[cfg(feature = "server")]
+pub mod abuse;
+#[cfg(feature = "server")]
 pub mod calendar;
 #[cfg(feature = "server")]
 pub mod config;

@@ -9,6 +9,10 @@
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
 //!
+//! - `abuse`: the public endpoint under abuse. The CORS matrix, body limits, honeypot,
+//!   render tokens, Turnstile against a local fake, both rate limits, retention purges,
+//!   real answers checked against /openapi.json, and 10,000 adversarial requests.
+//!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
 //! (its id is derived from the trial's name), so trials do not see each other's inquiries
@@ -16,6 +20,7 @@
 //!
 //! Run one area with a filter, e.g. `cargo test -p switchboard-tests -- api::`.
 
+mod abuse;
 mod api;
 mod browser;
 mod env;
@@ -27,14 +32,19 @@ use std::sync::Arc;
 fn main() {
     let args = Arguments::from_args();
     let shared = Arc::new(env::Shared::default());
-    let trials: Vec<Trial> = [api::TRIALS, webhooks::TRIALS, browser::TRIALS]
-        .concat()
-        .into_iter()
-        .map(|(name, test)| {
-            let shared = Arc::clone(&shared);
-            Trial::test(name, move || shared.run(name, test))
-        })
-        .collect();
+    let trials: Vec<Trial> = [
+        api::TRIALS,
+        webhooks::TRIALS,
+        browser::TRIALS,
+        abuse::TRIALS,
+    ]
+    .concat()
+    .into_iter()
+    .map(|(name, test)| {
+        let shared = Arc::clone(&shared);
+        Trial::test(name, move || shared.run(name, test))
+    })
+    .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     // The trials (and their handles) are gone; this ends the Worker and the servers.
     drop(shared);
