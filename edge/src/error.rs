@@ -19,6 +19,12 @@ pub enum EdgeError {
         code: &'static str,
         message: String,
     },
+    /// Like `BadRequest`, naming the offending parts of the body in `fields`.
+    BadRequestFields {
+        code: &'static str,
+        message: String,
+        fields: Vec<FieldErrorView>,
+    },
     /// The inquiry has field errors: every one of them, in the request's locale.
     InvalidInput {
         fields: Vec<FieldErrorView>,
@@ -42,6 +48,19 @@ pub enum EdgeError {
     UnsupportedMediaType {
         expected: &'static str,
     },
+    /// The request is well formed but refused for what it carries (an expired render
+    /// token, a failed Turnstile check): 422 with its own code, naming the field if any.
+    Refused {
+        code: &'static str,
+        message: String,
+        field: Option<&'static str>,
+    },
+    /// Too many requests, or too soon: 429 with `Retry-After: retry_after_s`.
+    TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_s: u32,
+    },
     /// Something on our side broke; the cause is logged, never sent.
     Internal(String),
 }
@@ -62,6 +81,11 @@ impl EdgeError {
     pub fn to_http(&self) -> (u16, ErrorBody) {
         let (status, code, message, fields): (u16, &str, String, Vec<FieldErrorView>) = match self {
             EdgeError::BadRequest { code, message } => (400, code, message.clone(), Vec::new()),
+            EdgeError::BadRequestFields {
+                code,
+                message,
+                fields,
+            } => (400, code, message.clone(), fields.clone()),
             EdgeError::InvalidInput { fields } => (
                 422,
                 "invalid_input",
@@ -117,6 +141,28 @@ impl EdgeError {
                 format!("the request body must be {expected}"),
                 Vec::new(),
             ),
+            EdgeError::Refused {
+                code,
+                message,
+                field,
+            } => (
+                422,
+                code,
+                message.clone(),
+                field
+                    .map(|f| {
+                        vec![FieldErrorView {
+                            field: f.to_owned(),
+                            code: (*code).to_owned(),
+                            message: message.clone(),
+                            limit: None,
+                        }]
+                    })
+                    .unwrap_or_default(),
+            ),
+            EdgeError::TooManyRequests { code, message, .. } => {
+                (429, code, message.clone(), Vec::new())
+            }
             EdgeError::Internal(_) => (
                 500,
                 "internal",
@@ -134,6 +180,14 @@ impl EdgeError {
                 },
             },
         )
+    }
+
+    /// Seconds the client should wait before trying again, for answers that say so.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            EdgeError::TooManyRequests { retry_after_s, .. } => Some(*retry_after_s),
+            _ => None,
+        }
     }
 
     /// The cause to log, for internal failures only: client errors are not logged.
@@ -207,6 +261,11 @@ mod tests {
     fn messages_are_lowercase_without_trailing_period() {
         let all = [
             EdgeError::bad_request("invalid_json", "x"),
+            EdgeError::BadRequestFields {
+                code: "unknown_field",
+                message: "x".into(),
+                fields: vec![],
+            },
             EdgeError::InvalidInput { fields: vec![] },
             EdgeError::InvalidConfig { fields: vec![] },
             EdgeError::Unauthorized,
@@ -218,6 +277,16 @@ mod tests {
             EdgeError::PayloadTooLarge { limit: 1 },
             EdgeError::UnsupportedMediaType {
                 expected: "application/json",
+            },
+            EdgeError::Refused {
+                code: "render_token_expired",
+                message: "x".into(),
+                field: None,
+            },
+            EdgeError::TooManyRequests {
+                code: "rate_limited",
+                message: "x".into(),
+                retry_after_s: 1,
             },
             EdgeError::Internal("x".into()),
         ];

@@ -27,6 +27,7 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
         form: config.form.clone(),
         topics: topics(config, locale, now, tz.as_deref()),
         render_token: issue_render_token(&secret, &config.site, now),
+        turnstile_site_key: config.abuse.turnstile.as_ref().map(|t| t.site_key.clone()),
     };
     // The expected reply time changes by the minute, and the token carries the issue time.
     Ok(Reply::json(200, &definition)?.with_header("cache-control", "no-store"))

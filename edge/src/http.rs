@@ -125,7 +125,10 @@ impl Reply {
         let reply = Reply::raw_json(status, serde_json::to_string(&body).unwrap_or_default());
         match e {
             EdgeError::Unauthorized => reply.with_header("www-authenticate", "Bearer"),
-            _ => reply,
+            _ => match e.retry_after() {
+                Some(seconds) => reply.with_header("retry-after", seconds.to_string()),
+                None => reply,
+            },
         }
     }
 }

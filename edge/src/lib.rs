@@ -16,13 +16,17 @@ pub mod error;
 pub mod escalation;
 pub mod form;
 pub mod formats;
+pub mod friction;
 pub mod http;
 pub mod ids;
+pub mod intake;
 pub mod openapi;
 pub mod payload;
 pub mod platform;
 pub mod redelivery;
 pub mod retry;
+pub mod rate_limit;
+pub mod retention;
 pub mod site_config;
 pub mod sla_store;
 pub mod store;
@@ -63,6 +67,12 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = escalation::run(&env).await {
         platform::log(&format!(
             "escalation failed: {}",
+            e.log_cause().unwrap_or("")
+        ));
+    }
+    if let Err(e) = retention::purge(&env).await {
+        platform::log(&format!(
+            "retention failed: {}",
             e.log_cause().unwrap_or("")
         ));
     }

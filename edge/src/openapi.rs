@@ -1,11 +1,16 @@
-//! `GET /openapi.json`: a machine-readable outline of the HTTP API (paths, methods, auth,
-//! status codes), kept next to the router it describes.
+//! `GET /openapi.json`: the OpenAPI 3.1 document of the HTTP API (paths, methods, auth,
+//! status codes, and a JSON Schema in `components/schemas` for every body), kept next to
+//! the router it describes. The integration tests validate real answers against it.
 
 use serde_json::{Value, json};
 
 /// The OpenAPI 3.1 document of this Worker's API.
 pub fn document() -> Value {
     let error = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let body = |name: &str, description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+    let limited = json!({"description": "too many requests or too fast; wait Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let site = json!({"name": "site", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}});
     let reference = json!({"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "example": "SB-7KQ2-M9XD"}});
     let admin = json!([{"siteAdminKey": []}]);
@@ -13,26 +18,32 @@ pub fn document() -> Value {
         "openapi": "3.1.0",
         "info": {"title": "Switchboard edge API", "version": env!("CARGO_PKG_VERSION")},
         "paths": {
-            "/healthz": {"get": {"summary": "liveness", "responses": {"200": {"description": "{\"ok\":true}"}}}},
+            "/healthz": {"get": {"summary": "liveness", "responses": {"200": body("Health", "the Worker answers")}}},
+            "/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
             "/v1/sites/{site}/form": {"get": {
                 "summary": "form definition with per-topic team, expected response and a render token",
                 "parameters": [site, {"name": "locale", "in": "query", "schema": {"type": "string"}},
                     {"name": "tz", "in": "query", "schema": {"type": "string", "example": "Europe/Paris"}}],
-                "responses": {"200": {"description": "FormDefinition"}, "403": error, "404": error}}},
+                "responses": {"200": body("FormDefinition", "the form, topics and a render token"),
+                    "403": error, "404": error, "405": error}},
+                "options": {"summary": "CORS preflight", "parameters": [site],
+                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
             "/v1/sites/{site}/inquiries": {"post": {
                 "summary": "submit an inquiry; a repeated idempotency_key answers the stored 202 again",
                 "parameters": [site],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitRequest"}}}},
-                "responses": {"202": {"description": "SubmitAccepted"}, "400": error, "403": error, "404": error,
-                    "413": error, "415": error, "422": error}}},
+                "responses": {"202": body("SubmitAccepted", "stored; will be delivered"), "400": error, "403": error,
+                    "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
+                "options": {"summary": "CORS preflight", "parameters": [site],
+                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
             "/v1/admin/sites/{site}/key": {"put": {
                 "summary": "mint or rotate the site's admin key (operator key)", "parameters": [site],
-                "security": [{"operatorKey": []}], "responses": {"200": {"description": "{site, admin_key}"}, "401": error}}},
+                "security": [{"operatorKey": []}], "responses": {"200": body("AdminKey", "the new key, shown once"), "401": error}}},
             "/v1/admin/sites/{site}/config": {
                 "put": {"summary": "upload the site config (TOML); refused configs leave the old one live",
                     "parameters": [site], "security": admin,
                     "requestBody": {"required": true, "content": {"application/toml": {"schema": {"type": "string"}}}},
-                    "responses": {"200": {"description": "{site, version}"}, "400": error, "401": error, "413": error, "415": error}},
+                    "responses": {"200": body("ConfigVersion", "the live version"), "400": error, "401": error, "413": error, "415": error}},
                 "get": {"summary": "the live config as TOML, webhook secrets redacted", "parameters": [site],
                     "security": admin, "responses": {"200": {"description": "TOML"}, "401": error, "404": error}}},
             "/v1/admin/sites/{site}/inquiries": {"get": {
@@ -81,20 +92,55 @@ pub fn document() -> Value {
                 "operatorKey": {"type": "http", "scheme": "bearer"},
                 "siteAdminKey": {"type": "http", "scheme": "bearer"}
             },
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
-                    "required": ["code", "message", "fields"], "properties": {
-                        "code": {"type": "string"}, "message": {"type": "string"},
-                        "fields": {"type": "array", "items": {"type": "object", "properties": {
-                            "field": {"type": "string"}, "code": {"type": "string"},
-                            "message": {"type": "string"}, "limit": {"type": "integer"}}}}}}}},
-                "SubmitRequest": {"type": "object", "required": ["idempotency_key", "fields"], "properties": {
-                    "idempotency_key": {"type": "string", "maxLength": 100},
-                    "locale": {"type": "string"}, "time_zone": {"type": "string"}, "render_token": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {
-                        "oneOf": [{"type": "string"}, {"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]}}}}
-            }
+            "schemas": schemas()
         }
+    })
+}
+
+/// JSON Schemas (2020-12, as OpenAPI 3.1 uses) of every request and response body.
+fn schemas() -> Value {
+    let text = json!({"type": "string"});
+    json!({
+        "Error": {"type": "object", "required": ["error"], "additionalProperties": false,
+            "description": "every 4xx and 5xx body",
+            "properties": {"error": {"type": "object", "required": ["code", "message", "fields"],
+                "additionalProperties": false, "properties": {
+                    "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    "message": {"type": "string", "minLength": 1},
+                    "fields": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}}}}},
+        "FieldError": {"type": "object", "required": ["field", "code", "message"], "additionalProperties": false,
+            "properties": {"field": text, "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                "message": text, "limit": {"type": "integer", "minimum": 0}}},
+        "Health": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": true}}},
+        "SubmitRequest": {"type": "object", "required": ["idempotency_key", "fields"], "additionalProperties": false,
+            "properties": {
+                "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 100},
+                "locale": text, "time_zone": text,
+                "render_token": {"type": "string", "description": "from the form definition; required unless the site turns it off"},
+                "turnstile_token": {"type": "string", "maxLength": 2048},
+                "fields": {"type": "object", "maxProperties": 50, "propertyNames": {"maxLength": 64},
+                    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"},
+                        {"type": "array", "maxItems": 100, "items": {"type": "string"}}]}}}},
+        "ExpectedResponse": {"type": "object", "required": ["deadline", "deadline_local", "within", "open_now", "sentence"],
+            "properties": {"deadline": {"type": "string", "format": "date-time"}, "deadline_local": text,
+                "within": text, "open_now": {"type": "boolean"}, "sentence": text}},
+        "SubmitAccepted": {"type": "object", "required": ["reference", "poc", "team", "priority", "expected"],
+            "properties": {"reference": {"type": "string", "minLength": 1}, "poc": text, "team": text,
+                "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                "expected": {"$ref": "#/components/schemas/ExpectedResponse"}}},
+        "TopicInfo": {"type": "object", "required": ["topic", "team", "expected"],
+            "properties": {"topic": text, "team": text, "expected": {"$ref": "#/components/schemas/ExpectedResponse"}}},
+        "FormDefinition": {"type": "object", "required": ["site", "locale", "form", "topics", "render_token"],
+            "properties": {"site": text, "locale": text,
+                "form": {"type": "object", "required": ["fields"], "properties": {"fields": {"type": "array",
+                    "items": {"type": "object", "required": ["id", "kind"], "properties": {"id": text, "kind": text}}}}},
+                "topics": {"type": "array", "items": {"$ref": "#/components/schemas/TopicInfo"}},
+                "render_token": {"type": "string", "minLength": 1},
+                "turnstile_site_key": text}},
+        "AdminKey": {"type": "object", "required": ["site", "admin_key"],
+            "properties": {"site": text, "admin_key": {"type": "string", "pattern": "^sbk_"}}},
+        "ConfigVersion": {"type": "object", "required": ["site", "version"],
+            "properties": {"site": text, "version": {"type": "integer", "minimum": 1}}}
     })
 }
 
@@ -115,6 +161,16 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 13);
+        assert_eq!(paths.len(), 14);
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for name in [
+            "Error",
+            "SubmitRequest",
+            "SubmitAccepted",
+            "FormDefinition",
+            "Health",
+        ] {
+            assert!(schemas.contains_key(name), "{name}");
+        }
     }
 }

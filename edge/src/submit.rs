@@ -5,10 +5,13 @@ use crate::auth;
 use crate::confirmation;
 use crate::delivery::{self, DeliveryMessage};
 use crate::error::{EdgeError, MAX_INQUIRY_BODY};
-use crate::http::{Reply, content_type_is};
+use crate::friction::{self, TurnstileVerdict};
+use crate::http::Reply;
 use crate::ids::{self, INQUIRY_ID_BYTES, REFERENCE_BYTES};
+use crate::intake::{self, BodyKind};
 use crate::payload::parse_rfc3339_ms;
 use crate::platform::{self, log};
+use crate::rate_limit;
 use crate::store::{self, InsertOutcome, NewInquiry};
 use switchboard_shared::api::{
     FieldErrorView, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, SubmitAccepted, SubmitRequest,
@@ -28,28 +31,44 @@ pub async fn handle(
     db: &D1Database,
     config: &SiteConfig,
 ) -> Result<Reply, EdgeError> {
-    if !content_type_is(
-        req.headers().get("content-type")?.as_deref(),
-        &["application/json"],
-    ) {
-        return Err(EdgeError::UnsupportedMediaType {
-            expected: "application/json",
-        });
-    }
+    let headers = req.headers();
+    intake::check_media_type(headers.get("content-type")?.as_deref(), BodyKind::Json)?;
+    intake::check_declared_length(headers.get("content-length")?.as_deref())?;
     let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
     let request = parse_request(&body)?;
     let key = idempotency_key(
         &request.idempotency_key,
-        req.headers().get(IDEMPOTENCY_HEADER)?.as_deref(),
+        headers.get(IDEMPOTENCY_HEADER)?.as_deref(),
     )?;
+    // A retry of a stored inquiry gets its answer again, before any check that could
+    // refuse it now (a token that aged meanwhile, a limit the first try used up).
+    if let Some(stored) = store::answer_for_key(db, &config.site, &key).await? {
+        return Ok(Reply::raw_json(
+            stored.response_status,
+            stored.response_json,
+        ));
+    }
     let locale = request
         .locale
         .as_deref()
         .map_or(config.default_locale, Locale::from_tag);
     let now = platform::now_ms();
+    let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
+    friction::check_render_token(
+        &secret,
+        &config.site,
+        request.render_token.as_deref(),
+        now,
+        &config.abuse,
+    )?;
+    let ip = rate_limit::client_ip(headers.get("cf-connecting-ip")?.as_deref());
+    let visitor = rate_limit::visitor_key(&secret, &config.site, &ip);
+    rate_limit::burst(env, &config.site, &visitor).await?;
+    let per_window = config.abuse.max_inquiries_per_12h;
 
     if honeypot_hit(&config.form, &request.fields) {
         // Looks like success so the bot learns nothing; stored as spam, never delivered.
+        rate_limit::take(db, &config.site, &visitor, now, per_window).await?;
         let draft_json = serde_json::to_string(&request.fields)?;
         let prepared = prepare_spam(
             config,
@@ -70,7 +89,33 @@ pub async fn handle(
         })?
         // Stored, matched for history and delivered with its domain in A-labels.
         .with_ascii_email();
-    let prepared = prepare(
+    let mut unverified = false;
+    if let Some(turnstile) = &config.abuse.turnstile {
+        let token = request.turnstile_token.as_deref().unwrap_or("").trim();
+        let turnstile_secret = platform::secret(env, turnstile.secret_name())?;
+        let url = platform::var(env, "TURNSTILE_VERIFY_URL")
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| friction::SITEVERIFY_URL.to_owned());
+        let remote_ip = (ip != rate_limit::UNKNOWN_IP).then_some(ip.as_str());
+        let verdict = friction::siteverify(
+            &url,
+            &turnstile_secret,
+            token,
+            remote_ip,
+            &friction::siteverify_idempotency_key(&config.site, &key),
+            &config.allowed_origins,
+        )
+        .await?;
+        if let TurnstileVerdict::Unavailable(why) = verdict {
+            log(&format!(
+                "turnstile unavailable for site {} ({why}); accepting as unverified",
+                config.site
+            ));
+            unverified = true;
+        }
+    }
+    rate_limit::take(db, &config.site, &visitor, now, per_window).await?;
+    let mut prepared = prepare(
         config,
         &key,
         &inquiry,
@@ -78,17 +123,22 @@ pub async fn handle(
         now,
         request.time_zone.as_deref(),
     )?;
+    if unverified {
+        prepared.row.tags_json = with_tag(&prepared.row.tags_json, "turnstile_unverified");
+    }
     store_and_answer(db, env, prepared, true).await
 }
 
-/// The JSON body as a [`SubmitRequest`], or a 400 that says what is wrong with it.
+/// The JSON body as a [`SubmitRequest`], or a 4xx that says what is wrong with it.
 pub fn parse_request(body: &[u8]) -> Result<SubmitRequest, EdgeError> {
-    serde_json::from_slice(body).map_err(|e| {
-        EdgeError::bad_request(
-            "invalid_json",
-            format!("the request body is not a valid inquiry: {e}"),
-        )
-    })
+    intake::parse_submit(body)
+}
+
+/// A JSON array of tags with `tag` added.
+fn with_tag(tags_json: &str, tag: &str) -> String {
+    let mut tags: Vec<String> = serde_json::from_str(tags_json).unwrap_or_default();
+    tags.push(tag.to_owned());
+    serde_json::to_string(&tags).unwrap_or_else(|_| tags_json.to_owned())
 }
 
 /// The idempotency key: the body's, else the `Idempotency-Key` header's. Printable ASCII,
@@ -317,6 +367,7 @@ mod tests {
         let e = parse_request(b"{not json").unwrap_err();
         assert_eq!(e.to_http().0, 400);
         assert_eq!(e.to_http().1.error.code, "invalid_json");
+        assert_eq!(with_tag("[\"a\"]", "b"), "[\"a\",\"b\"]");
         assert!(parse_request(br#"{"idempotency_key":"k","fields":{},"extra":1}"#).is_err());
     }
 }

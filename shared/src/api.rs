@@ -22,6 +22,10 @@ pub struct FormDefinition {
     pub topics: Vec<TopicInfo>,
     /// Signed, time-stamped token the submit must carry back.
     pub render_token: String,
+    /// Cloudflare Turnstile site key, when the site uses Turnstile; the widget then renders
+    /// the challenge and sends its answer as `turnstile_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_site_key: Option<String>,
 }
 
 /// Who answers a topic and the expected response right now.
@@ -45,6 +49,9 @@ pub struct SubmitRequest {
     pub time_zone: Option<String>,
     #[serde(default)]
     pub render_token: Option<String>,
+    /// The Turnstile widget's answer, for sites that use Turnstile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_token: Option<String>,
     pub fields: Draft,
 }
 

@@ -37,6 +37,9 @@ pub struct SiteConfig {
     /// Where the edge tells the owner about failed deliveries and disabled endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_endpoint: Option<Endpoint>,
+    /// Bot friction and per-visitor limits (`[abuse]`); strict defaults when absent.
+    #[serde(default, skip_serializing_if = "crate::abuse::AbuseConfig::is_default")]
+    pub abuse: crate::abuse::AbuseConfig,
     pub form: FormSpec,
     pub pocs: Vec<Poc>,
     #[serde(default)]
@@ -340,6 +343,10 @@ fn check(c: &SiteConfig, options: ConfigOptions) -> Vec<Problem> {
                 format!("`{o}` is not an origin like https://example.com"),
             );
         }
+    }
+
+    for (key, message) in c.abuse.problems() {
+        err(vec![Key("abuse"), Key(key)], message);
     }
 
     // Form.

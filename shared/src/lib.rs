@@ -14,6 +14,8 @@ pub mod locale;
 pub mod text;
 
 #[cfg(feature = "server")]
+pub mod abuse;
+#[cfg(feature = "server")]
 pub mod calendar;
 #[cfg(feature = "server")]
 pub mod config;

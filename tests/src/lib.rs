@@ -12,6 +12,7 @@ pub mod pages;
 pub mod reaper;
 pub mod receiver;
 pub mod repo;
+pub mod turnstile;
 pub mod wrangler;
 
 /// A harness failure, carrying what went wrong and where to look.

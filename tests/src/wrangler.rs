@@ -131,6 +131,35 @@ impl Worker {
     pub fn state_dir(&self) -> &Path {
         self.state.path()
     }
+
+    /// Runs one SQL statement against this instance's local D1 (`wrangler d1 execute`),
+    /// beside the running Worker, and returns the result rows.
+    pub async fn d1_query(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
+        let mut cmd = wrangler();
+        cmd.args([
+            "d1",
+            "execute",
+            "switchboard",
+            "--local",
+            "--json",
+            "--persist-to",
+        ])
+        .arg(self.state.path().join("state"))
+        .args(["--command", sql])
+        .stdin(Stdio::null());
+        let out = tokio::process::Command::from(cmd).output().await?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            return Err(Error::msg(format!(
+                "wrangler d1 execute failed ({}): {text}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        let parsed: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::msg(format!("d1 execute printed no json ({e}): {text}")))?;
+        Ok(parsed[0]["results"].as_array().cloned().unwrap_or_default())
+    }
 }
 
 impl Drop for Worker {

@@ -10,6 +10,7 @@ use switchboard_tests::admin::{Admin, Answer, Site};
 use switchboard_tests::fixture::{self, SiteParams, TEST_SECRET};
 use switchboard_tests::pages::PageServer;
 use switchboard_tests::receiver::Receiver;
+use switchboard_tests::turnstile::{TEST_TURNSTILE_SECRET, TurnstileFake};
 use switchboard_tests::wrangler::{Worker, WorkerOptions};
 use switchboard_tests::{Error, Result};
 
@@ -21,6 +22,7 @@ pub struct Env {
     pub worker: Worker,
     pub receiver: Receiver,
     pub pages: PageServer,
+    pub turnstile: TurnstileFake,
     pub admin: Admin,
     pub http: reqwest::Client,
     rt: tokio::runtime::Runtime,
@@ -32,21 +34,25 @@ impl Env {
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let (worker, receiver, pages) = rt.block_on(async {
+        let (worker, receiver, pages, turnstile) = rt.block_on(async {
             let receiver = Receiver::start(0).await?;
             receiver.set_secret("/hooks/", TEST_SECRET);
             let pages = PageServer::start(0).await?;
+            let turnstile = TurnstileFake::start().await?;
             // A compressed schedule: seven attempts over about a minute. Retry trials finish
             // in seconds, the dead-letter trial in about 80 s, and the outage trial's 1,000
             // inquiries keep retrying (not dead-lettered) while they are submitted.
+            // Turnstile goes to the local fake; cron can be fired with GET /__scheduled.
             let options = WorkerOptions {
-                vars: vec![("RETRY_SCHEDULE".into(), "1,2,4,8,16,32".into())],
-                // The escalation trials fire the cron themselves through GET /__scheduled.
+                vars: vec![
+                    ("RETRY_SCHEDULE".into(), "1,2,4,8,16,32".into()),
+                    ("TURNSTILE_VERIFY_URL".into(), turnstile.url()),
+                    ("TURNSTILE_SECRET".into(), TEST_TURNSTILE_SECRET.into()),
+                ],
                 test_scheduled: true,
-                ..WorkerOptions::default()
             };
             let worker = Worker::start(options).await?;
-            Ok::<_, Error>((worker, receiver, pages))
+            Ok::<_, Error>((worker, receiver, pages, turnstile))
         })?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -56,6 +62,7 @@ impl Env {
             worker,
             receiver,
             pages,
+            turnstile,
             admin,
             http,
             rt,

@@ -20,6 +20,10 @@
 //!   forgeries refused) and the cron trigger escalating an overdue, unacknowledged inquiry
 //!   to the backup POC exactly once while the acknowledged one stays quiet (about 75 s).
 //!
+//! - `abuse`: the public endpoint under abuse. The CORS matrix, body limits, honeypot,
+//!   render tokens, Turnstile against a local fake, both rate limits, retention purges,
+//!   real answers checked against /openapi.json, and 10,000 adversarial requests.
+//!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
 //! (its id is derived from the trial's name), so trials do not see each other's inquiries
@@ -29,6 +33,7 @@
 
 mod admin;
 mod agreement;
+mod abuse;
 mod api;
 mod browser;
 mod delivery;
@@ -50,6 +55,7 @@ fn main() {
         agreement::TRIALS,
         escalation::TRIALS,
         delivery::TRIALS,
+        abuse::TRIALS,
     ]
     .concat()
     .into_iter()

@@ -179,6 +179,7 @@ pub fn ContactForm(
                     locale: Some(locale.tag().to_owned()),
                     time_zone: Some(time_zone),
                     render_token: Some(render_token),
+                    turnstile_token: None,
                     fields: draft,
                 });
             }
