@@ -416,7 +416,6 @@ pub async fn admin_view(
     Ok(out)
 }
 
-
 /// What became of one escalation delivery round.
 pub enum Outcome {
     Done,
@@ -428,7 +427,11 @@ pub enum Outcome {
 /// step once it is used up), at most one Queues delay (12 h). After the queue's
 /// `max_retries` the message lands in the dead-letter queue; the step stays recorded.
 fn retry_delay(schedule: &[u32], round: u32) -> u32 {
-    let step = schedule.get(round.max(1) as usize - 1).or(schedule.last()).copied().unwrap_or(60);
+    let step = schedule
+        .get(round.max(1) as usize - 1)
+        .or(schedule.last())
+        .copied()
+        .unwrap_or(60);
     step.min(crate::retry::MAX_HOP_SECONDS)
 }
 

@@ -172,7 +172,10 @@ pub(crate) mod tests {
         input.acknowledge_url = Some("https://edge.example/v1/ack/abc.def".into());
         let v = serde_json::to_value(build(input)).unwrap();
         assert_eq!(v["data"]["confirmation"], "Thank you, Ada.");
-        assert_eq!(v["data"]["acknowledge_url"], "https://edge.example/v1/ack/abc.def");
+        assert_eq!(
+            v["data"]["acknowledge_url"],
+            "https://edge.example/v1/ack/abc.def"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub const MAX_MAX_PER_WINDOW: u32 = 10_000;
 pub const WINDOW_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// `[abuse]`: every key optional.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AbuseConfig {
     /// A submit carrying a render token younger than this is refused as too fast.
@@ -36,7 +36,7 @@ pub struct AbuseConfig {
 
 /// `[abuse.turnstile]`: the public site key, and where the secret lives. The secret itself
 /// never appears in a config: it is a Worker secret, named here or `TURNSTILE_SECRET`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TurnstileConfig {
     pub site_key: String,

@@ -31,9 +31,9 @@
 //!
 //! Run one area with a filter, e.g. `cargo test -p switchboard-tests -- api::`.
 
+mod abuse;
 mod admin;
 mod agreement;
-mod abuse;
 mod api;
 mod browser;
 mod delivery;
