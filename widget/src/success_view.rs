@@ -50,6 +50,8 @@ pub fn SuccessView(
                 " · "
                 {accepted.expected.sentence}
             </p>
+            // The site owner's confirmation text for this team and language, if any.
+            {accepted.confirmation.map(|text| view! { <p class="confirmation" part="confirmation">{text}</p> })}
             <button type="button" class="link" part="again" on:click=move |_| on_again()>{ui.send_another}</button>
         </div>
     }

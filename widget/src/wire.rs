@@ -142,6 +142,7 @@ pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
             })
         })?,
         render_token: opt_text(v, "render_token"),
+        turnstile_site_key: Some(opt_text(v, "turnstile_site_key")).filter(|k| !k.is_empty()),
     })
 }
 
@@ -153,6 +154,7 @@ pub fn submit_accepted(v: &JsValue) -> Result<SubmitAccepted, WireError> {
         team: opt_text(v, "team"),
         priority: opt_text(v, "priority"),
         expected: expected(v),
+        confirmation: Some(opt_text(v, "confirmation")).filter(|c| !c.is_empty()),
     })
 }
 
