@@ -394,6 +394,190 @@ mod tests {
         assert!(honeypot_hit(&spec(), &d));
     }
 
+    /// One field of each kind, each value through `parse_field`: kind, raw value, result.
+    #[test]
+    fn every_field_kind_and_error_code() {
+        use crate::form::ChoiceOption;
+        let field = |kind, required, min_len, max_len, options: &[&str]| FieldSpec {
+            id: "f".into(),
+            kind,
+            label: Localized::en("F"),
+            required,
+            min_len,
+            max_len,
+            help: Localized::default(),
+            placeholder: Localized::default(),
+            options: options
+                .iter()
+                .map(|o| ChoiceOption {
+                    value: (*o).into(),
+                    label: Localized::en(o),
+                })
+                .collect(),
+            topic: false,
+        };
+        let text = |s: &str| Some(RawValue::Text(s.into()));
+        let list = |l: &[&str]| Some(RawValue::List(l.iter().map(|s| (*s).to_owned()).collect()));
+        let ok = |s: &str| Ok(Some(Value::Text(s.into())));
+        let err = |code| Err(FieldError::new("f", code));
+        let err_n = |code, n| Err(FieldError::with_limit("f", code, n));
+        use ErrorCode::*;
+        use FieldKind::*;
+        type Case = (
+            FieldSpec,
+            Option<RawValue>,
+            Result<Option<Value>, FieldError>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                field(Text, true, None, None, &[]),
+                text("  Ada "),
+                ok("Ada"),
+            ),
+            (
+                field(Text, true, None, None, &[]),
+                text("   "),
+                err(Required),
+            ),
+            (field(Text, true, None, None, &[]), None, err(Required)),
+            (field(Text, false, None, None, &[]), None, Ok(None)),
+            (
+                field(Text, true, Some(3), None, &[]),
+                text("ab"),
+                err_n(TooShort, 3),
+            ),
+            (
+                field(Text, true, None, Some(3), &[]),
+                text("abcd"),
+                err_n(TooLong, 3),
+            ),
+            (
+                field(Text, true, None, None, &[]),
+                text("a\u{7}b"),
+                err(ForbiddenCharacter),
+            ),
+            (
+                field(Text, true, None, None, &[]),
+                list(&["a"]),
+                err(InvalidType),
+            ),
+            (
+                field(LongText, true, None, None, &[]),
+                text("a\r\n\tb"),
+                ok("a\n\tb"),
+            ),
+            (
+                field(LongText, true, None, None, &[]),
+                text("a\u{2067}b"),
+                err(ForbiddenCharacter),
+            ),
+            (
+                field(Email, true, None, None, &[]),
+                text("Ada@Example.ORG"),
+                ok("Ada@example.org"),
+            ),
+            (
+                field(Email, true, None, None, &[]),
+                text("ada.example.org"),
+                err(InvalidEmail),
+            ),
+            (
+                field(Phone, true, None, None, &[]),
+                text("+1 (555) 010-9999"),
+                ok("+15550109999"),
+            ),
+            (
+                field(Phone, true, None, None, &[]),
+                text("call me"),
+                err(InvalidPhone),
+            ),
+            (
+                field(Url, true, None, None, &[]),
+                text("https://ada.example/x"),
+                ok("https://ada.example/x"),
+            ),
+            (
+                field(Url, true, None, None, &[]),
+                text("javascript:alert(1)"),
+                err(InvalidUrl),
+            ),
+            (
+                field(Choice, true, None, None, &["a", "b"]),
+                text("b"),
+                ok("b"),
+            ),
+            (
+                field(Choice, true, None, None, &["a", "b"]),
+                text("c"),
+                err(InvalidChoice),
+            ),
+            (
+                field(Choice, true, None, None, &["a", "b"]),
+                text(""),
+                err(Required),
+            ),
+            (
+                field(MultiChoice, true, None, None, &["a", "b", "c"]),
+                list(&["c", "a", "c"]),
+                Ok(Some(Value::List(vec!["c".into(), "a".into()]))),
+            ),
+            (
+                field(MultiChoice, true, None, Some(1), &["a", "b"]),
+                list(&["a", "b"]),
+                err_n(TooManyChoices, 1),
+            ),
+            (
+                field(MultiChoice, true, None, None, &["a", "b"]),
+                list(&["a", "z"]),
+                err(InvalidChoice),
+            ),
+            (
+                field(MultiChoice, true, None, None, &["a", "b"]),
+                list(&[]),
+                err(Required),
+            ),
+            (
+                field(MultiChoice, false, None, None, &["a", "b"]),
+                None,
+                Ok(None),
+            ),
+            (
+                field(MultiChoice, true, None, None, &["a"]),
+                Some(RawValue::Bool(true)),
+                err(InvalidType),
+            ),
+            (
+                field(Checkbox, true, None, None, &[]),
+                Some(RawValue::Bool(true)),
+                Ok(Some(Value::Bool(true))),
+            ),
+            (
+                field(Checkbox, true, None, None, &[]),
+                text("on"),
+                Ok(Some(Value::Bool(true))),
+            ),
+            (field(Checkbox, true, None, None, &[]), None, err(Required)),
+            (
+                field(Checkbox, false, None, None, &[]),
+                None,
+                Ok(Some(Value::Bool(false))),
+            ),
+            (
+                field(Checkbox, false, None, None, &[]),
+                list(&["x"]),
+                err(InvalidType),
+            ),
+        ];
+        for (spec, raw, want) in cases {
+            assert_eq!(
+                parse_field(&spec, raw.as_ref()),
+                want,
+                "{:?} {raw:?}",
+                spec.kind
+            );
+        }
+    }
+
     #[test]
     fn email_limits() {
         let local = "a".repeat(64);
