@@ -423,11 +423,12 @@ mod tests {
         let err_n = |code, n| Err(FieldError::with_limit("f", code, n));
         use ErrorCode::*;
         use FieldKind::*;
-        let cases: Vec<(
+        type Case = (
             FieldSpec,
             Option<RawValue>,
             Result<Option<Value>, FieldError>,
-        )> = vec![
+        );
+        let cases: Vec<Case> = vec![
             (
                 field(Text, true, None, None, &[]),
                 text("  Ada "),
