@@ -30,6 +30,11 @@ name = "Escalation test site"
 allowed_origins = ["{pages}"]
 default_poc = "desk"
 
+[abuse]
+require_render_token = false
+min_fill_seconds = 0
+max_inquiries_per_12h = 1000
+
 [form]
 honeypot = "website"
 fields = [
