@@ -12,6 +12,9 @@
 //!   refused with located errors and leave the old config live, wrong keys get 401.
 //! - `agreement`: the widget in Chromium, the Worker and the native reference tables give
 //!   the same verdicts on the shared corpus of tricky Unicode inputs.
+//! - `widget`: embedding in Chromium. Inline and launcher modes, two forms on one page,
+//!   keyboard-only completion, a lost network then success with one stored inquiry, a
+//!   strict-CSP host page, axe-core with zero violations in four states.
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
@@ -26,6 +29,7 @@ mod api;
 mod browser;
 mod env;
 mod webhooks;
+mod widget;
 
 use libtest_mimic::{Arguments, Trial};
 use std::sync::Arc;
@@ -39,6 +43,7 @@ fn main() {
         webhooks::TRIALS,
         browser::TRIALS,
         agreement::TRIALS,
+        widget::TRIALS,
     ]
     .concat()
     .into_iter()
