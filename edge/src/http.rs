@@ -4,7 +4,7 @@
 use crate::cors::{self, OriginDecision};
 use crate::error::EdgeError;
 use crate::platform::log;
-use crate::{admin, form, site_config, store, submit};
+use crate::{admin, form, plain_form, site_config, store, submit};
 use serde::Serialize;
 use switchboard_shared::config::SiteConfig;
 use worker::{Env, Method, Request, Response};
@@ -15,6 +15,8 @@ pub enum Route {
     Health,
     OpenApi,
     Form { site: String },
+    /// The plain HTML form (no JavaScript).
+    FormPage { site: String },
     Inquiries { site: String },
     AdminKey { site: String },
     AdminConfig { site: String },
@@ -40,6 +42,7 @@ pub fn route(path: &str) -> Route {
         ["healthz"] => Route::Health,
         ["openapi.json"] => Route::OpenApi,
         ["v1", "sites", site, "form"] => Route::Form { site: s(site) },
+        ["v1", "sites", site, "form.html"] => Route::FormPage { site: s(site) },
         ["v1", "sites", site, "inquiries"] => Route::Inquiries { site: s(site) },
         ["v1", "admin", "sites", site, "key"] => Route::AdminKey { site: s(site) },
         ["v1", "admin", "sites", site, "config"] => Route::AdminConfig { site: s(site) },
@@ -180,6 +183,7 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::Form { site } => public(&mut req, env, &site, PublicEndpoint::Form).await,
+        Route::FormPage { site } => public(&mut req, env, &site, PublicEndpoint::FormPage).await,
         Route::Inquiries { site } => public(&mut req, env, &site, PublicEndpoint::Inquiries).await,
         Route::AdminKey { site } => match method {
             Method::Put => admin::put_key(&req, env, &site).await,
@@ -230,6 +234,7 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PublicEndpoint {
     Form,
+    FormPage,
     Inquiries,
 }
 
@@ -244,13 +249,24 @@ async fn public(
     let method = req.method();
     let db = env.d1("DB")?;
     let config = live_config(&db, site, crate::platform::allow_loopback_http(env)).await?;
-    let origin = req.headers().get("origin")?;
+    // The edge's own plain form posts from the edge's origin: same-origin, not CORS.
+    let own = req.url()?.origin().ascii_serialization();
+    let origin = req.headers().get("origin")?.filter(|o| *o != own);
     let decision = cors::decide(origin.as_deref(), &config.allowed_origins);
     let preflight = method == Method::Options;
     let result = match (&decision, endpoint, method) {
         (OriginDecision::Denied, _, _) => Err(EdgeError::OriginNotAllowed),
         (_, _, Method::Options) => Ok(Reply::empty(204)),
         (_, PublicEndpoint::Form, Method::Get) => form::handle(req, env, &config).await,
+        (_, PublicEndpoint::FormPage, Method::Get) => plain_form::get(req, env, &config).await,
+        (_, PublicEndpoint::Inquiries, Method::Post)
+            if content_type_is(
+                req.headers().get("content-type")?.as_deref(),
+                &[plain_form::URLENCODED],
+            ) =>
+        {
+            plain_form::post(req, env, &db, &config).await
+        }
         (_, PublicEndpoint::Inquiries, Method::Post) => {
             submit::handle(req, env, &db, &config).await
         }
@@ -338,6 +354,12 @@ mod tests {
             route("/v1/ack/abc.def"),
             Route::Ack {
                 token: "abc.def".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/sites/demo/form.html"),
+            Route::FormPage {
+                site: "demo".into()
             }
         );
         assert_eq!(route("/v1/sites/demo"), Route::NotFound);

@@ -1,6 +1,7 @@
 //! The Switchboard edge Worker: thin `#[event]` shells over plain modules.
 //!
-//! `http` routes requests to `form`, `submit` and `admin`; `delivery` and `dead_letter`
+//! `http` routes requests to `form`, `submit`, `plain_form` (the form without JavaScript)
+//! and `admin`; `delivery` and `dead_letter`
 //! consume the queues; `sweeper` runs on cron. Decision code (`cors`, `ids`, `auth`,
 //! `payload`, `error`, retry planning) takes plain values and is tested natively; only
 //! `platform` touches the JavaScript runtime directly.
@@ -22,6 +23,7 @@ pub mod ids;
 pub mod intake;
 pub mod openapi;
 pub mod payload;
+pub mod plain_form;
 pub mod platform;
 pub mod rate_limit;
 pub mod redelivery;

@@ -36,6 +36,19 @@ pub async fn handle(
     intake::check_declared_length(headers.get("content-length")?.as_deref())?;
     let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
     let request = parse_request(&body)?;
+    accept(req, env, db, config, request).await
+}
+
+/// Checks, stores and answers one decoded request: the JSON body above, or the urlencoded
+/// one of the plain HTML form (`plain_form`), so both take exactly the same path.
+pub async fn accept(
+    req: &Request,
+    env: &Env,
+    db: &D1Database,
+    config: &SiteConfig,
+    request: SubmitRequest,
+) -> Result<Reply, EdgeError> {
+    let headers = req.headers();
     let key = idempotency_key(
         &request.idempotency_key,
         headers.get(IDEMPOTENCY_HEADER)?.as_deref(),

@@ -46,7 +46,8 @@ pub fn host_page(edge: &str, site: &str, head: &str, body: &str) -> String {
     )
 }
 
-type Pages = Arc<Mutex<HashMap<String, String>>>;
+/// A page: its HTML and an optional `Content-Security-Policy` header value.
+type Pages = Arc<Mutex<HashMap<String, (String, Option<String>)>>>;
 
 /// Serves registered HTML pages by path; 404 for anything else. Serves until dropped.
 pub struct PageServer {
@@ -86,10 +87,19 @@ impl PageServer {
 
     /// Serves `html` at `path` (which starts with `/`) and returns its full URL.
     pub fn put(&self, path: &str, html: String) -> String {
+        self.insert(path, html, None)
+    }
+
+    /// Like [`PageServer::put`], served with `Content-Security-Policy: csp`.
+    pub fn put_with_csp(&self, path: &str, html: String, csp: &str) -> String {
+        self.insert(path, html, Some(csp.to_owned()))
+    }
+
+    fn insert(&self, path: &str, html: String, csp: Option<String>) -> String {
         self.pages
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(path.to_owned(), html);
+            .insert(path.to_owned(), (html, csp));
         format!("{}{path}", self.origin())
     }
 }
@@ -101,7 +111,17 @@ async fn serve(State(pages): State<Pages>, uri: Uri) -> Response {
         .get(uri.path())
         .cloned();
     match page {
-        Some(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Some((html, Some(csp))) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                (header::CONTENT_SECURITY_POLICY, csp),
+            ],
+            html,
+        )
+            .into_response(),
+        Some((html, None)) => {
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no such page").into_response(),
     }
 }

@@ -19,10 +19,12 @@
 //! - `escalation`: the signed acknowledgement link (GET shows a page, POST acknowledges,
 //!   forgeries refused) and the cron trigger escalating an overdue, unacknowledged inquiry
 //!   to the backup POC exactly once while the acknowledged one stays quiet (about 75 s).
-//!
 //! - `abuse`: the public endpoint under abuse. The CORS matrix, body limits, honeypot,
 //!   render tokens, Turnstile against a local fake, both rate limits, retention purges,
 //!   real answers checked against /openapi.json, and 10,000 adversarial requests.
+//! - `widget`: embedding in Chromium. Inline and launcher modes, two forms on one page,
+//!   keyboard-only completion, a lost network then success with one stored inquiry, a
+//!   strict-CSP host page, axe-core with zero violations in four states.
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
@@ -40,6 +42,7 @@ mod delivery;
 mod env;
 mod escalation;
 mod webhooks;
+mod widget;
 
 use libtest_mimic::{Arguments, Trial};
 use std::sync::Arc;
@@ -56,6 +59,7 @@ fn main() {
         escalation::TRIALS,
         delivery::TRIALS,
         abuse::TRIALS,
+        widget::TRIALS,
     ]
     .concat()
     .into_iter()

@@ -1,165 +1,259 @@
 /*! Switchboard loader: finds its script tag, gives each form an isolated shadow root,
  * fetches the site's form definition and starts the WebAssembly form.
  *
- * Embed:  <script async src="https://EDGE/widget.js" data-site="SITE"></script>
+ * Embed:  <script async src="https://EDGE/widget.js" data-site="SITE"
+ *           integrity="sha384-..." crossorigin="anonymous"></script>
  * Optional attributes (on the script tag or on a <switchboard-form> element):
  *   data-lang    BCP 47 tag; default: the browser's languages
  *   data-theme   "light" | "dark" | "auto" (default: follows the visitor's system)
- *   data-mode    "card" (default: framed) | "plain" (no frame, blends into the page)
+ *   data-mode    "inline" (default: the form sits in the page) | "launcher" (a floating
+ *                button opens the form in a panel)
+ *   data-look    "card" (default: framed) | "plain" (no frame, blends into the page)
  *   data-target  (script only) CSS selector of elements to put a form into
- * Without data-target, existing <switchboard-form> elements are used, else one form is
- * inserted right after the script tag.
+ * Without data-target, <switchboard-form> elements are used (also ones added later), else
+ * one form is inserted right after the script tag (launcher: at the end of the body).
  *
- * Plain ES, no build step, no eval, no inline styles: it runs under a CSP that allows
- * only the edge origin (script-src, connect-src, style-src) plus 'wasm-unsafe-eval'.
+ * `cargo xtask build` bundles this file with the wasm-bindgen glue and the stylesheet into
+ * one minified script (widget/dist/widget.js) and writes the wasm's SHA-384 into it, so the
+ * one integrity hash on the script tag covers the glue, the styles and the wasm.
+ * No eval, no inline styles: it runs under a CSP that allows only the edge origin
+ * (script-src, connect-src, style-src) plus 'wasm-unsafe-eval'.
  */
-(function () {
-  "use strict";
+import init, { mount } from "../dist/switchboard_widget.js";
+// Both built into widget/dist (minified) before `cargo xtask build` bundles this file.
+import css from "../dist/widget.css";
 
-  var TAG = "switchboard-form";
-  var script = document.currentScript || document.querySelector("script[data-site]");
-  if (!script || !script.src) return;
-  var edge = new URL(script.src, document.baseURI).origin;
+// Replaced by the build (esbuild --define) with the SHA-384 of the shipped files.
+/* global SB_WASM_SRI, SB_CSS_SRI */
+var WASM_SRI = typeof SB_WASM_SRI === "string" ? SB_WASM_SRI : "";
+var CSS_SRI = typeof SB_CSS_SRI === "string" ? SB_CSS_SRI : "";
 
-  // Words shown before the WebAssembly form (which carries its own translations) runs.
-  var WORDS = {
-    en: ["Loading form…", "The contact form could not be loaded. Please try again later."],
-    de: ["Formular wird geladen…", "Das Kontaktformular konnte nicht geladen werden. Bitte später erneut versuchen."],
-    fr: ["Chargement du formulaire…", "Le formulaire de contact n'a pas pu être chargé. Veuillez réessayer plus tard."],
-    es: ["Cargando el formulario…", "No se pudo cargar el formulario de contacto. Inténtalo de nuevo más tarde."]
-  };
+var TAG = "switchboard-form";
+var script = document.currentScript || document.querySelector("script[data-site]");
+var edge = script && script.src ? new URL(script.src, document.baseURI).origin : "";
 
-  var started = null;
-  // The glue module and the wasm are fetched once per page, however many forms it has.
-  function start() {
-    if (!started) {
-      started = import(edge + "/switchboard_widget.js").then(function (glue) {
-        return glue.default({ module_or_path: edge + "/switchboard_widget_bg.wasm" }).then(function () {
-          return glue;
-        });
-      });
+// Words shown before the WebAssembly form (which carries its own translations) runs:
+// loading, load failure, the launcher's label, the panel's close button.
+var WORDS = {
+  en: ["Loading form…", "The contact form could not be loaded. Please try again later.", "Contact us", "Close"],
+  de: ["Formular wird geladen…", "Das Kontaktformular konnte nicht geladen werden. Bitte später erneut versuchen.", "Kontakt", "Schließen"],
+  fr: ["Chargement du formulaire…", "Le formulaire de contact n'a pas pu être chargé. Veuillez réessayer plus tard.", "Nous contacter", "Fermer"],
+  es: ["Cargando el formulario…", "No se pudo cargar el formulario de contacto. Inténtalo de nuevo más tarde.", "Contacto", "Cerrar"]
+};
+
+var started = null;
+// The wasm is fetched (integrity-checked) and compiled once per page, however many forms.
+function start() {
+  if (!started) {
+    var wasm = fetch(edge + "/switchboard_widget_bg.wasm", { integrity: WASM_SRI, credentials: "omit" });
+    started = init({ module_or_path: wasm });
+  }
+  return started;
+}
+
+function attr(host, name) {
+  return host.getAttribute("data-" + name) || (script && script.getAttribute("data-" + name)) || "";
+}
+
+function pickLocale(host) {
+  var tags = [attr(host, "lang")].concat(navigator.languages || [navigator.language]);
+  for (var i = 0; i < tags.length; i++) {
+    var primary = String(tags[i] || "").toLowerCase().split(/[-_]/)[0];
+    if (WORDS[primary]) return primary;
+  }
+  return "en";
+}
+
+function timeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) {
+    return "";
+  }
+}
+
+var sheet = null;
+// Constructed stylesheets need no network and no 'unsafe-inline'; browsers without them
+// get the same file as an integrity-checked <link>. Resolves once styles apply, so the
+// form never shows unstyled.
+function styles(root) {
+  try {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
     }
-    return started;
-  }
-
-  function attr(host, name) {
-    return host.getAttribute("data-" + name) || script.getAttribute("data-" + name) || "";
-  }
-
-  function pickLocale(host) {
-    var tags = [attr(host, "lang")].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < tags.length; i++) {
-      var primary = String(tags[i] || "").toLowerCase().split(/[-_]/)[0];
-      if (WORDS[primary]) return primary;
-    }
-    return "en";
-  }
-
-  function timeZone() {
-    try {
-      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
-    } catch (e) {
-      return "";
-    }
-  }
-
-  // Resolves when the stylesheet has loaded or failed, so the form never shows unstyled.
-  function linkStyles(root) {
+    root.adoptedStyleSheets = [sheet];
+    return Promise.resolve();
+  } catch (e) {
     return new Promise(function (resolve) {
       var link = document.createElement("link");
       link.rel = "stylesheet";
       link.href = edge + "/widget.css";
+      if (CSS_SRI) {
+        link.integrity = CSS_SRI;
+        link.crossOrigin = "anonymous";
+      }
       link.onload = link.onerror = function () {
         resolve();
       };
       root.appendChild(link);
     });
   }
+}
 
-  function setup(host) {
-    if (host.shadowRoot) return;
-    var site = attr(host, "site");
-    if (!site) return;
-    ["theme", "mode"].forEach(function (name) {
-      var value = attr(host, name);
-      if (value) host.setAttribute("data-" + name, value);
-    });
-    var locale = pickLocale(host);
-    var words = WORDS[locale];
-    var root = host.attachShadow({ mode: "open" });
-    var styled = linkStyles(root);
-    var container = document.createElement("div");
-    container.className = "sb-root";
-    container.setAttribute("part", "root");
-    var status = document.createElement("p");
-    status.className = "sb-loading";
-    status.setAttribute("part", "loading");
-    status.setAttribute("role", "status");
-    status.textContent = words[0];
-    container.appendChild(status);
-    root.appendChild(container);
+function element(tag, className, part) {
+  var el = document.createElement(tag);
+  el.className = className;
+  el.setAttribute("part", part);
+  return el;
+}
 
-    var tz = timeZone();
-    var query = "?locale=" + encodeURIComponent(locale) + "&tz=" + encodeURIComponent(tz);
-    var definition = fetch(edge + "/v1/sites/" + encodeURIComponent(site) + "/form" + query, {
-      credentials: "omit"
-    }).then(function (response) {
-      if (!response.ok) throw new Error("switchboard: form definition answered " + response.status);
-      return response.text();
-    });
+// Launcher mode: a floating button that opens a panel holding the form. Escape or the
+// close button shut it and give focus back to the button. Returns where the form goes.
+function launcher(container, words) {
+  var button = element("button", "sb-launcher", "launcher");
+  button.type = "button";
+  button.textContent = words[2];
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", "sb-panel");
+  var panel = element("div", "sb-panel", "panel");
+  panel.id = "sb-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", words[2]);
+  panel.tabIndex = -1;
+  panel.hidden = true;
+  var close = element("button", "sb-close", "close");
+  close.type = "button";
+  close.setAttribute("aria-label", words[3]);
+  close.textContent = "×";
+  var body = document.createElement("div");
+  panel.appendChild(close);
+  panel.appendChild(body);
 
-    Promise.all([definition, start(), styled])
-      .then(function (done) {
-        container.removeChild(status);
-        done[1].mount(container, edge, site, done[0], locale, tz);
-      })
-      .catch(function (error) {
-        status.className = "sb-loading sb-failed";
-        status.textContent = words[1];
-        if (window.console) console.error(error);
-      });
+  function open() {
+    panel.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    var first = body.querySelector("input:not([tabindex='-1']), select, textarea");
+    (first || panel).focus();
   }
-
-  function hosts() {
-    var target = script.getAttribute("data-target");
-    if (target) {
-      return Array.prototype.map.call(document.querySelectorAll(target), function (el) {
-        if (el.localName === TAG) return el;
-        var existing = el.querySelector(TAG);
-        if (existing) return existing;
-        var host = document.createElement(TAG);
-        el.appendChild(host);
-        return host;
-      });
-    }
-    var site = script.getAttribute("data-site");
-    var found = Array.prototype.filter.call(document.querySelectorAll(TAG), function (el) {
-      var own = el.getAttribute("data-site");
-      return !el.shadowRoot && (!own || own === site);
-    });
-    if (found.length) return found;
-    var host = document.createElement(TAG);
-    var parent = script.parentNode;
-    if (parent && parent !== document.head && parent !== document.documentElement) {
-      parent.insertBefore(host, script.nextSibling);
-    } else {
-      document.body.appendChild(host);
-    }
-    return [host];
+  function shut() {
+    panel.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
   }
+  button.addEventListener("click", function () {
+    if (panel.hidden) open();
+    else shut();
+  });
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" || event.key === "Esc") {
+      event.stopPropagation();
+      shut();
+    }
+  });
+  container.appendChild(button);
+  container.appendChild(panel);
+  return body;
+}
 
-  function run() {
-    hosts().forEach(function (host) {
-      if (!host.getAttribute("data-site") && script.getAttribute("data-site")) {
-        host.setAttribute("data-site", script.getAttribute("data-site"));
+function setup(host) {
+  if (host.shadowRoot || !edge) return;
+  var site = attr(host, "site");
+  if (!site) return;
+  ["theme", "mode", "look"].forEach(function (name) {
+    var value = attr(host, name);
+    if (value) host.setAttribute("data-" + name, value);
+  });
+  var locale = pickLocale(host);
+  var words = WORDS[locale];
+  var root = host.attachShadow({ mode: "open" });
+  var styled = styles(root);
+  var container = element("div", "sb-root", "root");
+  root.appendChild(container);
+  var place = attr(host, "mode") === "launcher" ? launcher(container, words) : container;
+  var status = element("p", "sb-loading", "loading");
+  status.setAttribute("role", "status");
+  status.textContent = words[0];
+  place.appendChild(status);
+
+  var tz = timeZone();
+  var query = "?locale=" + encodeURIComponent(locale) + "&tz=" + encodeURIComponent(tz);
+  var definition = fetch(edge + "/v1/sites/" + encodeURIComponent(site) + "/form" + query, {
+    credentials: "omit"
+  }).then(function (response) {
+    if (!response.ok) throw new Error("switchboard: form definition answered " + response.status);
+    return response.text();
+  });
+
+  Promise.all([definition, start(), styled])
+    .then(function (done) {
+      place.removeChild(status);
+      mount(place, edge, site, done[0], locale, tz);
+      if (window.performance && performance.mark) performance.mark("switchboard:mounted");
+    })
+    .catch(function (error) {
+      status.className = "sb-loading sb-failed";
+      status.textContent = words[1];
+      if (window.console) console.error(error);
+    });
+}
+
+function adopt(host) {
+  if (!host.getAttribute("data-site") && script && script.getAttribute("data-site")) {
+    host.setAttribute("data-site", script.getAttribute("data-site"));
+  }
+  setup(host);
+}
+
+function hosts() {
+  var target = script.getAttribute("data-target");
+  if (target) {
+    return Array.prototype.map.call(document.querySelectorAll(target), function (el) {
+      if (el.localName === TAG) return el;
+      var existing = el.querySelector(TAG);
+      if (existing) return existing;
+      var host = document.createElement(TAG);
+      el.appendChild(host);
+      return host;
+    });
+  }
+  var site = script.getAttribute("data-site");
+  var found = Array.prototype.filter.call(document.querySelectorAll(TAG), function (el) {
+    var own = el.getAttribute("data-site");
+    return !own || own === site;
+  });
+  if (found.length) return found;
+  var host = document.createElement(TAG);
+  var parent = script.parentNode;
+  var launch = script.getAttribute("data-mode") === "launcher";
+  if (!launch && parent && parent !== document.head && parent !== document.documentElement) {
+    parent.insertBefore(host, script.nextSibling);
+  } else {
+    document.body.appendChild(host);
+  }
+  return [host];
+}
+
+function run() {
+  hosts().forEach(adopt);
+}
+
+if (edge) {
+  // <switchboard-form> elements a page adds later (single-page apps) start by themselves.
+  if (window.customElements && !customElements.get(TAG)) {
+    customElements.define(
+      TAG,
+      class extends HTMLElement {
+        connectedCallback() {
+          if (this.getAttribute("data-site")) setup(this);
+        }
       }
-      setup(host);
-    });
+    );
   }
-
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);
   } else {
     run();
   }
-})();
+}

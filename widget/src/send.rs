@@ -3,9 +3,11 @@
 
 use crate::browser::sleep;
 use crate::wire;
-use gloo_net::http::Request;
+use js_sys::{Object, Reflect};
 use switchboard_shared::api::{FieldErrorView, SubmitAccepted, SubmitRequest};
-use web_sys::AbortSignal;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, RequestCredentials, RequestInit, Response};
 
 /// Pauses before the second and third attempt. The same key goes out every time, so a
 /// request that did arrive is answered again instead of stored twice.
@@ -55,23 +57,42 @@ pub async fn send(url: &str, request: &SubmitRequest, on_retry: impl Fn()) -> Ou
     Outcome::Unreachable
 }
 
+// The browser's fetch, called directly: an HTTP client crate would ship header maps and
+// conversions the form never needs.
 async fn attempt(url: &str, body: &str) -> Attempt {
-    let signal = AbortSignal::timeout_with_u32(TIMEOUT_MS);
-    let sent = Request::post(url)
-        .header("content-type", "application/json")
-        .abort_signal(Some(&signal))
-        .body(body.to_owned());
-    let Ok(request) = sent else {
+    let Some(window) = web_sys::window() else {
         return Attempt::Done(Outcome::Refused);
     };
-    let Ok(response) = request.send().await else {
+    let headers = Object::new();
+    let _ = Reflect::set(
+        &headers,
+        &JsValue::from_str("content-type"),
+        &JsValue::from_str("application/json"),
+    );
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(body));
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
+    let Ok(answer) = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await else {
+        return Attempt::Transient;
+    };
+    let Ok(response) = answer.dyn_into::<Response>() else {
         return Attempt::Transient;
     };
     let status = response.status();
     if status >= 500 || status == 408 || status == 429 {
         return Attempt::Transient;
     }
-    let Ok(text) = response.text().await else {
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    let Some(text) = text else {
         return Attempt::Transient;
     };
     Attempt::Done(classify(status, &text))

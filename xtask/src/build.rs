@@ -20,11 +20,10 @@ const WASM_OPT_FEATURES: [&str; 6] = [
 ];
 
 /// Hand-written widget files copied into widget/dist next to the generated ones:
-/// (file name, where the widget crate keeps it).
-const WIDGET_STATIC: [(&str, &str); 2] = [
-    ("widget.js", "widget/loader/widget.js"),
-    ("widget.css", "widget/style/widget.css"),
-];
+/// (file name, where the widget crate keeps it). The loader is not copied but bundled
+/// (see [`bundle_loader`]); the stylesheet also ships alone for browsers without
+/// constructed stylesheets.
+const WIDGET_STATIC: [(&str, &str); 1] = [("widget.css", "widget/style/widget.css")];
 
 /// Files copied into widget/dist when the widget crate has them: `_headers` sets response
 /// headers of the static assets (host pages on other origins need CORS to import the glue).
@@ -44,6 +43,16 @@ pub fn run(repo: &Repo) -> Result<()> {
     edge(repo, &wasm_bindgen, &wasm_opt)?;
     report(repo)?;
     Ok(())
+}
+
+/// `cargo xtask build-widget`: only widget/dist, for iterating on the form.
+pub fn run_widget(repo: &Repo) -> Result<()> {
+    println!("== build (widget only)");
+    let wasm_bindgen = repo::find_tool("wasm-bindgen")
+        .ok_or_else(|| Error::new("wasm-bindgen is not installed; run `cargo xtask setup`"))?;
+    let wasm_opt = repo.npm_bin("wasm-opt");
+    widget(repo, &wasm_bindgen, &wasm_opt)?;
+    report(repo)
 }
 
 fn widget(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
@@ -93,6 +102,9 @@ fn widget(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
             .arg(&bg)
             .env("PATH", repo.tool_path()),
     )?;
+    // The glue ships unminified; it stays in dist as an ES module for pages that call
+    // `validate()` themselves.
+    minify(repo, &dist.join("switchboard_widget.js"), &["--format=esm"])?;
     let mut copies = Vec::new();
     for (name, usual) in WIDGET_STATIC {
         copies.push((name, find_widget_file(repo, name, usual)?));
@@ -109,7 +121,62 @@ fn widget(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
             source.strip_prefix(&repo.root).unwrap_or(&source).display()
         );
     }
+    minify(repo, &dist.join("widget.css"), &[])?;
+    bundle_loader(repo, &dist)
+}
+
+/// Minifies `file` in dist in place with esbuild (`extra` names the format for scripts).
+fn minify(repo: &Repo, file: &Path, extra: &[&str]) -> Result<()> {
+    process::run(
+        Command::new(repo.npm_bin("esbuild"))
+            .arg(file)
+            .args(["--minify", "--allow-overwrite", "--log-level=warning"])
+            .args(extra)
+            .arg(format!("--outfile={}", file.display()))
+            .env("PATH", repo.tool_path()),
+    )
+}
+
+/// Bundles widget/loader/widget.js with the glue and the stylesheet (both minified in dist
+/// already, which the loader imports from) into one minified
+/// classic script, dist/widget.js, with the SHA-384 of the wasm (and of widget.css, the
+/// fallback stylesheet) written in: the loader's own integrity hash covers everything.
+fn bundle_loader(repo: &Repo, dist: &Path) -> Result<()> {
+    let wasm_sri = sri(&std::fs::read(dist.join("switchboard_widget_bg.wasm"))?);
+    let css_sri = sri(&std::fs::read(dist.join("widget.css"))?);
+    let loader = find_widget_file(repo, "widget.js", "widget/loader/widget.js")?;
+    process::run(
+        Command::new(repo.npm_bin("esbuild"))
+            .arg(&loader)
+            .args([
+                "--bundle",
+                "--minify",
+                "--format=iife",
+                "--target=es2020",
+                "--loader:.css=text",
+                "--log-level=warning",
+                // The glue's default wasm URL (import.meta.url) is never used: the loader
+                // always hands it the integrity-checked fetch.
+                "--log-override:empty-import-meta=silent",
+            ])
+            .arg(format!("--define:SB_WASM_SRI=\"{wasm_sri}\""))
+            .arg(format!("--define:SB_CSS_SRI=\"{css_sri}\""))
+            .arg(format!("--outfile={}", dist.join("widget.js").display()))
+            .current_dir(&repo.root)
+            .env("PATH", repo.tool_path()),
+    )?;
+    println!(
+        "bundled widget/loader/widget.js + glue + widget.css -> widget/dist/widget.js (wasm {wasm_sri})"
+    );
     Ok(())
+}
+
+/// A Subresource Integrity value (`sha384-<base64>`) of `bytes`.
+pub fn sri(bytes: &[u8]) -> String {
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
+    )
 }
 
 /// The hand-written file at its usual place, or else the one file of that name under widget/.
@@ -177,11 +244,7 @@ fn report(repo: &Repo) -> Result<()> {
         println!("  {:<46} {raw:>9} {gz:>9}", shown.display());
     }
     let loader = std::fs::read(repo.path("widget/dist/widget.js"))?;
-    let digest = Sha384::digest(&loader);
-    println!(
-        "\nloader SRI: sha384-{}",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    );
+    println!("\nloader SRI: {}", sri(&loader));
     Ok(())
 }
 
@@ -211,7 +274,7 @@ fn listed(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     files
 }
 
-fn gzip_size(file: &Path) -> Result<u64> {
+pub fn gzip_size(file: &Path) -> Result<u64> {
     let out = Command::new("gzip").args(["-9", "-c"]).arg(file).output()?;
     if !out.status.success() {
         return Err(Error::new(format!("gzip -9 {} failed", file.display())));

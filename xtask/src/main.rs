@@ -3,6 +3,7 @@
 //! Everything a new clone needs goes through here, so the README, CI (`.ci/run`) and a
 //! developer's terminal run the same steps.
 
+mod bench_widget;
 mod build;
 mod dev;
 mod http;
@@ -20,6 +21,9 @@ commands:
   setup   install the toolchain pieces (wasm target, wasm-bindgen, worker-build, npm tools,
           Chromium, wrk) and create edge/.dev.vars; skips what is already there
   build   build the widget (widget/dist) and the Worker (edge/build), print sizes and SRI
+  build-widget  build only the widget (widget/dist), print sizes and SRI
+  bench-widget [N]  widget transfer vs the 50 KB budget and peer embed bundles, then the
+          time until the visible form appears (median of N cold loads, default 10)
   dev     setup, build, then run the Worker on :8787, the webhook receiver on :8788 and
           the demo page on :8790 until Ctrl-C
   test    setup, build, fmt, clippy (host and wasm32), unit tests, integration tests
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "setup" => setup::run(&root),
         "build" => build::run(&root),
+        "build-widget" => build::run_widget(&root),
+        "bench-widget" => bench_widget::run(&root, args.get(1).map(String::as_str)),
         "dev" => dev::run(&root),
         "test" => suite::run(&root),
         "help" | "--help" | "-h" => {

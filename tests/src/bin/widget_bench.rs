@@ -1,0 +1,111 @@
+//! `widget-bench`: how long the visible form takes to appear after the loader starts. The
+//! real Worker under `wrangler dev` serves the built widget on loopback; each of N runs
+//! (default 10) opens a host page in a fresh headless Chromium profile (cold cache) and
+//! reads the page's own clock: from the loader's request start (resource timing of
+//! widget.js) to the loader's `switchboard:mounted` mark, taken right after the form is
+//! mounted. Prints every run and the median. `cargo xtask bench-widget` runs it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use switchboard_tests::admin::Admin;
+use switchboard_tests::browser::Browser;
+use switchboard_tests::fixture::{self, SiteParams, TEST_SECRET};
+use switchboard_tests::pages::{PageServer, host_page};
+use switchboard_tests::wrangler::{Worker, WorkerOptions};
+use switchboard_tests::{Error, Result};
+
+const DEFAULT_RUNS: usize = 10;
+
+fn main() {
+    let runs = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_RUNS);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("widget-bench: no runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(bench(runs)) {
+        eprintln!("widget-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn bench(runs: usize) -> Result<()> {
+    let pages = PageServer::start(0).await?;
+    let worker = Worker::start(WorkerOptions::default()).await?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let admin = Admin::new(&worker.origin, http)?;
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let site = format!("bench{stamp}");
+    let config = fixture::site_config(&SiteParams {
+        site: &site,
+        receiver: "http://127.0.0.1:9",
+        secret: TEST_SECRET,
+        page_origin: &pages.origin(),
+    })?;
+    admin.provision(&site, &config).await?;
+    let url = pages.put("/bench.html", host_page(&worker.origin, &site, "", ""));
+    let loader = format!("{}/widget.js", worker.origin);
+    let script = format!(
+        "const start = performance.getEntriesByName('{loader}')[0]; \
+         const mounted = performance.getEntriesByName('switchboard:mounted')[0]; \
+         return start && mounted ? mounted.startTime - start.startTime : null;"
+    );
+
+    let mut times = Vec::new();
+    // One warm-up run outside the figures: wrangler compiles the Worker on first request.
+    for run in 0..=runs {
+        let browser = Browser::start().await?;
+        let measured = async {
+            browser.client.goto(&url).await?;
+            let value = browser
+                .wait_for_js(&script, Duration::from_secs(30), "the mounted form")
+                .await;
+            match value {
+                Ok(v) => v
+                    .as_f64()
+                    .ok_or_else(|| Error::msg(format!("not a time: {v}"))),
+                Err(e) => Err(Error::msg(format!(
+                    "{e}; the page reported: {}",
+                    browser.page_errors().await
+                ))),
+            }
+        }
+        .await;
+        browser.close().await;
+        let ms = measured?;
+        if run == 0 {
+            println!("  warm-up (Worker compile)  {ms:>7.1} ms");
+        } else {
+            println!("  run {run:>2}                    {ms:>7.1} ms");
+            times.push(ms);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let median = if times.len() % 2 == 1 {
+        times[times.len() / 2]
+    } else {
+        (times[times.len() / 2 - 1] + times[times.len() / 2]) / 2.0
+    };
+    println!(
+        "visible form after loader start: median {median:.1} ms over {} cold loads (min {:.1}, max {:.1})",
+        times.len(),
+        times.first().copied().unwrap_or_default(),
+        times.last().copied().unwrap_or_default()
+    );
+    drop(worker);
+    Ok(())
+}

@@ -1,0 +1,594 @@
+//! The embedded widget in headless Chromium: inline and launcher modes, two forms on one
+//! page, keyboard-only completion, a lost network followed by success with exactly one
+//! stored inquiry, a host page under a strict Content-Security-Policy, and axe-core
+//! (WCAG 2.2 A/AA rules) with zero violations in the idle, error, sending and success states.
+//! And the form without JavaScript: plain HTTP, urlencoded posts, HTML answers.
+//!
+//! The DOM contract is the one `browser.rs` states; launcher mode adds
+//! `button[part="launcher"]` and `[part="panel"]` (hidden until opened).
+
+use crate::env::{Env, Test};
+use fantoccini::elements::ShadowRoot;
+use serde_json::json;
+use std::time::Duration;
+use switchboard_tests::browser::Browser;
+use switchboard_tests::pages::ERROR_CAPTURE;
+use switchboard_tests::{Error, Result, ensure, repo};
+
+pub const TRIALS: &[(&str, Test)] = &[
+    (
+        "widget::launcher_opens_closes_and_returns_focus",
+        launcher_mode,
+    ),
+    ("widget::two_forms_on_one_page", two_forms),
+    ("widget::keyboard_only_completion", keyboard_only),
+    (
+        "widget::network_failure_then_success_stores_one_inquiry",
+        network_failure_then_success,
+    ),
+    ("widget::strict_csp_host_page", strict_csp),
+    ("widget::axe_finds_no_violations_in_four_states", axe_states),
+    ("widget::no_js_form_posts_and_answers_html", no_js_form),
+];
+
+/// WebDriver key codes.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+
+/// Cold wasm compile and form fetch on a busy 2-core machine.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// Every automatic attempt (1 + 2 retries with 0.8 s and 2.4 s pauses) has to fail first.
+const OFFLINE_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// A host page: `head` (after the error capture), `body`, then the loader's script tag
+/// with `attrs` (e.g. `data-site="x" data-mode="launcher"`).
+fn page(edge: &str, head: &str, body: &str, attrs: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>host page</title>\
+         {ERROR_CAPTURE}{head}</head>\n<body><h1>Contact us</h1>{body}\n\
+         <script async src=\"{edge}/widget.js\" {attrs}></script>\n</body></html>\n"
+    )
+}
+
+async fn with_browser(f: impl AsyncFnOnce(&Browser) -> Result<()>) -> Result<()> {
+    let browser = Browser::start().await?;
+    let outcome = f(&browser).await;
+    browser.close().await;
+    outcome
+}
+
+/// Types the fixture's valid answers into the form in `root` and submits it.
+async fn fill_and_submit(b: &Browser, root: &ShadowRoot) -> Result<()> {
+    for (name, text) in [
+        ("name", "Grace Hopper"),
+        ("email", "grace@example.com"),
+        ("message", "A moth is stuck in relay 70, panel F."),
+    ] {
+        let control = b
+            .find_in(root, &format!("[name=\"{name}\"]"), TIMEOUT)
+            .await?;
+        control.click().await?;
+        control.send_keys(text).await?;
+    }
+    b.find_in(root, "[name=\"topic\"]", TIMEOUT)
+        .await?
+        .select_by_value("support")
+        .await?;
+    b.find_in(root, "button[part=\"submit\"]", TIMEOUT)
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// The reference the success view shows, once it shows one.
+async fn shown_reference(b: &Browser, root: &ShadowRoot, timeout: Duration) -> Result<String> {
+    let shown = b
+        .find_in(root, "[part=\"success\"] [part=\"reference\"]", timeout)
+        .await?;
+    Ok(shown.text().await?.trim().to_owned())
+}
+
+/// JS expression: the shadow root of the `n`th widget host on the page.
+fn root_js(n: usize) -> String {
+    format!("document.querySelectorAll('switchboard-form')[{n}].shadowRoot")
+}
+
+fn launcher_mode(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/launcher/{site}.html"),
+            page(
+                &env.worker.origin,
+                "",
+                "<p>Page text.</p>",
+                &format!("data-site=\"{site}\" data-mode=\"launcher\""),
+            ),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            let r = root_js(0);
+            let hidden = b
+                .eval(
+                    &format!("return {r}.querySelector('[part=panel]').hidden;"),
+                    vec![],
+                )
+                .await?;
+            ensure(hidden == json!(true), || {
+                format!("the panel starts open ({hidden})")
+            })?;
+            let button = b
+                .find_in(&root, "button[part=\"launcher\"]", TIMEOUT)
+                .await?;
+            button.click().await?;
+            let state = b
+                .eval(
+                    &format!(
+                        "const r = {r}; return [r.querySelector('[part=panel]').hidden, \
+                         r.querySelector('[part=launcher]').getAttribute('aria-expanded'), \
+                         r.activeElement && r.activeElement.getAttribute('name')];"
+                    ),
+                    vec![],
+                )
+                .await?;
+            ensure(state == json!([false, "true", "name"]), || {
+                format!("after opening: [panel hidden, aria-expanded, focused field] = {state}")
+            })?;
+            b.client.active_element().await?.send_keys(ESCAPE).await?;
+            let state = b
+                .eval(
+                    &format!(
+                        "const r = {r}; return [r.querySelector('[part=panel]').hidden, \
+                         r.querySelector('[part=launcher]').getAttribute('aria-expanded'), \
+                         r.activeElement === r.querySelector('[part=launcher]')];"
+                    ),
+                    vec![],
+                )
+                .await?;
+            ensure(state == json!([true, "false", true]), || {
+                format!("after Escape: [panel hidden, aria-expanded, focus on launcher] = {state}")
+            })?;
+            // Reopened, the form still works.
+            button.click().await?;
+            fill_and_submit(b, &root).await?;
+            let reference = shown_reference(b, &root, TIMEOUT).await?;
+            ensure(!reference.is_empty(), || "empty reference".to_owned())
+        })
+        .await
+    })
+}
+
+fn two_forms(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/two/{site}.html"),
+            page(
+                &env.worker.origin,
+                "",
+                "<switchboard-form data-lang=\"de\"></switchboard-form>\
+                 <p>Between the forms.</p><switchboard-form data-lang=\"fr\"></switchboard-form>",
+                &format!("data-site=\"{site}\""),
+            ),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let both = format!(
+                "return [0, 1].map(i => {{ const r = document.querySelectorAll('switchboard-form')[i].shadowRoot; \
+                 const s = r && r.querySelector('button[part=submit]'); return s ? s.textContent.trim() : null; }});"
+            );
+            let waited = b
+                .wait_for_js(
+                    &format!("const l = (function() {{ {both} }})(); return l.every(x => x) ? l : null;"),
+                    TIMEOUT,
+                    "both forms",
+                )
+                .await;
+            let labels = match waited {
+                Ok(labels) => labels,
+                Err(e) => {
+                    return Err(Error::msg(format!("{e}; the page reported: {}", b.page_errors().await)));
+                }
+            };
+            ensure(labels == json!(["Nachricht senden", "Envoyer le message"]), || {
+                format!("submit buttons of the German and French forms: {labels}")
+            })?;
+            let hosts = b.client.find_all(fantoccini::Locator::Css("switchboard-form")).await?;
+            let second = hosts
+                .get(1)
+                .ok_or_else(|| Error::msg("no second form"))?
+                .shadow_root()
+                .await?;
+            fill_and_submit(b, &second).await?;
+            let reference = shown_reference(b, &second, TIMEOUT).await?;
+            let first_still_editing = b
+                .eval(
+                    &format!("return !!{}.querySelector('form[part=form]');", root_js(0)),
+                    vec![],
+                )
+                .await?;
+            ensure(first_still_editing == json!(true), || {
+                "submitting the second form changed the first".to_owned()
+            })?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
+                || format!("the page shows {reference}, the store holds {stored:?}"),
+            )
+        })
+        .await
+    })
+}
+
+fn keyboard_only(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/keys/{site}.html"),
+            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            let focused = format!(
+                "const a = {}.activeElement; return a ? (a.getAttribute('name') || a.getAttribute('part') || a.localName) : null;",
+                root_js(0)
+            );
+            let answers = [
+                ("name", "Grace Hopper"),
+                ("email", "grace@example.com"),
+                ("topic", "t"),
+                ("message", "A moth is stuck in relay 70, panel F."),
+            ];
+            let mut seen = Vec::new();
+            // Tab from the page into the form, answering each field as focus reaches it.
+            for _ in 0..20 {
+                b.client.active_element().await?.send_keys(TAB).await?;
+                let now = b.eval(&focused, vec![]).await?;
+                let name = now.as_str().unwrap_or_default().to_owned();
+                seen.push(name.clone());
+                if name == "submit" {
+                    break;
+                }
+                if let Some((_, text)) = answers.iter().find(|(n, _)| *n == name) {
+                    b.client.active_element().await?.send_keys(text).await?;
+                }
+            }
+            ensure(seen.last().map(String::as_str) == Some("submit"), || {
+                format!("Tab never reached the submit button; focus went {seen:?}")
+            })?;
+            b.client.active_element().await?.send_keys(ENTER).await?;
+            let reference = match shown_reference(b, &root, TIMEOUT).await {
+                Ok(r) => r,
+                Err(e) => {
+                    let form = b
+                        .eval(
+                            &format!(
+                                "const r = {}; return [r.querySelector('[part=error-summary]').textContent,                                  Array.from(r.querySelectorAll('[name]')).map(c => c.name + '=' + c.value)];",
+                                root_js(0)
+                            ),
+                            vec![],
+                        )
+                        .await?;
+                    return Err(Error::msg(format!("{e}; focus went {seen:?}; summary and values: {form}")));
+                }
+            };
+            // Focus moves to the confirmation so keyboard and screen reader users land there.
+            let heading = b
+                .eval(
+                    &format!("const a = {}.activeElement; return a && a.localName;", root_js(0)),
+                    vec![],
+                )
+                .await?;
+            ensure(heading == json!("h2"), || {
+                format!("after success focus is on {heading}, not the confirmation heading")
+            })?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
+                || format!("the page shows {reference}, the store holds {stored:?}"),
+            )
+        })
+        .await
+    })
+}
+
+/// Installed before the loader: the first POST reaches the edge but its answer is lost,
+/// the next two fail outright, later ones pass. `window.__sbPosts` counts them.
+const FLAKY_NETWORK: &str = "<script>window.__sbPosts=0;(function(){var real=window.fetch.bind(window);\
+window.fetch=function(input,init){var m=(init&&init.method)||(input&&input.method)||'GET';\
+if(String(m).toUpperCase()!=='POST')return real(input,init);var n=++window.__sbPosts;\
+if(n===1)return real(input,init).then(function(){throw new TypeError('answer lost');});\
+if(n<=3)return Promise.reject(new TypeError('network down'));return real(input,init);};})();</script>";
+
+fn network_failure_then_success(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/flaky/{site}.html"),
+            page(&env.worker.origin, FLAKY_NETWORK, "", &format!("data-site=\"{site}\"")),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            fill_and_submit(b, &root).await?;
+            let retry = b.find_in(&root, "button[part=\"retry\"]", OFFLINE_TIMEOUT).await?;
+            let posts = b.eval("return window.__sbPosts;", vec![]).await?;
+            ensure(posts == json!(3), || {
+                format!("{posts} POSTs before the retry button, expected 3 automatic attempts")
+            })?;
+            let status = b
+                .eval(&format!("return {}.querySelector('[part=status]').textContent;", root_js(0)), vec![])
+                .await?;
+            ensure(status.as_str().is_some_and(|s| s.contains("could not be sent")), || {
+                format!("status line while offline: {status}")
+            })?;
+            retry.click().await?;
+            let reference = shown_reference(b, &root, TIMEOUT).await?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
+                || format!("after a lost answer and a manual retry the page shows {reference}, the store holds {stored:?}"),
+            )
+        })
+        .await
+    })
+}
+
+/// The policy the README gives site owners, with `{edge}` for the edge origin.
+pub fn strict_policy(edge: &str) -> String {
+    format!(
+        "default-src 'none'; script-src {edge} 'wasm-unsafe-eval'; connect-src {edge}; style-src {edge}"
+    )
+}
+
+fn strict_csp(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let edge = &env.worker.origin;
+        // No inline script at all: the policy would block it.
+        let html = format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>strict</title></head>\n\
+             <body><h1>Contact us</h1><script async src=\"{edge}/widget.js\" data-site=\"{site}\"></script></body></html>\n"
+        );
+        let url = env.pages.put_with_csp(&format!("/csp/{site}.html"), html, &strict_policy(edge));
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            // The stylesheet applied: the submit button wears the accent colour.
+            let style = b
+                .computed_style(
+                    &format!("{}.querySelector('button[part=submit]')", root_js(0)),
+                    &["background-color"],
+                )
+                .await?;
+            ensure(style["background-color"] == json!("rgb(36, 84, 214)"), || {
+                format!("widget styles did not apply under the strict policy: {style}")
+            })?;
+            fill_and_submit(b, &root).await?;
+            let reference = shown_reference(b, &root, TIMEOUT).await?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
+                || format!("the page shows {reference}, the store holds {stored:?}"),
+            )
+        })
+        .await
+    })
+}
+
+/// Holds every POST until `window.__sbRelease()`, so the sending state can be inspected.
+const HELD_NETWORK: &str = "<script>(function(){var real=window.fetch.bind(window),held=[];\
+window.__sbRelease=function(){held.splice(0).forEach(function(f){f();});};\
+window.fetch=function(input,init){var m=(init&&init.method)||(input&&input.method)||'GET';\
+if(String(m).toUpperCase()!=='POST')return real(input,init);\
+return new Promise(function(ok,fail){held.push(function(){real(input,init).then(ok,fail);});});};})();</script>";
+
+/// Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page, shadow roots included;
+/// returns one line per violation.
+async fn axe(b: &Browser) -> Result<Vec<String>> {
+    let loaded = b.eval("return !!window.axe;", vec![]).await?;
+    if loaded != json!(true) {
+        let source = std::fs::read_to_string(repo::path("node_modules/axe-core/axe.min.js"))
+            .map_err(|e| {
+                Error::msg(format!(
+                    "axe-core is missing ({e}); run `cargo xtask setup`"
+                ))
+            })?;
+        b.eval(
+            &format!("{source}\n;window.axe = axe; return true;"),
+            vec![],
+        )
+        .await?;
+    }
+    let result = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }) \
+               .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))) \
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await?;
+    Ok(result
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![format!("unexpected axe answer {result}")]))
+}
+
+fn axe_states(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/axe/{site}.html"),
+            page(&env.worker.origin, HELD_NETWORK, "", &format!("data-site=\"{site}\"")),
+        );
+        with_browser(async move |b| {
+            b.client
+                .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                    Some(Duration::from_secs(60)),
+                    None,
+                    None,
+                ))
+                .await?;
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            let mut report = Vec::new();
+            report.push(("idle", axe(b).await?));
+
+            b.find_in(&root, "button[part=\"submit\"]", TIMEOUT).await?.click().await?;
+            b.wait_for_js(
+                &format!("return !{}.querySelector('[part=error-summary]').hidden;", root_js(0)),
+                TIMEOUT,
+                "the error summary",
+            )
+            .await?;
+            report.push(("error", axe(b).await?));
+
+            fill_and_submit(b, &root).await?;
+            b.wait_for_js(
+                &format!("return {}.querySelector('form[part=form]').getAttribute('aria-busy') === 'true';", root_js(0)),
+                TIMEOUT,
+                "the sending state",
+            )
+            .await?;
+            report.push(("sending", axe(b).await?));
+
+            b.eval("window.__sbRelease(); return true;", vec![]).await?;
+            shown_reference(b, &root, TIMEOUT).await?;
+            report.push(("success", axe(b).await?));
+
+            let failures: Vec<String> = report
+                .iter()
+                .flat_map(|(state, v)| v.iter().map(move |line| format!("{state}: {line}")))
+                .collect();
+            ensure(failures.is_empty(), || {
+                format!("axe-core violations:\n  {}", failures.join("\n  "))
+            })
+        })
+        .await
+    })
+}
+
+/// `pairs` as a browser encodes a form (`application/x-www-form-urlencoded`).
+fn urlencode(pairs: &[(&str, String)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_owned(),
+                b => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of the hidden input `name` in `html`.
+fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &html[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+fn no_js_form(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let base = format!("{}/v1/sites/{site}", env.worker.origin);
+        let page = env
+            .http
+            .get(format!("{base}/form.html?locale=de"))
+            .send()
+            .await?;
+        ensure(page.status() == 200, || {
+            format!("form.html answered {}", page.status())
+        })?;
+        let html = page.text().await?;
+        ensure(
+            html.contains(&format!("action=\"{base}/inquiries\""))
+                && html.contains("Nachricht senden")
+                && !html.contains("<script"),
+            || format!("the plain form page is not a German form posting to the endpoint:\n{html}"),
+        )?;
+        let key = hidden_value(&html, "idempotency_key")
+            .ok_or_else(|| Error::msg("no idempotency key in the form"))?;
+        let post = |form: Vec<(&'static str, String)>| {
+            env.http
+                .post(format!("{base}/inquiries"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(urlencode(&form))
+                .send()
+        };
+        // Missing message and a bad email: the form again, refilled, errors on their fields.
+        let refused = post(vec![
+            ("name", "Grace Hopper".into()),
+            ("email", "not-an-email".into()),
+            ("topic", "support".into()),
+            ("message", String::new()),
+            ("idempotency_key", key.clone()),
+            ("locale", "de".into()),
+        ])
+        .await?;
+        let status = refused.status().as_u16();
+        let html = refused.text().await?;
+        ensure(
+            status == 422
+                && html.contains("value=\"Grace Hopper\"")
+                && html.contains("aria-describedby=\"e-email\"")
+                && html.contains("aria-describedby=\"e-message\"")
+                && html.contains("role=\"alert\""),
+            || format!("refused post answered {status} with:\n{html}"),
+        )?;
+        let key = hidden_value(&html, "idempotency_key")
+            .ok_or_else(|| Error::msg("no idempotency key in the refilled form"))?;
+        let valid = vec![
+            ("name", "Grace Hopper".into()),
+            ("email", "grace@example.com".into()),
+            ("topic", "support".into()),
+            ("message", "A moth is stuck in relay 70, panel F.".into()),
+            ("idempotency_key", key),
+            ("locale", "de".into()),
+        ];
+        let accepted = post(valid.clone()).await?;
+        let status = accepted.status().as_u16();
+        let html = accepted.text().await?;
+        let stored = env.admin.inquiries(&admin_site).await?;
+        let reference = stored
+            .first()
+            .and_then(|i| i["reference"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        ensure(
+            status == 202
+                && stored.len() == 1
+                && html.contains(&format!("<strong id=\"reference\">{reference}</strong>"))
+                && html.contains("Support")
+                && html.contains("Vielen Dank"),
+            || {
+                format!(
+                    "accepted post answered {status}, the store holds {stored:?}, the page:\n{html}"
+                )
+            },
+        )?;
+        // Sending the page again (back button, double click) stores nothing new.
+        let again = post(valid).await?.text().await?;
+        let stored = env.admin.inquiries(&admin_site).await?;
+        ensure(stored.len() == 1 && again.contains(&reference), || {
+            format!("a resubmitted page stored {} inquiries", stored.len())
+        })
+    })
+}
