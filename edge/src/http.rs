@@ -202,7 +202,9 @@ async fn public(
 ) -> Result<Reply, EdgeError> {
     let method = req.method();
     let db = env.d1("DB")?;
+    let mut steps = crate::bench_timing::Steps::start(env);
     let config = live_config(&db, site, crate::platform::allow_loopback_http(env)).await?;
+    steps.mark("site_read");
     let origin = req.headers().get("origin")?;
     let decision = cors::decide(origin.as_deref(), &config.allowed_origins);
     let preflight = method == Method::Options;
@@ -211,10 +213,11 @@ async fn public(
         (_, _, Method::Options) => Ok(Reply::empty(204)),
         (_, PublicEndpoint::Form, Method::Get) => form::handle(req, env, &config).await,
         (_, PublicEndpoint::Inquiries, Method::Post) => {
-            submit::handle(req, env, &db, &config).await
+            submit::handle(req, env, &db, &config, &mut steps).await
         }
         _ => Err(EdgeError::MethodNotAllowed),
     };
+    steps.finish();
     let mut reply = result.unwrap_or_else(|e| Reply::from_error(&e));
     reply
         .headers

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bench_timing;
 pub mod cors;
 pub mod dead_letter;
 pub mod delivery;

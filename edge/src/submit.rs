@@ -2,6 +2,7 @@
 //! its delivery, and answers 202 (the same answer again for a repeated idempotency key).
 
 use crate::auth;
+use crate::bench_timing::Steps;
 use crate::delivery::{self, DeliveryMessage};
 use crate::error::{EdgeError, MAX_INQUIRY_BODY};
 use crate::http::{Reply, content_type_is};
@@ -26,6 +27,7 @@ pub async fn handle(
     env: &Env,
     db: &D1Database,
     config: &SiteConfig,
+    steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
     if !content_type_is(
         req.headers().get("content-type")?.as_deref(),
@@ -36,6 +38,7 @@ pub async fn handle(
         });
     }
     let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
+    steps.mark("body_read");
     let request = parse_request(&body)?;
     let key = idempotency_key(
         &request.idempotency_key,
@@ -58,7 +61,7 @@ pub async fn handle(
             request.time_zone.as_deref(),
             draft_json,
         )?;
-        return store_and_answer(db, env, prepared, false).await;
+        return store_and_answer(db, env, prepared, false, steps).await;
     }
     let inquiry =
         parse_inquiry(&config.form, &request.fields).map_err(|errors| EdgeError::InvalidInput {
@@ -75,7 +78,8 @@ pub async fn handle(
         now,
         request.time_zone.as_deref(),
     )?;
-    store_and_answer(db, env, prepared, true).await
+    steps.mark("parse_route_deadline");
+    store_and_answer(db, env, prepared, true, steps).await
 }
 
 /// The JSON body as a [`SubmitRequest`], or a 400 that says what is wrong with it.
@@ -222,6 +226,7 @@ async fn store_and_answer(
     env: &Env,
     mut prepared: Prepared,
     deliver: bool,
+    steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
     for _ in 0..REFERENCE_TRIES {
         let reference = ids::reference_from_bytes(platform::random_bytes::<REFERENCE_BYTES>()?);
@@ -229,7 +234,9 @@ async fn store_and_answer(
         prepared.row.reference = reference;
         prepared.row.id = ids::inquiry_id_from_bytes(platform::random_bytes::<INQUIRY_ID_BYTES>()?);
         prepared.row.response_json = serde_json::to_string(&prepared.answer)?;
-        match store::insert_inquiry(db, &prepared.row).await? {
+        let outcome = store::insert_inquiry(db, &prepared.row).await?;
+        steps.mark("insert");
+        match outcome {
             InsertOutcome::Inserted => {
                 if deliver {
                     let msg = DeliveryMessage {
@@ -238,7 +245,9 @@ async fn store_and_answer(
                         since_ms: 0,
                     };
                     // Stored is what matters: if the queue is down, the sweeper enqueues it later.
-                    if let Err(e) = delivery::enqueue(env, &msg).await {
+                    let sent = delivery::enqueue(env, &msg).await;
+                    steps.mark("enqueue");
+                    if let Err(e) = sent {
                         log(&format!(
                             "enqueue failed for inquiry {}: {}",
                             msg.inquiry_id,
