@@ -11,6 +11,7 @@ mod process;
 mod repo;
 mod setup;
 mod suite;
+mod wasm_names;
 
 use std::process::ExitCode;
 

@@ -577,10 +577,16 @@ impl Wrangler {
                 "--show-interactive-dev-session=false",
                 "--live-reload=false",
             ]);
-        if let Some(persist) = persist {
-            cmd.arg("--persist-to")
-                .arg(persist)
-                .args(["--var", "ALLOW_LOOPBACK_HTTP:true"]);
+        match persist {
+            Some(persist) => {
+                cmd.arg("--persist-to")
+                    .arg(persist)
+                    .args(["--var", "ALLOW_LOOPBACK_HTTP:true"]);
+            }
+            // Fresh state for the no-op too, and none left in the checkout.
+            None => {
+                cmd.arg("--persist-to").arg(logdir.path().join("state"));
+            }
         }
         for var in vars {
             cmd.args(["--var", var]);
