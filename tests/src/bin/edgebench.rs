@@ -23,9 +23,10 @@ usage: edgebench [--runs N] [--seconds S] [--levels 1,8,32] [--deliveries N] [--
   --seconds S       length of one wrk run (default 10)
   --levels LIST     concurrent connections (default 1,8,32)
   --deliveries N    inquiries for the end-to-end delivery figure (default 1000)
-  --rate PER_S      steady submit rate for those inquiries (default 50)
+  --rate PER_S      steady submit rate for those inquiries (default 5)
   --starts N        cold starts of each Worker (default 3)
   --rows FILE       also write the table rows (Markdown) to FILE
+  --delivery-only   only the end-to-end delivery figure (for tuning the queue settings)
 ";
 
 /// Ports from the bench's manual range: the no-op Worker, cold-start Workers, inspectors.
@@ -48,6 +49,7 @@ struct Args {
     rate: u32,
     starts: usize,
     rows: Option<PathBuf>,
+    delivery_only: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -56,15 +58,20 @@ fn parse_args() -> Result<Args> {
         seconds: 10,
         levels: vec![1, 8, 32],
         deliveries: 1000,
-        rate: 50,
+        rate: 5,
         starts: 3,
         rows: None,
+        delivery_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
             print!("{USAGE}");
             std::process::exit(0);
+        }
+        if flag == "--delivery-only" {
+            args.delivery_only = true;
+            continue;
         }
         let value = it
             .next()
@@ -150,6 +157,10 @@ async fn run() -> Result<()> {
         args.deliveries, args.rate
     );
     rows.extend(delivery(&http, &worker.origin, &receiver, &args).await?);
+    if args.delivery_only {
+        print!("{}", render(&rows));
+        return Ok(());
+    }
 
     eprintln!("edgebench: starting the no-op Worker");
     let noop = Wrangler::start(&repo::path("bench/noop"), NOOP_PORT, NOOP_INSPECTOR, None)?;
