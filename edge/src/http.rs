@@ -14,20 +14,49 @@ use worker::{Env, Method, Request, Response};
 pub enum Route {
     Health,
     OpenApi,
-    Form { site: String },
+    Form {
+        site: String,
+    },
     /// The plain HTML form (no JavaScript).
-    FormPage { site: String },
-    Inquiries { site: String },
-    AdminKey { site: String },
-    AdminConfig { site: String },
-    AdminInquiries { site: String },
-    AdminInquiry { site: String, reference: String },
-    AdminRedeliver { site: String, reference: String },
-    AdminAck { site: String, reference: String },
-    Ack { token: String },
-    AdminRedeliverFailed { site: String },
-    AdminEndpoints { site: String },
-    AdminEnableEndpoint { site: String },
+    FormPage {
+        site: String,
+    },
+    Inquiries {
+        site: String,
+    },
+    AdminKey {
+        site: String,
+    },
+    AdminConfig {
+        site: String,
+    },
+    AdminInquiries {
+        site: String,
+    },
+    AdminInquiry {
+        site: String,
+        reference: String,
+    },
+    AdminRedeliver {
+        site: String,
+        reference: String,
+    },
+    AdminAck {
+        site: String,
+        reference: String,
+    },
+    Ack {
+        token: String,
+    },
+    AdminRedeliverFailed {
+        site: String,
+    },
+    AdminEndpoints {
+        site: String,
+    },
+    AdminEnableEndpoint {
+        site: String,
+    },
     NotFound,
 }
 
@@ -248,7 +277,9 @@ async fn public(
 ) -> Result<Reply, EdgeError> {
     let method = req.method();
     let db = env.d1("DB")?;
+    let mut steps = crate::bench_timing::Steps::start(env);
     let config = live_config(&db, site, crate::platform::allow_loopback_http(env)).await?;
+    steps.mark("site_read");
     // The edge's own plain form posts from the edge's origin: same-origin, not CORS.
     let own = req.url()?.origin().ascii_serialization();
     let origin = req.headers().get("origin")?.filter(|o| *o != own);
@@ -265,13 +296,14 @@ async fn public(
                 &[plain_form::URLENCODED],
             ) =>
         {
-            plain_form::post(req, env, &db, &config).await
+            plain_form::post(req, env, &db, &config, &mut steps).await
         }
         (_, PublicEndpoint::Inquiries, Method::Post) => {
-            submit::handle(req, env, &db, &config).await
+            submit::handle(req, env, &db, &config, &mut steps).await
         }
         _ => Err(EdgeError::MethodNotAllowed),
     };
+    steps.finish();
     let mut reply = result.unwrap_or_else(|e| Reply::from_error(&e));
     reply
         .headers

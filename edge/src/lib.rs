@@ -9,6 +9,7 @@
 pub mod ack;
 pub mod admin;
 pub mod auth;
+pub mod bench_timing;
 pub mod confirmation;
 pub mod cors;
 pub mod dead_letter;

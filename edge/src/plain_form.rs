@@ -5,6 +5,7 @@
 //! Rendering and decoding are plain functions of plain values, tested natively.
 
 use crate::auth::issue_render_token;
+use crate::bench_timing::Steps;
 use crate::error::{EdgeError, MAX_INQUIRY_BODY};
 use crate::http::{Reply, query_param};
 use crate::platform;
@@ -446,6 +447,7 @@ pub async fn post(
     env: &worker::Env,
     db: &worker::D1Database,
     config: &SiteConfig,
+    steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
     crate::intake::check_declared_length(req.headers().get("content-length")?.as_deref())?;
     let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
@@ -457,7 +459,7 @@ pub async fn post(
     let values = request.fields.clone();
     let tz = request.time_zone.clone().unwrap_or_default();
     let token = request.render_token.clone().unwrap_or_default();
-    let json = match crate::submit::accept(req, env, db, config, request).await {
+    let json = match crate::submit::accept(req, env, db, config, request, steps).await {
         Ok(reply) => reply,
         Err(e) => Reply::from_error(&e),
     };

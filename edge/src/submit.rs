@@ -2,6 +2,7 @@
 //! its delivery, and answers 202 (the same answer again for a repeated idempotency key).
 
 use crate::auth;
+use crate::bench_timing::Steps;
 use crate::confirmation;
 use crate::delivery::{self, DeliveryMessage};
 use crate::error::{EdgeError, MAX_INQUIRY_BODY};
@@ -30,13 +31,15 @@ pub async fn handle(
     env: &Env,
     db: &D1Database,
     config: &SiteConfig,
+    steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
     let headers = req.headers();
     intake::check_media_type(headers.get("content-type")?.as_deref(), BodyKind::Json)?;
     intake::check_declared_length(headers.get("content-length")?.as_deref())?;
     let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
+    steps.mark("body_read");
     let request = parse_request(&body)?;
-    accept(req, env, db, config, request).await
+    accept(req, env, db, config, request, steps).await
 }
 
 /// Checks, stores and answers one decoded request: the JSON body above, or the urlencoded
@@ -47,6 +50,7 @@ pub async fn accept(
     db: &D1Database,
     config: &SiteConfig,
     request: SubmitRequest,
+    steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
     let headers = req.headers();
     let key = idempotency_key(
@@ -91,7 +95,7 @@ pub async fn accept(
             request.time_zone.as_deref(),
             draft_json,
         )?;
-        return store_and_answer(db, env, prepared, false).await;
+        return store_and_answer(db, env, prepared, false, steps).await;
     }
     let inquiry = parse_inquiry(&config.form, &request.fields)
         .map_err(|errors| EdgeError::InvalidInput {
@@ -139,7 +143,8 @@ pub async fn accept(
     if unverified {
         prepared.row.tags_json = with_tag(&prepared.row.tags_json, "turnstile_unverified");
     }
-    store_and_answer(db, env, prepared, true).await
+    steps.mark("parse_route_deadline");
+    store_and_answer(db, env, prepared, true, steps).await
 }
 
 /// The JSON body as a [`SubmitRequest`], or a 4xx that says what is wrong with it.
@@ -310,6 +315,7 @@ async fn store_and_answer(
     env: &Env,
     mut prepared: Prepared,
     deliver: bool,
+    steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
     for _ in 0..REFERENCE_TRIES {
         let reference = ids::reference_from_bytes(platform::random_bytes::<REFERENCE_BYTES>()?);
@@ -318,12 +324,16 @@ async fn store_and_answer(
         prepared.row.reference = reference;
         prepared.row.id = ids::inquiry_id_from_bytes(platform::random_bytes::<INQUIRY_ID_BYTES>()?);
         prepared.row.response_json = serde_json::to_string(&prepared.answer)?;
-        match store::insert_inquiry(db, &prepared.row).await? {
+        let outcome = store::insert_inquiry(db, &prepared.row).await?;
+        steps.mark("insert");
+        match outcome {
             InsertOutcome::Inserted => {
                 if deliver {
                     let msg = DeliveryMessage::new(&prepared.row.id, &prepared.row.site_id);
                     // Stored is what matters: if the queue is down, the sweeper enqueues it later.
-                    if let Err(e) = delivery::enqueue(env, &msg).await {
+                    let sent = delivery::enqueue(env, &msg).await;
+                    steps.mark("enqueue");
+                    if let Err(e) = sent {
                         log(&format!(
                             "enqueue failed for inquiry {}: {}",
                             msg.inquiry_id,

@@ -229,7 +229,10 @@ fn edge(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
             .env("WASM_OPT_BIN", wasm_opt)
             .env("ESBUILD_BIN", repo.npm_bin("esbuild"))
             .env("PATH", repo.tool_path()),
-    )
+    )?;
+    let saved = crate::wasm_names::strip_names(&repo.path("edge/build/index_bg.wasm"))?;
+    println!("dropped the wasm name section: {saved} bytes");
+    Ok(())
 }
 
 /// Prints gzip -9 sizes of every shipped file and the loader's SRI hash.

@@ -1,8 +1,9 @@
-//! Developer commands: `cargo xtask setup | build | dev | test`.
+//! Developer commands: `cargo xtask setup | build | dev | test | bench`.
 //!
 //! Everything a new clone needs goes through here, so the README, CI (`.ci/run`) and a
 //! developer's terminal run the same steps.
 
+mod bench;
 mod bench_widget;
 mod build;
 mod dev;
@@ -11,6 +12,7 @@ mod process;
 mod repo;
 mod setup;
 mod suite;
+mod wasm_names;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,8 @@ commands:
   dev     setup, build, then run the Worker on :8787, the webhook receiver on :8788 and
           the demo page on :8790 until Ctrl-C
   test    setup, build, fmt, clippy (host and wasm32), unit tests, integration tests
+  bench   build, then measure the edge, delivery, cold starts, sizes and routing; one
+          report (see BENCHMARKS.md; --no-build, --quick for a smoke run)
 ";
 
 /// An error that ends the command: what went wrong and, where there is one, what to run.
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         "bench-widget" => bench_widget::run(&root, args.get(1).map(String::as_str)),
         "dev" => dev::run(&root),
         "test" => suite::run(&root),
+        "bench" => bench::run(&root, &args[1..]),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -1,0 +1,181 @@
+//! `cargo xtask bench`: builds, then measures everything BENCHMARKS.md reports in one run
+//! (edge latency and throughput against a no-op Worker, delivery time, cold starts, sizes,
+//! routing and deadline cost) and prints one report, also saved to `<target>/bench-report.md`.
+
+use crate::process;
+use crate::repo::Repo;
+use crate::{Error, Result, build};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where `cargo xtask bench-widget` (the widget's own bench) leaves its time-to-visible
+/// rows, as Markdown table rows (`| figure | median | spread | target |`). When the file is
+/// there, the report includes it; otherwise the row says how to get the figure.
+pub const WIDGET_TIME_TO_VISIBLE_ROWS: &str = "bench-widget-rows.md";
+
+pub fn run(repo: &Repo, args: &[String]) -> Result<()> {
+    let quick = args.iter().any(|a| a == "--quick");
+    if !args.iter().any(|a| a == "--no-build") {
+        build::run(repo)?;
+    }
+    println!("\n== bench: routing and deadlines (native)");
+    let (ok, decisions) = process::run_teed(
+        Command::new("cargo")
+            .args(["bench", "-p", "switchboard-shared", "--features", "server"])
+            .args(["--bench", "decisions"])
+            .current_dir(&repo.root),
+    )?;
+    if !ok {
+        return Err(Error::new("the decisions benchmark failed"));
+    }
+
+    println!("\n== bench: the edge under wrangler dev");
+    let rows_file = repo.target_dir().join("bench-edge-rows.md");
+    let _ = std::fs::remove_file(&rows_file);
+    let mut edge = Command::new("cargo");
+    edge.args([
+        "run",
+        "-q",
+        "-p",
+        "switchboard-tests",
+        "--bin",
+        "edgebench",
+        "--",
+    ])
+    .arg("--rows")
+    .arg(&rows_file)
+    .current_dir(&repo.root);
+    if quick {
+        // A smoke run of the whole pipeline, not figures to report.
+        edge.args(["--runs", "1", "--seconds", "2", "--deliveries", "100"])
+            .args(["--starts", "1"]);
+    }
+    process::run(&mut edge)?;
+    let edge_rows = std::fs::read_to_string(&rows_file)?;
+
+    let mut report = String::new();
+    report.push_str(&machine()?);
+    report.push_str("\n### Edge, sizes and the widget\n\n");
+    report.push_str(&edge_rows);
+    for row in size_rows(repo)? {
+        report.push_str(&row);
+    }
+    report.push_str(&widget_time_to_visible(repo));
+    report
+        .push_str("\n### Routing and deadlines (native, `cargo bench ... --bench decisions`)\n\n");
+    report.push_str("```\n");
+    for line in decisions
+        .iter()
+        .filter(|l| !l.starts_with("Running") && !l.trim().is_empty())
+    {
+        report.push_str(line);
+        report.push('\n');
+    }
+    report.push_str("```\n");
+    let saved = repo.target_dir().join("bench-report.md");
+    std::fs::write(&saved, &report)?;
+    println!(
+        "\n== bench report (saved to {})\n\n{report}",
+        saved.display()
+    );
+    Ok(())
+}
+
+/// CPU model, cores and memory: the machine every figure belongs to.
+fn machine() -> Result<String> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let nproc = process::probe(&mut Command::new("nproc")).unwrap_or_default();
+    let free = process::probe(Command::new("free").arg("-g")).unwrap_or_default();
+    // The machine is shared: the load average says how much else ran during the bench.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    Ok(format!(
+        "### Machine\n\nCPU: {model}, nproc: {}, load average at the end: {}\n\n```\n$ free -g\n{}```\n",
+        nproc.trim(),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        free
+    ))
+}
+
+/// gzip -9 sizes: the Worker (wasm plus its JS glue) and every file the widget ships.
+fn size_rows(repo: &Repo) -> Result<Vec<String>> {
+    let mut rows = Vec::new();
+    let worker = [
+        repo.path("edge/build/index_bg.wasm"),
+        repo.path("edge/build/index.js"),
+    ];
+    let mut total = (0, 0);
+    for file in &worker {
+        let (raw, gz) = sizes(file)?;
+        total = (total.0 + raw, total.1 + gz);
+        rows.push(size_row(repo, file, raw, gz));
+    }
+    rows.push(format!(
+        "| Worker total (index_bg.wasm + index.js), gzip -9 | {} | raw {} | |\n",
+        kib(total.1),
+        kib(total.0)
+    ));
+    let mut widget: Vec<PathBuf> = std::fs::read_dir(repo.path("widget/dist"))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    widget.sort();
+    let mut total = (0, 0);
+    for file in &widget {
+        let (raw, gz) = sizes(file)?;
+        total = (total.0 + raw, total.1 + gz);
+        rows.push(size_row(repo, file, raw, gz));
+    }
+    rows.push(format!(
+        "| widget transfer (all of widget/dist), gzip -9 | {} | raw {} | |\n",
+        kib(total.1),
+        kib(total.0)
+    ));
+    Ok(rows)
+}
+
+fn size_row(repo: &Repo, file: &Path, raw: u64, gz: u64) -> String {
+    let shown = file.strip_prefix(&repo.root).unwrap_or(file);
+    format!(
+        "| {}, gzip -9 | {} | raw {} | |\n",
+        shown.display(),
+        kib(gz),
+        kib(raw)
+    )
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+fn sizes(file: &Path) -> Result<(u64, u64)> {
+    let raw = std::fs::metadata(file)
+        .map_err(|e| Error::new(format!("{}: {e}; run `cargo xtask build`", file.display())))?
+        .len();
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(file).output()?;
+    if !out.status.success() {
+        return Err(Error::new(format!("gzip -9 {} failed", file.display())));
+    }
+    Ok((raw, out.stdout.len() as u64))
+}
+
+/// The widget's time to visible form comes from `cargo xtask bench-widget`; see
+/// [`WIDGET_TIME_TO_VISIBLE_ROWS`].
+fn widget_time_to_visible(repo: &Repo) -> String {
+    let file = repo.target_dir().join(WIDGET_TIME_TO_VISIBLE_ROWS);
+    match std::fs::read_to_string(&file) {
+        Ok(rows) if !rows.trim().is_empty() => rows,
+        _ => format!(
+            "| widget time to visible form | not measured by this command | | run `cargo xtask bench-widget`, which writes {} |\n",
+            file.display()
+        ),
+    }
+}
