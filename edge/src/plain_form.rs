@@ -362,6 +362,9 @@ pub fn decode(body: &[u8], form: &FormSpec) -> SubmitRequest {
         locale: optional(LOCALE),
         time_zone: optional(TZ),
         render_token: optional(TOKEN),
+        // The field Turnstile's script adds to a form. Without JavaScript there is none, so a
+        // site that requires Turnstile refuses the plain form with `turnstile_failed`.
+        turnstile_token: optional("cf-turnstile-response"),
         fields,
     }
 }
