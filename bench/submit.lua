@@ -1,8 +1,6 @@
 -- wrk script for `cargo xtask bench`: POSTs one JSON inquiry per request, each with its
 -- own idempotency key (and email) so every request stores a new inquiry instead of
--- replaying a stored answer, and from its own client address (CF-Connecting-IP), as many
--- visitors would, so the per-visitor rate limits do not answer 429.
--- Arguments after `--`: key prefix (unique per run), Origin.
+-- replaying a stored answer. Arguments after `--`: key prefix (unique per run), Origin.
 local counter = 0
 local prefix = "bench"
 local origin = "http://127.0.0.1"
@@ -27,7 +25,5 @@ function request()
   return wrk.format("POST", nil, {
     ["Content-Type"] = "application/json",
     ["Origin"] = origin,
-    ["CF-Connecting-IP"] = "10." .. (tid % 256) .. "." .. (math.floor(counter / 256) % 256)
-      .. "." .. (counter % 256),
   }, body)
 end

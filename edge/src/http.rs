@@ -290,12 +290,7 @@ async fn public(
         (_, _, Method::Options) => Ok(Reply::empty(204)),
         (_, PublicEndpoint::Form, Method::Get) => form::handle(req, env, &config).await,
         (_, PublicEndpoint::FormPage, Method::Get) => plain_form::get(req, env, &config).await,
-        (_, PublicEndpoint::Inquiries, Method::Post)
-            if content_type_is(
-                req.headers().get("content-type")?.as_deref(),
-                &[plain_form::URLENCODED],
-            ) =>
-        {
+        (_, PublicEndpoint::FormPage, Method::Post) => {
             plain_form::post(req, env, &db, &config, &mut steps).await
         }
         (_, PublicEndpoint::Inquiries, Method::Post) => {

@@ -31,7 +31,7 @@ pub const SUBMIT_KEYS: [&str; 6] = [
 pub enum BodyKind {
     /// The JSON API the widget uses.
     Json,
-    /// A plain HTML form post (the no-JavaScript endpoint, when it exists).
+    /// A plain HTML form post (the no-JavaScript endpoint, `form.html`).
     UrlEncoded,
 }
 

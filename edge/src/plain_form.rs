@@ -19,8 +19,6 @@ use switchboard_shared::inquiry::{Draft, RawValue};
 
 /// Content type of every page here.
 pub const HTML: &str = "text/html; charset=utf-8";
-/// What the plain form posts.
-pub const URLENCODED: &str = "application/x-www-form-urlencoded";
 
 /// Hidden fields the page carries besides the form's own.
 const KEY: &str = "idempotency_key";
@@ -310,11 +308,17 @@ pub fn render_form(p: &FormPage<'_>) -> String {
     page(p.locale, w.title, &body)
 }
 
-/// The confirmation page: reference, team and expected response.
+/// The confirmation page: reference, team, expected response and, when the POC has one,
+/// the site's own confirmation text.
 pub fn render_confirmation(answer: &SubmitAccepted, locale: Locale, form_url: &str) -> String {
     let w = words(locale);
+    let own = answer
+        .confirmation
+        .as_deref()
+        .map(|text| format!("<p id=\"confirmation\">{}</p>\n", esc(text)))
+        .unwrap_or_default();
     let body = format!(
-        "<h1>{}</h1>\n<p>{}: <strong id=\"reference\">{}</strong></p>\n<p id=\"expected\"><strong>{}</strong> · {}</p>\n<p><a href=\"{}\">{}</a></p>\n",
+        "<h1>{}</h1>\n<p>{}: <strong id=\"reference\">{}</strong></p>\n<p id=\"expected\"><strong>{}</strong> · {}</p>\n{own}<p><a href=\"{}\">{}</a></p>\n",
         esc(w.thanks),
         esc(w.reference),
         esc(&answer.reference),
@@ -428,7 +432,7 @@ pub async fn get(
         now,
         Some(tz.as_str()).filter(|t| !t.is_empty()),
     );
-    let action = format!("{}inquiries", site_base(req, &config.site)?);
+    let action = format!("{}form.html", site_base(req, &config.site)?);
     let html = render_form(&FormPage {
         form: &config.form,
         topics: &topics,
@@ -443,8 +447,8 @@ pub async fn get(
     Ok(Reply::text(200, HTML, html).with_header("cache-control", "no-store"))
 }
 
-/// `POST /v1/sites/{site}/inquiries` with an urlencoded body: the JSON path's checks and
-/// storage (`submit::accept`), answered as HTML.
+/// `POST /v1/sites/{site}/form.html` with an urlencoded body (any other type: 415 JSON):
+/// the JSON API's checks and storage (`submit::accept`), answered as HTML.
 pub async fn post(
     req: &worker::Request,
     env: &worker::Env,
@@ -452,7 +456,12 @@ pub async fn post(
     config: &SiteConfig,
     steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
-    crate::intake::check_declared_length(req.headers().get("content-length")?.as_deref())?;
+    let headers = req.headers();
+    crate::intake::check_media_type(
+        headers.get("content-type")?.as_deref(),
+        crate::intake::BodyKind::UrlEncoded,
+    )?;
+    crate::intake::check_declared_length(headers.get("content-length")?.as_deref())?;
     let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
     let request = decode(&body, &config.form);
     let locale = request
@@ -480,7 +489,7 @@ pub async fn post(
         _ => Vec::new(),
     };
     let base = site_base(req, &config.site)?;
-    let action = format!("{base}inquiries");
+    let action = format!("{base}form.html");
     let form_url = format!("{base}form.html?locale={}", locale.tag());
     let topics = crate::form::topics(
         config,
@@ -565,7 +574,7 @@ mod tests {
             form: &f,
             topics: &[],
             locale: Locale::En,
-            action: "https://edge.example/v1/sites/s/inquiries",
+            action: "https://edge.example/v1/sites/s/form.html",
             key: "form-1",
             time_zone: "",
             render_token: "t",
@@ -595,8 +604,10 @@ mod tests {
                 open_now: true,
                 sentence: "Expect a reply by tomorrow.".into(),
             },
+            confirmation: Some("Danke, Ada <3".into()),
         };
         let html = render_confirmation(&answer, Locale::De, "/form.html");
+        assert!(html.contains("<p id=\"confirmation\">Danke, Ada &lt;3</p>"));
         assert!(html.contains("<html lang=\"de\">"));
         assert!(html.contains("SB-AAAA-BBBB"));
         assert!(html.contains("Support"));

@@ -80,7 +80,9 @@ pub async fn accept(
     )?;
     let ip = rate_limit::client_ip(headers.get("cf-connecting-ip")?.as_deref());
     let visitor = rate_limit::visitor_key(&secret, &config.site, &ip);
-    rate_limit::burst(env, &config.site, &visitor).await?;
+    if config.abuse.burst_limit {
+        rate_limit::burst(env, &config.site, &visitor).await?;
+    }
     let per_window = config.abuse.max_inquiries_per_12h;
 
     if honeypot_hit(&config.form, &request.fields) {

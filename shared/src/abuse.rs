@@ -11,7 +11,7 @@ pub const MAX_MIN_FILL_SECONDS: u32 = 600;
 /// Inquiries one visitor (site + IP) may send per window, unless the site says otherwise.
 pub const DEFAULT_MAX_PER_WINDOW: u32 = 20;
 /// Highest per-visitor limit a site may set.
-pub const MAX_MAX_PER_WINDOW: u32 = 10_000;
+pub const MAX_MAX_PER_WINDOW: u32 = 1_000_000;
 /// Length of the exact per-visitor window, in milliseconds (12 hours).
 pub const WINDOW_MS: i64 = 12 * 60 * 60 * 1000;
 
@@ -29,6 +29,11 @@ pub struct AbuseConfig {
     /// Inquiries accepted per visitor (site + IP) in any 12 hours.
     #[serde(default = "default_max_per_window")]
     pub max_inquiries_per_12h: u32,
+    /// Whether the burst limit (the Worker's `BURST` rate limit, per visitor) applies. A site
+    /// whose inquiries all come through its own server, and so from one address, turns it
+    /// off; the 12-hour count still applies.
+    #[serde(default = "default_true")]
+    pub burst_limit: bool,
     /// Cloudflare Turnstile, when the site wants it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile: Option<TurnstileConfig>,
@@ -73,6 +78,7 @@ impl Default for AbuseConfig {
             min_fill_seconds: DEFAULT_MIN_FILL_SECONDS,
             require_render_token: true,
             max_inquiries_per_12h: DEFAULT_MAX_PER_WINDOW,
+            burst_limit: true,
             turnstile: None,
         }
     }

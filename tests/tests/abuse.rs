@@ -571,7 +571,7 @@ fn rate_limit(env: &Env, site: &str) -> Result<()> {
         let toml = config(
             env,
             site,
-            &[("max_inquiries_per_12h = 1000", "max_inquiries_per_12h = 3")],
+            &[("max_inquiries_per_12h = 10000", "max_inquiries_per_12h = 3")],
             "",
         )?;
         provision_with(env, site, &toml).await?;
@@ -660,7 +660,13 @@ fn grep_dir(dir: &std::path::Path, needle: &[u8], found: &mut Vec<String>) {
 
 fn burst_limit(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
-        env.provision(site).await?;
+        let toml = config(
+            env,
+            site,
+            &[("burst_limit = false", "burst_limit = true")],
+            "",
+        )?;
+        provision_with(env, site, &toml).await?;
         // Invalid drafts pass the burst check before validation refuses them: no D1 rows.
         let mut statuses = Vec::new();
         let mut retry_after = None;
@@ -1136,7 +1142,7 @@ fn adversarial(env: &Env, site: &str) -> Result<()> {
         let token = env.form(site, "").await?.expect_status(200, "GET form")?.body["render_token"].as_str().unwrap_or_default().to_owned();
         let schemas = Arc::new(Schemas::fetch(env).await?);
         let error_schema = schemas.validator("Error")?;
-        let mut rng = Rng(0x5EED_0F_AB05E);
+        let mut rng = Rng(0x05EE_D0FA_B05E);
         let origin = env.pages.origin();
         let sem = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();

@@ -5,7 +5,6 @@ use libtest_mimic::Failed;
 use serde_json::Value;
 use std::future::Future;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use switchboard_tests::admin::{Admin, Answer, Site};
 use switchboard_tests::fixture::{self, SiteParams, TEST_SECRET};
@@ -90,16 +89,11 @@ impl Env {
     }
 
     /// `POST /v1/sites/{site}/inquiries` with a JSON body, from an allowed page origin.
-    ///
-    /// Each call comes from its own client address (`cf-connecting-ip`), so trials that
-    /// submit hundreds of inquiries measure delivery, not the per-address burst limit;
-    /// the abuse trials set the address themselves to reach that limit.
     pub async fn submit(&self, site: &str, body: &Value) -> Result<Answer> {
         let resp = self
             .http
             .post(format!("{}/v1/sites/{site}/inquiries", self.worker.origin))
             .header("origin", self.pages.origin())
-            .header("cf-connecting-ip", next_client_ip())
             .json(body)
             .send()
             .await?;
@@ -119,14 +113,6 @@ impl Env {
             .await?;
         Answer::read(resp).await
     }
-}
-
-/// A fresh address in 198.18.0.0/15 (RFC 2544, benchmarking) for each call.
-fn next_client_ip() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed) % (1 << 17);
-    let [_, b, c, d] = (0xC612_0000u32 | n).to_be_bytes();
-    format!("198.{b}.{c}.{d}")
 }
 
 /// The environment, started by the first trial that needs it.

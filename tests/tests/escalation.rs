@@ -34,6 +34,7 @@ default_poc = "desk"
 require_render_token = false
 min_fill_seconds = 0
 max_inquiries_per_12h = 1000
+burst_limit = false
 
 [form]
 honeypot = "website"

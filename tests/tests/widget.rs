@@ -176,10 +176,8 @@ fn two_forms(env: &Env, site: &str) -> Result<()> {
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;
-            let both = format!(
-                "return [0, 1].map(i => {{ const r = document.querySelectorAll('switchboard-form')[i].shadowRoot; \
-                 const s = r && r.querySelector('button[part=submit]'); return s ? s.textContent.trim() : null; }});"
-            );
+            let both = "return [0, 1].map(i => { const r = document.querySelectorAll('switchboard-form')[i].shadowRoot; \
+                 const s = r && r.querySelector('button[part=submit]'); return s ? s.textContent.trim() : null; });";
             let waited = b
                 .wait_for_js(
                     &format!("const l = (function() {{ {both} }})(); return l.every(x => x) ? l : null;"),
@@ -519,7 +517,7 @@ fn no_js_form(env: &Env, site: &str) -> Result<()> {
         })?;
         let html = page.text().await?;
         ensure(
-            html.contains(&format!("action=\"{base}/inquiries\""))
+            html.contains(&format!("action=\"{base}/form.html\""))
                 && html.contains("Nachricht senden")
                 && !html.contains("<script"),
             || format!("the plain form page is not a German form posting to the endpoint:\n{html}"),
@@ -528,7 +526,7 @@ fn no_js_form(env: &Env, site: &str) -> Result<()> {
             .ok_or_else(|| Error::msg("no idempotency key in the form"))?;
         let post = |form: Vec<(&'static str, String)>| {
             env.http
-                .post(format!("{base}/inquiries"))
+                .post(format!("{base}/form.html"))
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(urlencode(&form))
                 .send()

@@ -36,18 +36,13 @@ impl Outcome {
     }
 }
 
-enum Attempt {
-    Done(Outcome),
-    Transient,
-}
-
 /// Posts `request` to `url`, retrying transient failures; `on_retry` runs before each retry.
 pub async fn send(url: &str, request: &SubmitRequest, on_retry: impl Fn()) -> Outcome {
     let Ok(body) = wire::submit_request(request) else {
         return Outcome::Refused;
     };
     for delay in BACKOFF_MS.into_iter().map(Some).chain([None]) {
-        if let Attempt::Done(outcome) = attempt(url, &body).await {
+        if let Some(outcome) = attempt(url, &body).await {
             return outcome;
         }
         let Some(delay) = delay else { break };
@@ -58,10 +53,10 @@ pub async fn send(url: &str, request: &SubmitRequest, on_retry: impl Fn()) -> Ou
 }
 
 // The browser's fetch, called directly: an HTTP client crate would ship header maps and
-// conversions the form never needs.
-async fn attempt(url: &str, body: &str) -> Attempt {
+// conversions the form never needs. `None` is a transient failure, worth a retry.
+async fn attempt(url: &str, body: &str) -> Option<Outcome> {
     let Some(window) = web_sys::window() else {
-        return Attempt::Done(Outcome::Refused);
+        return Some(Outcome::Refused);
     };
     let headers = Object::new();
     let _ = Reflect::set(
@@ -76,14 +71,14 @@ async fn attempt(url: &str, body: &str) -> Attempt {
     init.set_body(&JsValue::from_str(body));
     init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
     let Ok(answer) = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await else {
-        return Attempt::Transient;
+        return None;
     };
     let Ok(response) = answer.dyn_into::<Response>() else {
-        return Attempt::Transient;
+        return None;
     };
     let status = response.status();
     if status >= 500 || status == 408 || status == 429 {
-        return Attempt::Transient;
+        return None;
     }
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise)
@@ -92,10 +87,8 @@ async fn attempt(url: &str, body: &str) -> Attempt {
             .and_then(|t| t.as_string()),
         Err(_) => None,
     };
-    let Some(text) = text else {
-        return Attempt::Transient;
-    };
-    Attempt::Done(classify(status, &text))
+    let text = text?;
+    Some(classify(status, &text))
 }
 
 /// Sorts an answer from the edge by status and body.

@@ -459,7 +459,6 @@ async fn delivery(
             let resp = http
                 .post(&url)
                 .header("origin", PAGE_ORIGIN)
-                .header("cf-connecting-ip", visitor_ip(i))
                 .json(&body)
                 .send()
                 .await?;
@@ -712,7 +711,6 @@ async fn cold_starts(http: &reqwest::Client, receiver: &Receiver, args: &Args) -
             let resp = http
                 .post(&url)
                 .header("origin", PAGE_ORIGIN)
-                .header("cf-connecting-ip", visitor_ip(posts.len()))
                 .json(&body)
                 .send()
                 .await?;
@@ -782,7 +780,6 @@ async fn profile(
         let resp = http
             .post(&url)
             .header("origin", PAGE_ORIGIN)
-            .header("cf-connecting-ip", visitor_ip(i))
             .json(&body)
             .send()
             .await?;
@@ -836,9 +833,10 @@ fn ms_of(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// The test site config with the 12-hour count per visitor at its ceiling: each bench
-/// request comes from its own address ([`visitor_ip`]), so that count and the burst limit
-/// stay in the measured path without answering 429.
+/// The test site config with the 12-hour count per visitor at its ceiling. Under wrangler
+/// dev every request comes from 127.0.0.1, so one "visitor" sends the whole bench: the
+/// count stays in the measured path (one D1 statement per submit) without answering 429,
+/// and the burst limit is off as in the test fixture.
 fn bench_site_config(receiver: &str) -> Result<String> {
     let config = site_config(&SiteParams {
         site: SITE,
@@ -847,14 +845,8 @@ fn bench_site_config(receiver: &str) -> Result<String> {
         page_origin: PAGE_ORIGIN,
     })?;
     Ok(config.replacen(
-        "max_inquiries_per_12h = 1000",
         "max_inquiries_per_12h = 10000",
+        "max_inquiries_per_12h = 1000000",
         1,
     ))
-}
-
-/// A client address per request, as many visitors would have (198.18.0.0/15, RFC 2544).
-fn visitor_ip(n: usize) -> String {
-    let [_, b, c, d] = (0xC612_0000u32 | (n as u32 % (1 << 17))).to_be_bytes();
-    format!("198.{b}.{c}.{d}")
 }
