@@ -90,6 +90,7 @@ pub async fn put_config(req: &Request, env: &Env, site: &str) -> Result<Reply, E
         .map_err(|fields| EdgeError::InvalidConfig { fields })?;
     let json = serde_json::to_string(&config)?;
     let version = store::put_config(&db, site, &toml, &json, platform::now_ms()).await?;
+    crate::config_cache::forget(site);
     Reply::json(200, &serde_json::json!({"site": site, "version": version}))
 }
 

@@ -4,8 +4,9 @@
 use crate::cors::{self, OriginDecision};
 use crate::error::EdgeError;
 use crate::platform::log;
-use crate::{admin, form, plain_form, site_config, store, submit};
+use crate::{admin, config_cache, form, plain_form, site_config, store, submit};
 use serde::Serialize;
+use std::rc::Rc;
 use switchboard_shared::config::SiteConfig;
 use worker::{Env, Method, Request, Response};
 
@@ -307,18 +308,26 @@ async fn public(
 }
 
 /// The live config of a site, or `SiteNotFound` (unknown site, or no config uploaded yet).
+/// Read from D1 at most every few seconds per isolate (`config_cache`).
 pub async fn live_config(
     db: &worker::D1Database,
     site: &str,
     allow_loopback_http: bool,
-) -> Result<SiteConfig, EdgeError> {
+) -> Result<Rc<SiteConfig>, EdgeError> {
     if !crate::ids::valid_site_id(site) {
         return Err(EdgeError::SiteNotFound);
+    }
+    let now = crate::platform::now_ms();
+    if let Some(config) = config_cache::get(site, now) {
+        return Ok(config);
     }
     let row = store::site(db, site)
         .await?
         .ok_or(EdgeError::SiteNotFound)?;
-    site_config::decode(&row, allow_loopback_http)?.ok_or(EdgeError::SiteNotFound)
+    let config =
+        Rc::new(site_config::decode(&row, allow_loopback_http)?.ok_or(EdgeError::SiteNotFound)?);
+    config_cache::put(site, now, Rc::clone(&config));
+    Ok(config)
 }
 
 /// The value of one query parameter.

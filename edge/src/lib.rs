@@ -10,6 +10,7 @@ pub mod ack;
 pub mod admin;
 pub mod auth;
 pub mod bench_timing;
+pub mod config_cache;
 pub mod confirmation;
 pub mod cors;
 pub mod dead_letter;

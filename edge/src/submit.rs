@@ -65,6 +65,7 @@ pub async fn accept(
             stored.response_json,
         ));
     }
+    steps.mark("replay_check");
     let locale = request
         .locale
         .as_deref()
@@ -134,6 +135,7 @@ pub async fn accept(
         }
     }
     rate_limit::take(db, &config.site, &visitor, now, per_window).await?;
+    steps.mark("rate_limit");
     let mut prepared = prepare(
         config,
         &key,
@@ -145,7 +147,7 @@ pub async fn accept(
     if unverified {
         prepared.row.tags_json = with_tag(&prepared.row.tags_json, "turnstile_unverified");
     }
-    steps.mark("parse_route_deadline");
+    steps.mark("route_deadline");
     store_and_answer(db, env, prepared, true, steps).await
 }
 
