@@ -46,9 +46,17 @@ var started = null;
 function start() {
   if (!started) {
     var wasm = fetch(edge + "/switchboard_widget_bg.wasm", { integrity: WASM_SRI, credentials: "omit" });
-    started = init({ module_or_path: wasm });
+    started = init({ module_or_path: wasm }).then(function (exports) {
+      mark("switchboard:wasm-ready");
+      return exports;
+    });
   }
   return started;
+}
+
+// Marks on the page's performance timeline (read by `cargo xtask bench-widget`).
+function mark(name) {
+  if (window.performance && performance.mark) performance.mark(name);
 }
 
 function attr(host, name) {
@@ -184,13 +192,16 @@ function setup(host) {
   }).then(function (response) {
     if (!response.ok) throw new Error("switchboard: form definition answered " + response.status);
     return response.text();
+  }).then(function (text) {
+    mark("switchboard:definition");
+    return text;
   });
 
   Promise.all([definition, start(), styled])
     .then(function (done) {
       place.removeChild(status);
       mount(place, edge, site, done[0], locale, tz);
-      if (window.performance && performance.mark) performance.mark("switchboard:mounted");
+      mark("switchboard:mounted");
     })
     .catch(function (error) {
       status.className = "sb-loading sb-failed";

@@ -3,7 +3,9 @@
 //! (default 10) opens a host page in a fresh headless Chromium profile (cold cache) and
 //! reads the page's own clock: from the loader's request start (resource timing of
 //! widget.js) to the loader's `switchboard:mounted` mark, taken right after the form is
-//! mounted. Prints every run and the median. `cargo xtask bench-widget` runs it.
+//! mounted. Prints every run and the median, and where the time went (medians, from the
+//! same start): the loader downloaded, the wasm downloaded, the wasm compiled and
+//! instantiated, the form definition arrived. `cargo xtask bench-widget` runs it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchboard_tests::admin::Admin;
@@ -59,11 +61,24 @@ async fn bench(runs: usize) -> Result<()> {
     admin.provision(&site, &config).await?;
     let url = pages.put("/bench.html", host_page(&worker.origin, &site, "", ""));
     let loader = format!("{}/widget.js", worker.origin);
+    let wasm = format!("{}/switchboard_widget_bg.wasm", worker.origin);
+    // Milliseconds from the loader's request start: [mounted, loader downloaded, wasm
+    // downloaded, wasm ready, definition arrived].
     let script = format!(
-        "const start = performance.getEntriesByName('{loader}')[0]; \
-         const mounted = performance.getEntriesByName('switchboard:mounted')[0]; \
-         return start && mounted ? mounted.startTime - start.startTime : null;"
+        "const at = n => performance.getEntriesByName(n)[0]; \
+         const start = at('{loader}'), mounted = at('switchboard:mounted'); \
+         if (!start || !mounted) return null; \
+         const t = e => e ? (e.responseEnd || e.startTime) - start.startTime : -1; \
+         return [mounted.startTime - start.startTime, t(start), t(at('{wasm}')), \
+                 t(at('switchboard:wasm-ready')), t(at('switchboard:definition'))];"
     );
+    const PARTS: [&str; 4] = [
+        "loader downloaded",
+        "wasm downloaded",
+        "wasm compiled and instantiated",
+        "form definition arrived",
+    ];
+    let mut parts: Vec<Vec<f64>> = vec![Vec::new(); PARTS.len()];
 
     let mut times = Vec::new();
     // One warm-up run outside the figures: wrangler compiles the Worker on first request.
@@ -76,8 +91,10 @@ async fn bench(runs: usize) -> Result<()> {
                 .await;
             match value {
                 Ok(v) => v
-                    .as_f64()
-                    .ok_or_else(|| Error::msg(format!("not a time: {v}"))),
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<f64>>())
+                    .filter(|a| a.len() == PARTS.len() + 1)
+                    .ok_or_else(|| Error::msg(format!("not a list of times: {v}"))),
                 Err(e) => Err(Error::msg(format!(
                     "{e}; the page reported: {}",
                     browser.page_errors().await
@@ -86,26 +103,39 @@ async fn bench(runs: usize) -> Result<()> {
         }
         .await;
         browser.close().await;
-        let ms = measured?;
+        let measured = measured?;
+        let ms = measured[0];
         if run == 0 {
             println!("  warm-up (Worker compile)  {ms:>7.1} ms");
         } else {
             println!("  run {run:>2}                    {ms:>7.1} ms");
             times.push(ms);
+            for (part, value) in parts.iter_mut().zip(&measured[1..]) {
+                part.push(*value);
+            }
         }
     }
-    times.sort_by(f64::total_cmp);
-    let median = if times.len() % 2 == 1 {
-        times[times.len() / 2]
-    } else {
-        (times[times.len() / 2 - 1] + times[times.len() / 2]) / 2.0
-    };
+    let middle = median(&mut times);
     println!(
-        "visible form after loader start: median {median:.1} ms over {} cold loads (min {:.1}, max {:.1})",
+        "visible form after loader start: median {middle:.1} ms over {} cold loads (min {:.1}, max {:.1})",
         times.len(),
         times.first().copied().unwrap_or_default(),
         times.last().copied().unwrap_or_default()
     );
+    println!("where the time went (median ms after the loader's request start):");
+    for (name, values) in PARTS.iter().zip(parts.iter_mut()) {
+        println!("  {name:<32} {:>7.1} ms", median(values));
+    }
     drop(worker);
     Ok(())
+}
+
+/// The median of `values` (sorted in place); 0 for none.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
