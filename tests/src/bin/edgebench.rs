@@ -20,10 +20,10 @@ usage: edgebench [--runs N] [--seconds S] [--levels 1,8,32] [--deliveries N] [--
                  [--starts N] [--rows FILE]
 
   --runs N          wrk runs per connection level and Worker (default 3)
-  --seconds S       length of one wrk run (default 10)
+  --seconds S       length of one wrk run (default 5)
   --levels LIST     concurrent connections (default 1,8,32)
   --deliveries N    inquiries for the end-to-end delivery figure (default 1000)
-  --rate PER_S      steady submit rate for those inquiries (default 5)
+  --rate PER_S      steady submit rate for those inquiries (default 10)
   --starts N        cold starts of each Worker (default 3)
   --rows FILE       also write the table rows (Markdown) to FILE
   --delivery-only   only the end-to-end delivery figure (for tuning the queue settings)
@@ -55,10 +55,10 @@ struct Args {
 fn parse_args() -> Result<Args> {
     let mut args = Args {
         runs: 3,
-        seconds: 10,
+        seconds: 5,
         levels: vec![1, 8, 32],
         deliveries: 1000,
-        rate: 5,
+        rate: 10,
         starts: 3,
         rows: None,
         delivery_only: false,
