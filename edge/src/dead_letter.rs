@@ -1,6 +1,7 @@
 //! The dead-letter queue consumer and the owner's alerts: a delivery whose schedule ran out
 //! marks its inquiry failed and tells the site owner through the config's alert endpoint;
-//! an endpoint that answered 410 and was disabled is reported the same way, once.
+//! an endpoint that answered 410 and was disabled is reported the same way, once; so is an
+//! escalation step whose webhook could not be delivered.
 
 use crate::delivery::{decode_message, post_signed};
 use crate::error::EdgeError;
@@ -16,6 +17,9 @@ use worker::{D1Database, Env, MessageExt};
 pub const INQUIRY_FAILED: &str = "inquiry.failed";
 /// The event type of the owner's alert about an endpoint disabled after a 410 Gone.
 pub const ENDPOINT_DISABLED: &str = "endpoint.disabled";
+/// The event type of the owner's alert about an escalation webhook that could not be
+/// delivered (the backup never heard of the overdue inquiry).
+pub const ESCALATION_FAILED: &str = "escalation.failed";
 
 /// The alert body: which inquiry, for whom, and where the delivery log is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,6 +72,66 @@ pub fn failed_card(alert: &FailedAlert) -> Card {
             ("POC".to_owned(), d.poc.clone()),
             ("Submitted".to_owned(), d.submitted_at.clone()),
             ("Delivery log".to_owned(), d.details.clone()),
+        ],
+        body: Vec::new(),
+        alarm: true,
+    }
+}
+
+/// The alert about an escalation step whose webhook gave up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationFailedAlert {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub version: u32,
+    pub timestamp: String,
+    pub data: EscalationFailedData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationFailedData {
+    pub site: String,
+    pub reference: String,
+    /// `warning`, `overdue`, `overdue-2`, ...
+    pub level: String,
+    /// The POC the escalation was for.
+    pub target_poc: String,
+    /// Admin API path of the inquiry with its escalation steps and attempts.
+    pub details: String,
+}
+
+pub fn escalation_failed_alert(
+    site: &str,
+    reference: &str,
+    level: &str,
+    target_poc: &str,
+    now_ms: i64,
+) -> EscalationFailedAlert {
+    EscalationFailedAlert {
+        kind: ESCALATION_FAILED,
+        version: payload::SCHEMA_VERSION,
+        timestamp: payload::rfc3339(now_ms),
+        data: EscalationFailedData {
+            site: site.to_owned(),
+            reference: reference.to_owned(),
+            level: level.to_owned(),
+            target_poc: target_poc.to_owned(),
+            details: format!("/v1/admin/sites/{site}/inquiries/{reference}"),
+        },
+    }
+}
+
+pub fn escalation_failed_card(alert: &EscalationFailedAlert) -> Card {
+    let d = &alert.data;
+    Card {
+        title: format!(
+            "Escalation of inquiry {} to {} could not be delivered",
+            d.reference, d.target_poc
+        ),
+        facts: vec![
+            ("Site".to_owned(), d.site.clone()),
+            ("Level".to_owned(), d.level.clone()),
+            ("Details".to_owned(), d.details.clone()),
         ],
         body: Vec::new(),
         alarm: true,
@@ -186,12 +250,19 @@ pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env)
     };
     for message in batch.raw_iter() {
         // An escalation that could not be delivered says nothing about the inquiry's own
-        // delivery; its step and every attempt are already on record.
+        // delivery; its step and every attempt are already on record. The owner hears of it.
         if let Some(esc) = crate::escalation::decode_message(&message.body()) {
             log(&format!(
                 "dead letter: escalation {} of inquiry {} gave up",
                 esc.level, esc.inquiry_id
             ));
+            if let Err(e) = alert_escalation_failed(&db, env, &esc).await {
+                log(&format!(
+                    "dead letter: escalation alert for {}: {}",
+                    esc.inquiry_id,
+                    e.log_cause().unwrap_or("")
+                ));
+            }
             message.ack();
             continue;
         }
@@ -229,6 +300,41 @@ pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env)
             }
         }
     }
+}
+
+/// Tells the owner that an escalation step's webhook gave up.
+async fn alert_escalation_failed(
+    db: &D1Database,
+    env: &Env,
+    esc: &crate::escalation::EscalationMessage,
+) -> Result<(), EdgeError> {
+    let Some(row) = store::inquiry(db, &esc.inquiry_id).await? else {
+        return Ok(());
+    };
+    let config = match store::site(db, &row.site_id).await? {
+        Some(site) => site_config::decode(&site, platform::allow_loopback_http(env))?,
+        None => None,
+    };
+    let Some(config) = config else {
+        return Ok(());
+    };
+    let alert = escalation_failed_alert(
+        &row.site_id,
+        &row.reference,
+        &esc.level,
+        &esc.target_poc,
+        platform::now_ms(),
+    );
+    let msg_id = format!("{}_{}_failed", ids::webhook_id(&row.id), esc.level);
+    send_alert(
+        env,
+        &config,
+        &msg_id,
+        &alert,
+        &escalation_failed_card(&alert),
+    )
+    .await;
+    Ok(())
 }
 
 async fn alert_owner(db: &D1Database, env: &Env, inquiry_id: &str) -> Result<(), EdgeError> {
@@ -288,6 +394,12 @@ mod tests {
             1_000,
         );
         insta::assert_json_snapshot!("alert_endpoint_disabled_json", disabled);
+        let escalation = escalation_failed_alert("demo", "SB-2222-3333", "overdue", "lead", 1_000);
+        insta::assert_json_snapshot!("alert_escalation_failed_json", escalation);
+        insta::assert_json_snapshot!(
+            "alert_escalation_failed_slack",
+            formats::slack(&escalation_failed_card(&escalation))
+        );
         insta::assert_json_snapshot!(
             "alert_endpoint_disabled_slack",
             formats::slack(&disabled_card(&disabled))
