@@ -8,7 +8,7 @@ use crate::error::EdgeError;
 use crate::formats::{self, Card};
 use crate::platform::{self, log};
 use crate::store::InquiryRow;
-use crate::{ids, payload, site_config, store};
+use crate::{ids, payload, store};
 use serde::Serialize;
 use switchboard_shared::config::SiteConfig;
 use worker::{D1Database, Env, MessageExt};
@@ -311,11 +311,8 @@ async fn alert_escalation_failed(
     let Some(row) = store::inquiry(db, &esc.inquiry_id).await? else {
         return Ok(());
     };
-    let config = match store::site(db, &row.site_id).await? {
-        Some(site) => site_config::decode(&site, platform::allow_loopback_http(env))?,
-        None => None,
-    };
-    let Some(config) = config else {
+    let allow_loopback = platform::allow_loopback_http(env);
+    let Some(config) = store::site_config(db, &row.site_id, allow_loopback).await? else {
         return Ok(());
     };
     let alert = escalation_failed_alert(
@@ -344,11 +341,8 @@ async fn alert_owner(db: &D1Database, env: &Env, inquiry_id: &str) -> Result<(),
     if row.status != "failed" {
         return Ok(());
     }
-    let config = match store::site(db, &row.site_id).await? {
-        Some(site) => site_config::decode(&site, platform::allow_loopback_http(env))?,
-        None => None,
-    };
-    let Some(config) = config else {
+    let allow_loopback = platform::allow_loopback_http(env);
+    let Some(config) = store::site_config(db, &row.site_id, allow_loopback).await? else {
         return Ok(());
     };
     let alert = failed_alert(

@@ -9,7 +9,7 @@ use crate::payload::{self, PayloadInput, WebhookPayload};
 use crate::platform::{self, log};
 use crate::retry::{self, MAX_HOP_SECONDS, Next, Verdict};
 use crate::store::{self, Attempt, InquiryRow};
-use crate::{dead_letter, ids, site_config};
+use crate::{dead_letter, ids};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use switchboard_shared::api::SubmitAccepted;
@@ -271,11 +271,7 @@ pub async fn deliver(
         return Ok(Outcome::Done);
     }
     let allow_loopback = platform::allow_loopback_http(env);
-    let config = match store::site(db, &row.site_id).await? {
-        Some(site) => site_config::decode(&site, allow_loopback)?,
-        None => None,
-    };
-    let Some(config) = config else {
+    let Some(config) = store::site_config(db, &row.site_id, allow_loopback).await? else {
         return Err(EdgeError::internal(format!(
             "site {} has no config",
             row.site_id

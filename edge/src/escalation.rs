@@ -22,7 +22,7 @@ use crate::payload::rfc3339;
 use crate::platform::{self, log};
 use crate::sla_store::{self, OpenRow};
 use crate::store::{self, Attempt};
-use crate::{ack, ids, site_config};
+use crate::{ack, ids};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use switchboard_shared::config::{Endpoint, SiteConfig};
@@ -207,10 +207,7 @@ pub async fn run(env: &Env) -> Result<u32, EdgeError> {
     let mut queued = 0;
     for row in rows {
         if !configs.contains_key(&row.site_id) {
-            let config = match store::site(&db, &row.site_id).await? {
-                Some(site) => site_config::decode(&site, allow_loopback)?,
-                None => None,
-            };
+            let config = store::site_config(&db, &row.site_id, allow_loopback).await?;
             configs.insert(row.site_id.clone(), config);
         }
         let Some(Some(config)) = configs.get(&row.site_id) else {
@@ -289,11 +286,7 @@ pub async fn deliver(
         return Ok(Outcome::Done);
     };
     let allow_loopback = platform::allow_loopback_http(env);
-    let config = match store::site(db, &row.site_id).await? {
-        Some(site) => site_config::decode(&site, allow_loopback)?,
-        None => None,
-    };
-    let Some(config) = config else {
+    let Some(config) = store::site_config(db, &row.site_id, allow_loopback).await? else {
         return Err(EdgeError::internal(format!(
             "site {} has no config",
             row.site_id

@@ -4,7 +4,7 @@
 use crate::cors::{self, OriginDecision};
 use crate::error::EdgeError;
 use crate::platform::log;
-use crate::{admin, config_cache, form, plain_form, site_config, store, submit};
+use crate::{admin, config_cache, form, plain_form, store, submit};
 use serde::Serialize;
 use std::rc::Rc;
 use switchboard_shared::config::SiteConfig;
@@ -321,11 +321,10 @@ pub async fn live_config(
     if let Some(config) = config_cache::get(site, now) {
         return Ok(config);
     }
-    let row = store::site(db, site)
+    let config = store::site_config(db, site, allow_loopback_http)
         .await?
         .ok_or(EdgeError::SiteNotFound)?;
-    let config =
-        Rc::new(site_config::decode(&row, allow_loopback_http)?.ok_or(EdgeError::SiteNotFound)?);
+    let config = Rc::new(config);
     config_cache::put(site, now, Rc::clone(&config));
     Ok(config)
 }

@@ -42,6 +42,18 @@ pub async fn site(db: &D1Database, site: &str) -> Result<Option<SiteRow>, EdgeEr
     Ok(row)
 }
 
+/// The live config of `site`, or `None` for an unknown site or one without a config yet.
+pub async fn site_config(
+    db: &D1Database,
+    site_id: &str,
+    allow_loopback_http: bool,
+) -> Result<Option<switchboard_shared::config::SiteConfig>, EdgeError> {
+    match site(db, site_id).await? {
+        Some(row) => crate::site_config::decode(&row, allow_loopback_http),
+        None => Ok(None),
+    }
+}
+
 /// Sets a site's admin key hash, creating the site (without config) if it does not exist.
 pub async fn put_admin_key_hash(
     db: &D1Database,
