@@ -5,6 +5,7 @@ use crate::auth::issue_render_token;
 use crate::error::EdgeError;
 use crate::http::{Reply, query_param};
 use crate::platform;
+use crate::prerender;
 use std::collections::BTreeMap;
 use switchboard_shared::api::{FormDefinition, TopicInfo};
 use switchboard_shared::config::SiteConfig;
@@ -19,6 +20,7 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
         .as_deref()
         .map_or(config.default_locale, Locale::from_tag);
     let tz = query_param(req, "tz")?;
+    let prerender = query_param(req, "prerender")?.as_deref() == Some("1");
     let now = platform::now_ms();
     let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
     let definition = FormDefinition {
@@ -28,6 +30,8 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
         topics: topics(config, locale, now, tz.as_deref()),
         render_token: issue_render_token(&secret, &config.site, now),
         turnstile_site_key: config.abuse.turnstile.as_ref().map(|t| t.site_key.clone()),
+        html: (prerender && config.abuse.turnstile.is_none())
+            .then(|| prerender::form_html(&config.form, locale)),
     };
     // The expected reply time changes by the minute, and the token carries the issue time.
     Ok(Reply::json(200, &definition)?.with_header("cache-control", "no-store"))

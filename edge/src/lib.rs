@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod payload;
 pub mod plain_form;
 pub mod platform;
+pub mod prerender;
 pub mod rate_limit;
 pub mod redelivery;
 pub mod retention;

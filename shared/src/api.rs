@@ -26,6 +26,11 @@ pub struct FormDefinition {
     /// the challenge and sends its answer as `turnstile_token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile_site_key: Option<String>,
+    /// With `?prerender=1`: the idle form as HTML (no scripts, styles or URLs), which the
+    /// loader shows until the wasm form takes over. Absent when the site uses Turnstile:
+    /// the challenge needs the live widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 /// Who answers a topic and the expected response right now.

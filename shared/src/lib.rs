@@ -11,7 +11,9 @@ pub mod errors;
 pub mod form;
 pub mod inquiry;
 pub mod locale;
+pub mod markup;
 pub mod text;
+pub mod words;
 
 #[cfg(feature = "server")]
 pub mod abuse;

@@ -15,6 +15,9 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Tag of the element the loader mounts the widget in.
 pub const HOST_TAG: &str = "switchboard-form";
 
+/// The widget's live form, not the prerendered one the loader shows until the wasm runs.
+pub const LIVE_FORM: &str = "form[part=\"form\"]:not([data-prerendered])";
+
 /// One browser session; dropping it ends chromedriver and its Chromium.
 pub struct Browser {
     pub client: Client,
@@ -107,11 +110,12 @@ impl Browser {
         }
     }
 
-    /// Waits until the widget's form is drawn inside its shadow root; returns that root.
+    /// Waits until the widget's own (live) form is drawn inside its shadow root, past the
+    /// prerendered one the loader shows first; returns that root.
     pub async fn widget(&self, timeout: Duration) -> Result<ShadowRoot> {
         let script = format!(
             "const h = document.querySelector('{HOST_TAG}'); \
-             return !!(h && h.shadowRoot && h.shadowRoot.querySelector('form[part=\"form\"]'));"
+             return !!(h && h.shadowRoot && h.shadowRoot.querySelector('{LIVE_FORM}'));"
         );
         if let Err(e) = self
             .wait_for_js(&script, timeout, "the widget's form in its shadow root")

@@ -2,7 +2,9 @@
 //! page, keyboard-only completion, a lost network followed by success with exactly one
 //! stored inquiry, a host page under a strict Content-Security-Policy, and axe-core
 //! (WCAG 2.2 A/AA rules) with zero violations in the idle, error, sending and success states.
-//! And the form without JavaScript: plain HTTP, urlencoded posts, HTML answers.
+//! And the form without JavaScript: plain HTTP, urlencoded posts, HTML answers. And the
+//! prerendered form the loader shows before the wasm runs: the same elements as the live
+//! form, and what the visitor typed (and where the caret was) carries over.
 //!
 //! The DOM contract is the one `browser.rs` states; launcher mode adds
 //! `button[part="launcher"]` and `[part="panel"]` (hidden until opened).
@@ -29,6 +31,10 @@ pub const TRIALS: &[(&str, Test)] = &[
     ("widget::strict_csp_host_page", strict_csp),
     ("widget::axe_finds_no_violations_in_four_states", axe_states),
     ("widget::no_js_form_posts_and_answers_html", no_js_form),
+    (
+        "widget::prerendered_form_shows_first_and_hands_over",
+        prerendered_then_live,
+    ),
 ];
 
 /// WebDriver key codes.
@@ -177,7 +183,7 @@ fn two_forms(env: &Env, site: &str) -> Result<()> {
         with_browser(async move |b| {
             b.client.goto(&url).await?;
             let both = "return [0, 1].map(i => { const r = document.querySelectorAll('switchboard-form')[i].shadowRoot; \
-                 const s = r && r.querySelector('button[part=submit]'); return s ? s.textContent.trim() : null; });";
+                 const s = r && r.querySelector('form:not([data-prerendered]) button[part=submit]'); return s ? s.textContent.trim() : null; });";
             let waited = b
                 .wait_for_js(
                     &format!("const l = (function() {{ {both} }})(); return l.every(x => x) ? l : null;"),
@@ -588,5 +594,90 @@ fn no_js_form(env: &Env, site: &str) -> Result<()> {
         ensure(stored.len() == 1 && again.contains(&reference), || {
             format!("a resubmitted page stored {} inquiries", stored.len())
         })
+    })
+}
+
+/// Holds the wasm download back until the test calls `window.__sbOpen()`, and gives the
+/// test `window.__sbShape(el)`: every element under `el` with all its attributes (but the
+/// prerender marker) and, for leaves, its text.
+const HELD_WASM: &str = "<script>(function(){var real=window.fetch,open;\
+window.__sbHeld=new Promise(function(r){open=r;});window.__sbOpen=function(){open();};\
+window.fetch=function(input,init){if(/\\.wasm$/.test(String(input&&input.url||input)))\
+return window.__sbHeld.then(function(){return real(input,init);});return real(input,init);};\
+window.__sbShape=function(top){return [top].concat(Array.prototype.slice.call(top.querySelectorAll('*')))\
+.map(function(el){return el.localName+' '+el.getAttributeNames().filter(function(n){return n!=='data-prerendered';})\
+.sort().map(function(n){return n+'='+el.getAttribute(n);}).join(' ')+(el.children.length?'':' :: '+el.textContent);});};})();</script>";
+
+fn prerendered_then_live(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/prerendered/{site}.html"),
+            page(&env.worker.origin, HELD_WASM, "", &format!("data-site=\"{site}\"")),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = root_js(0);
+            let shown = b
+                .wait_for_js(
+                    &format!(
+                        "const r = {root}; const f = r && r.querySelector('form[data-prerendered]'); \
+                         if (!f) return null; \
+                         return {{ fields: f.querySelectorAll('[part=field]').length, \
+                                  visible: performance.getEntriesByName('switchboard:visible').length, \
+                                  mounted: performance.getEntriesByName('switchboard:mounted').length, \
+                                  shape: window.__sbShape(r.querySelector('.sb')) }};"
+                    ),
+                    TIMEOUT,
+                    "the prerendered form",
+                )
+                .await?;
+            ensure(shown["fields"] == json!(4) && shown["visible"] == json!(1) && shown["mounted"] == json!(0), || {
+                format!("before the wasm: 4 fields, visible marked, not mounted; got {}", json!({"fields": shown["fields"], "visible": shown["visible"], "mounted": shown["mounted"]}))
+            })?;
+            let prerendered = b.client.find(fantoccini::Locator::Css("switchboard-form")).await?.shadow_root().await?;
+            b.find_in(&prerendered, "[name=\"name\"]", TIMEOUT).await?.send_keys("Ada Lovelace").await?;
+            let email = b.find_in(&prerendered, "[name=\"email\"]", TIMEOUT).await?;
+            email.click().await?;
+            email.send_keys("ada@exa").await?;
+
+            b.eval("window.__sbOpen();", vec![]).await?;
+            let live = b.widget(TIMEOUT).await?;
+            let after = b
+                .eval(
+                    &format!(
+                        "const r = {root}; return {{ name: r.querySelector('[name=name]').value, \
+                         email: r.querySelector('[name=email]').value, focused: r.activeElement && r.activeElement.name, \
+                         shape: window.__sbShape(r.querySelector('.sb')) }};"
+                    ),
+                    vec![],
+                )
+                .await?;
+            ensure(after["name"] == "Ada Lovelace" && after["email"] == "ada@exa" && after["focused"] == "email", || {
+                format!("the live form should hold what was typed and keep the caret in email; got {}", json!({"name": after["name"], "email": after["email"], "focused": after["focused"]}))
+            })?;
+            let elements = shown["shape"].as_array().map_or(0, Vec::len);
+            ensure(elements > 20, || format!("the prerendered form has {elements} elements: {}", shown["shape"]))?;
+            ensure(after["shape"] == shown["shape"], || {
+                let (a, b) = (shown["shape"].as_array().cloned().unwrap_or_default(), after["shape"].as_array().cloned().unwrap_or_default());
+                let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+                format!(
+                    "prerendered and live forms differ ({} vs {} elements), first at element {first}:\n  prerendered: {}\n  live:        {}",
+                    a.len(), b.len(), a.get(first).unwrap_or(&json!(null)), b.get(first).unwrap_or(&json!(null))
+                )
+            })?;
+
+            b.find_in(&live, "[name=\"email\"]", TIMEOUT).await?.send_keys("mple.com").await?;
+            b.find_in(&live, "[name=\"message\"]", TIMEOUT).await?.send_keys("Typed before and after the wasm.").await?;
+            b.find_in(&live, "[name=\"topic\"]", TIMEOUT).await?.select_by_value("support").await?;
+            b.find_in(&live, "button[part=\"submit\"]", TIMEOUT).await?.click().await?;
+            let reference = shown_reference(b, &live, TIMEOUT).await?;
+            let detail = env.admin.get(&admin_site, &format!("inquiries/{reference}")).await?;
+            ensure(
+                detail.body["fields"]["name"] == "Ada Lovelace" && detail.body["fields"]["email"] == "ada@example.com",
+                || format!("the stored inquiry {reference} should carry the typed name and email: {}", detail.raw),
+            )
+        })
+        .await
     })
 }

@@ -1,5 +1,6 @@
 /*! Switchboard loader: finds its script tag, gives each form an isolated shadow root,
- * fetches the site's form definition and starts the WebAssembly form.
+ * fetches the site's form definition, shows the edge's prerendered form from it, and
+ * hands over to the WebAssembly form (with what the visitor typed) once that is ready.
  *
  * Embed:  <script async src="https://EDGE/widget.js" data-site="SITE"
  *           integrity="sha384-..." crossorigin="anonymous"></script>
@@ -186,28 +187,153 @@ function setup(host) {
   place.appendChild(status);
 
   var tz = timeZone();
-  var query = "?locale=" + encodeURIComponent(locale) + "&tz=" + encodeURIComponent(tz);
-  var definition = fetch(edge + "/v1/sites/" + encodeURIComponent(site) + "/form" + query, {
-    credentials: "omit"
-  }).then(function (response) {
-    if (!response.ok) throw new Error("switchboard: form definition answered " + response.status);
-    return response.text();
-  }).then(function (text) {
-    mark("switchboard:definition");
-    return text;
-  });
-
-  Promise.all([definition, start(), styled])
+  var fetched = definition(site, locale, tz);
+  var wasm = start();
+  var visible = false;
+  var early = false;
+  Promise.all([fetched, styled])
     .then(function (done) {
-      place.removeChild(status);
-      mount(place, edge, site, done[0], locale, tz);
+      var form = done[0].html ? prerender(place, status, done[0].html) : null;
+      if (form) {
+        visible = true;
+        mark("switchboard:visible");
+        // A submit waits for the widget, which sends it as soon as it runs.
+        form.addEventListener("submit", function (event) {
+          event.preventDefault();
+          early = true;
+          form.setAttribute("aria-busy", "true");
+          var spinner = form.querySelector(".spinner");
+          if (spinner) spinner.hidden = false;
+        });
+      }
+      return Promise.all([fetched, wasm, form]);
+    })
+    .then(function (done) {
+      var form = done[2];
+      var draft = form ? draftOf(form) : undefined;
+      var focus = form ? focusOf(root) : null;
+      // The loading line or the prerendered form is all the place holds.
+      while (place.firstChild) place.removeChild(place.firstChild);
+      mount(place, edge, site, done[0], locale, tz, draft);
       mark("switchboard:mounted");
+      if (!visible) mark("switchboard:visible");
+      if (focus) refocus(place, focus);
+      var live = place.querySelector("form");
+      if (early && live) {
+        if (live.requestSubmit) live.requestSubmit();
+        else live.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+      }
     })
     .catch(function (error) {
+      if (!status.parentNode) {
+        while (place.firstChild) place.removeChild(place.firstChild);
+        place.appendChild(status);
+      }
       status.className = "sb-loading sb-failed";
       status.textContent = words[1];
       if (window.console) console.error(error);
     });
+}
+
+var definitions = {};
+// GET /v1/sites/{site}/form, parsed; one request per site, language and zone, started as
+// early as the loader knows them.
+function definition(site, locale, tz) {
+  var query = "?locale=" + encodeURIComponent(locale) + "&tz=" + encodeURIComponent(tz) + "&prerender=1";
+  var url = edge + "/v1/sites/" + encodeURIComponent(site) + "/form" + query;
+  if (!definitions[url]) {
+    definitions[url] = fetch(url, { credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("switchboard: form definition answered " + response.status);
+        return response.json();
+      })
+      .then(function (parsed) {
+        mark("switchboard:definition");
+        return parsed;
+      });
+  }
+  return definitions[url];
+}
+
+// Elements the prerendered form is made of. Anything else, and any attribute that could
+// run code or load something, is dropped: the definition carries words and structure,
+// while code only ever comes from the integrity-checked files.
+var SAFE_TAGS = /^(div|form|p|ul|li|label|span|strong|input|select|option|textarea|fieldset|legend|button)$/;
+var UNSAFE_ATTRS = /^(on|style$|src|href$|action$|formaction$|xlink|srcdoc$)/i;
+
+function clean(parent) {
+  for (var i = parent.children.length - 1; i >= 0; i--) {
+    var el = parent.children[i];
+    if (!SAFE_TAGS.test(el.localName)) {
+      parent.removeChild(el);
+      continue;
+    }
+    for (var j = el.attributes.length - 1; j >= 0; j--) {
+      if (UNSAFE_ATTRS.test(el.attributes[j].name)) el.removeAttribute(el.attributes[j].name);
+    }
+    clean(el);
+  }
+}
+
+// Shows the edge's HTML of the idle form in place of the loading line, so the visitor
+// sees (and can fill in) the form while the wasm arrives. Returns its <form>, or null.
+function prerender(place, status, html) {
+  try {
+    var body = new DOMParser().parseFromString(html, "text/html").body;
+    clean(body);
+    var form = body.querySelector("form");
+    if (!form || !status.parentNode) return null;
+    var top = body.firstElementChild;
+    place.replaceChild(document.adoptNode(top), status);
+    return form;
+  } catch (e) {
+    return null;
+  }
+}
+
+// What the visitor typed into the prerendered form: field id -> text, flag or list.
+function draftOf(form) {
+  var out = {};
+  Array.prototype.forEach.call(form.elements, function (el) {
+    if (!el.name) return;
+    if (el.type === "checkbox" && el.closest("fieldset")) {
+      if (!out[el.name]) out[el.name] = [];
+      if (el.checked) out[el.name].push(el.value);
+    } else if (el.type === "checkbox") {
+      out[el.name] = el.checked;
+    } else if (el.type === "radio") {
+      if (el.checked || !(el.name in out)) out[el.name] = el.checked ? el.value : "";
+    } else {
+      out[el.name] = el.value;
+    }
+  });
+  return out;
+}
+
+// Where the visitor's caret is, so the live form can put it back.
+function focusOf(root) {
+  var el = root.activeElement;
+  if (!el || !el.name) return null;
+  var at = { id: el.id, name: el.name, value: el.value, start: null, end: null };
+  try {
+    at.start = el.selectionStart;
+    at.end = el.selectionEnd;
+  } catch (e) {}
+  return at;
+}
+
+function refocus(place, at) {
+  var el = at.id ? place.querySelector("#" + CSS.escape(at.id)) : null;
+  if (!el) {
+    el = Array.prototype.filter.call(place.querySelectorAll("[name]"), function (c) {
+      return c.name === at.name && c.value === at.value;
+    })[0];
+  }
+  if (!el) return;
+  el.focus();
+  try {
+    if (at.start !== null) el.setSelectionRange(at.start, at.end);
+  } catch (e) {}
 }
 
 function adopt(host) {
@@ -251,6 +377,13 @@ function run() {
 }
 
 if (edge) {
+  // Both downloads start now, before the page has finished parsing: the definition for
+  // the script's own site in the visitor's language (first: the form shows when it
+  // arrives), and the wasm.
+  if (script.getAttribute("data-site")) {
+    definition(script.getAttribute("data-site"), pickLocale(script), timeZone());
+  }
+  start();
   // <switchboard-form> elements a page adds later (single-page apps) start by themselves.
   if (window.customElements && !customElements.get(TAG)) {
     customElements.define(

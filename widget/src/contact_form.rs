@@ -5,7 +5,6 @@ use crate::browser::{focus_soon, new_key};
 use crate::error_summary::{ErrorSummary, SummaryItem};
 use crate::field::Field;
 use crate::field_state::FieldState;
-use crate::i18n::ui;
 use crate::send::{Outcome, send};
 use crate::success_view::SuccessView;
 use crate::topic_hint::TopicHint;
@@ -14,6 +13,7 @@ use leptos::prelude::*;
 use switchboard_shared::Locale;
 use switchboard_shared::api::{FormDefinition, SubmitAccepted, SubmitRequest};
 use switchboard_shared::inquiry::{Draft, RawValue, parse_inquiry};
+use switchboard_shared::words::ui;
 
 /// Everything the form needs from the page: the fetched definition and where to post.
 pub struct Setup {
@@ -23,6 +23,8 @@ pub struct Setup {
     pub locale: Locale,
     /// The visitor's IANA time zone, sent along for the reply-time sentence.
     pub time_zone: String,
+    /// Values the visitor typed into the prerendered form before the widget took over.
+    pub initial: Draft,
 }
 
 /// Where a submit stands; drives the status line and the retry button.
@@ -48,6 +50,7 @@ pub fn ContactForm(
         submit_url,
         locale,
         time_zone,
+        initial,
     } = setup;
     let ui = ui(locale);
     let FormDefinition {
@@ -61,13 +64,16 @@ pub fn ContactForm(
     let states = StoredValue::new(
         form.fields
             .iter()
-            .map(|f| FieldState::new(f.kind))
+            .map(|f| FieldState::new(f.kind, initial.get(&f.id).cloned()))
             .collect::<Vec<_>>(),
     );
+    let honeypot = RwSignal::new(String::new());
+    if let Some(RawValue::Text(text)) = initial.get(&form.honeypot) {
+        honeypot.set(text.clone());
+    }
     let form = StoredValue::new(form);
     let topics = StoredValue::new(topics);
     let context = StoredValue::new((time_zone, render_token));
-    let honeypot = RwSignal::new(String::new());
     // One key per inquiry: kept across retries, replaced only once the edge has answered
     // in a way that proves nothing was stored (or after a success).
     let key = StoredValue::new(new_key());

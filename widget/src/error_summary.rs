@@ -2,11 +2,11 @@
 //! so keyboard and screen reader users land on it, and each entry jumps to its field.
 
 use crate::browser::focus_field;
-use crate::field_state::control_id;
-use crate::i18n::ui;
 use leptos::html::{Div, Form};
 use leptos::prelude::*;
 use switchboard_shared::Locale;
+use switchboard_shared::markup::{SUMMARY_TITLE_ID, control_id};
+use switchboard_shared::words::ui;
 
 /// One refused field: its id and the line shown for it ("Email: Please enter a valid ...").
 pub type SummaryItem = (String, String);
@@ -49,11 +49,11 @@ pub fn ErrorSummary(
             class="summary"
             part="error-summary"
             tabindex="-1"
-            aria-labelledby="sb-summary-title"
+            aria-labelledby=SUMMARY_TITLE_ID
             node_ref=container
             hidden=move || items.with(Vec::is_empty)
         >
-            <p class="summary-title" id="sb-summary-title">{move || ui(locale).summary(items.with(Vec::len))}</p>
+            <p class="summary-title" id=SUMMARY_TITLE_ID>{move || ui(locale).summary(items.with(Vec::len))}</p>
             <ul>{entries}</ul>
         </div>
     }

@@ -1,17 +1,15 @@
 //! One form field drawn by its kind: label, required marker, help text, the native
 //! control, and the error message the shared parse function produced.
 
-use crate::field_state::{FieldState, control_id, error_id, help_id};
-use crate::i18n::ui;
-use crate::topic_hint::TOPIC_HINT_ID;
+use crate::field_state::FieldState;
 use leptos::prelude::*;
 use switchboard_shared::Locale;
-use switchboard_shared::form::{FieldKind, FieldSpec};
+use switchboard_shared::form::FieldSpec;
 use switchboard_shared::inquiry::RawValue;
-
-/// Choice fields with at most this many options show as radio buttons, longer ones as a
-/// select. The topic field is always a select.
-const MAX_RADIOS: usize = 3;
+use switchboard_shared::markup::{
+    Control, TEXTAREA_ROWS, control, control_id, described_by, error_id, help_id,
+};
+use switchboard_shared::words::ui;
 
 /// One field of the form, validated on blur (once edited) and on every change after an
 /// error is shown, so messages appear when the visitor leaves a field and vanish as soon
@@ -26,7 +24,7 @@ pub fn Field(
     locale: Locale,
 ) -> impl IntoView {
     let id = spec.id.clone();
-    let kind = spec.kind;
+    let drawn_as = control(&spec);
     let required = spec.required;
     let label = spec.label.get(locale).to_owned();
     let placeholder =
@@ -37,16 +35,7 @@ pub fn Field(
         .iter()
         .map(|o| (o.value.clone(), o.label.get(locale).to_owned()))
         .collect();
-    let as_radios = kind == FieldKind::Choice && !spec.topic && options.len() <= MAX_RADIOS;
-    let described_by = [
-        help.as_ref().map(|_| help_id(&id)),
-        Some(error_id(&id)),
-        spec.topic.then(|| TOPIC_HINT_ID.to_owned()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let described_by = described_by(&spec);
 
     let spec = StoredValue::new(spec);
     // `try_`: a focused control fires blur while the form is being removed (after a
@@ -84,8 +73,8 @@ pub fn Field(
     let error_view =
         view! { <p class="error" part="error" id=error_id(&id)>{move || state.error.get()}</p> };
 
-    match kind {
-        FieldKind::Checkbox => view! {
+    match drawn_as {
+        Control::Checkbox => view! {
             <div class="field check" part="field">
                 <label class="option">
                     <input
@@ -105,10 +94,7 @@ pub fn Field(
             </div>
         }
         .into_any(),
-        FieldKind::MultiChoice | FieldKind::Choice
-            if kind == FieldKind::MultiChoice || as_radios =>
-        {
-            let multi = kind == FieldKind::MultiChoice;
+        Control::Group { multi } => {
             let boxes = options
                 .into_iter()
                 .map(|(value, text)| {
@@ -165,7 +151,7 @@ pub fn Field(
             }
             .into_any()
         }
-        FieldKind::Choice => {
+        Control::Select => {
             let first = placeholder.unwrap_or_else(|| ui(locale).choose.to_owned());
             let choices = options
                 .into_iter()
@@ -195,14 +181,14 @@ pub fn Field(
             }
             .into_any()
         }
-        FieldKind::LongText => view! {
+        Control::TextArea => view! {
             <div class="field" part="field">
                 <label for=control_id(&id)>{label}{marker}</label>
                 {help_view}
                 <textarea
                     id=control_id(&id)
                     name=id
-                    rows="6"
+                    rows=TEXTAREA_ROWS
                     required=required
                     placeholder=placeholder
                     aria-invalid=invalid
@@ -215,43 +201,29 @@ pub fn Field(
             </div>
         }
         .into_any(),
-        _ => {
-            let (input_type, autocomplete) = match kind {
-                FieldKind::Email => ("email", Some("email")),
-                FieldKind::Phone => ("tel", Some("tel")),
-                FieldKind::Url => ("url", Some("url")),
-                _ => ("text", autocomplete_for(&id)),
-            };
-            view! {
-                <div class="field" part="field">
-                    <label for=control_id(&id)>{label}{marker}</label>
-                    {help_view}
-                    <input
-                        type=input_type
-                        id=control_id(&id)
-                        name=id
-                        autocomplete=autocomplete
-                        required=required
-                        placeholder=placeholder
-                        aria-invalid=invalid
-                        aria-describedby=described_by
-                        prop:value=move || state.text()
-                        on:input=on_text
-                        on:blur=on_blur
-                    />
-                    {error_view}
-                </div>
-            }
-            .into_any()
+        Control::Input {
+            input_type,
+            autocomplete,
+        } => view! {
+            <div class="field" part="field">
+                <label for=control_id(&id)>{label}{marker}</label>
+                {help_view}
+                <input
+                    type=input_type
+                    id=control_id(&id)
+                    name=id
+                    autocomplete=autocomplete
+                    required=required
+                    placeholder=placeholder
+                    aria-invalid=invalid
+                    aria-describedby=described_by
+                    prop:value=move || state.text()
+                    on:input=on_text
+                    on:blur=on_blur
+                />
+                {error_view}
+            </div>
         }
-    }
-}
-
-/// Autofill hints for text fields whose id says what they hold.
-fn autocomplete_for(id: &str) -> Option<&'static str> {
-    match id {
-        "name" | "full_name" => Some("name"),
-        "company" | "organization" => Some("organization"),
-        _ => None,
+        .into_any(),
     }
 }

@@ -18,9 +18,15 @@ pub struct FieldState {
 }
 
 impl FieldState {
-    pub fn new(kind: FieldKind) -> Self {
+    /// A field holding `initial` when it has the kind's shape (what the visitor typed into
+    /// the prerendered form), else the kind's empty value.
+    pub fn new(kind: FieldKind, initial: Option<RawValue>) -> Self {
+        let empty = empty_value(kind);
+        let value = initial
+            .filter(|v| std::mem::discriminant(v) == std::mem::discriminant(&empty))
+            .unwrap_or(empty);
         FieldState {
-            value: RwSignal::new(empty_value(kind)),
+            value: RwSignal::new(value),
             error: RwSignal::new(None),
             touched: RwSignal::new(false),
         }
@@ -56,17 +62,4 @@ pub fn empty_value(kind: FieldKind) -> RawValue {
         FieldKind::MultiChoice => RawValue::List(Vec::new()),
         _ => RawValue::Text(String::new()),
     }
-}
-
-/// Element ids inside the shadow root. `sb-err-{field}` is part of the DOM contract.
-pub fn control_id(field: &str) -> String {
-    format!("sb-f-{field}")
-}
-
-pub fn error_id(field: &str) -> String {
-    format!("sb-err-{field}")
-}
-
-pub fn help_id(field: &str) -> String {
-    format!("sb-help-{field}")
 }

@@ -7,7 +7,6 @@ mod contact_form;
 mod error_summary;
 mod field;
 mod field_state;
-mod i18n;
 mod send;
 mod success_view;
 mod topic_hint;
@@ -23,6 +22,8 @@ use web_sys::HtmlElement;
 /// Mounts the form for `site` into `container`. `definition` is the body of
 /// `GET {edge}/v1/sites/{site}/form`, as a JSON string or an already parsed object.
 /// `locale` is a BCP 47 tag (empty: the definition's locale); `time_zone` an IANA name.
+/// `draft` (field id -> value, or `undefined`) holds what the visitor already typed into
+/// the prerendered form the loader showed while the wasm was on its way.
 #[wasm_bindgen]
 pub fn mount(
     container: HtmlElement,
@@ -31,6 +32,7 @@ pub fn mount(
     definition: JsValue,
     locale: String,
     time_zone: String,
+    draft: JsValue,
 ) -> Result<(), JsValue> {
     unicode::install();
     let parsed = match definition.as_string() {
@@ -51,6 +53,7 @@ pub fn mount(
         submit_url: format!("{edge}/v1/sites/{site}/inquiries"),
         locale,
         time_zone,
+        initial: wire::draft(&draft),
     };
     leptos::mount::mount_to(container, move || view! { <ContactForm setup /> }).forget();
     Ok(())

@@ -2,11 +2,11 @@
 //! button), the team that will answer and when.
 
 use crate::browser::{copy_text, focus_soon};
-use crate::i18n::ui;
 use leptos::html::H2;
 use leptos::prelude::*;
 use switchboard_shared::Locale;
 use switchboard_shared::api::SubmitAccepted;
+use switchboard_shared::words::ui;
 
 /// Replaces the form after a `202`. Its heading takes focus so screen readers read it.
 #[component]

@@ -2,9 +2,7 @@
 
 use leptos::prelude::*;
 use switchboard_shared::api::TopicInfo;
-
-/// Element id of the hint; the topic control lists it in `aria-describedby`.
-pub const TOPIC_HINT_ID: &str = "sb-topic-hint";
+use switchboard_shared::markup::TOPIC_HINT_ID;
 
 /// "Billing · replies within 4 business hours, by Tue 10:30 your time", or nothing while
 /// no topic is chosen. A polite live region, so screen readers hear it when the topic changes.

@@ -143,6 +143,8 @@ pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
         })?,
         render_token: opt_text(v, "render_token"),
         turnstile_site_key: Some(opt_text(v, "turnstile_site_key")).filter(|k| !k.is_empty()),
+        // The loader has already shown it; the widget draws its own.
+        html: None,
     })
 }
 
@@ -220,6 +222,9 @@ pub fn parse(text: &str) -> Result<JsValue, WireError> {
 /// A draft from a plain object of field id -> string, boolean or array of strings.
 pub fn draft(v: &JsValue) -> Draft {
     let mut out = Draft::new();
+    if !v.is_object() {
+        return out;
+    }
     let entries = Object::entries(&Object::from(v.clone()));
     for entry in entries.iter() {
         let pair = Array::from(&entry);

@@ -1,7 +1,8 @@
 //! The widget's own words (buttons, status lines, headings) in every supported locale.
-//! Field error messages are not here: they come from `switchboard_shared`.
+//! Shared so the edge can draw the same form before the widget's wasm has arrived (see
+//! `edge/src/prerender.rs`). Field error messages are not here: they live in `errors.rs`.
 
-use switchboard_shared::Locale;
+use crate::Locale;
 
 /// Every fixed string the form shows, for one locale.
 pub struct Ui {
