@@ -16,6 +16,7 @@ use switchboard_shared::api::{
 use switchboard_shared::config::SiteConfig;
 use switchboard_shared::form::{FieldKind, FieldSpec, FormSpec};
 use switchboard_shared::inquiry::{Draft, RawValue};
+use switchboard_shared::words::ui;
 
 /// Content type of every page here.
 pub const HTML: &str = "text/html; charset=utf-8";
@@ -26,69 +27,30 @@ const LOCALE: &str = "locale";
 const TZ: &str = "time_zone";
 const TOKEN: &str = "render_token";
 
-/// The page's own words, per locale.
+/// The page's own words, per locale: its title and the summary line. Everything else is
+/// the widget's wording (`switchboard_shared::words`), so both forms say the same.
 struct Words {
     title: &'static str,
-    submit: &'static str,
-    required: &'static str,
-    required_note: &'static str,
     summary: &'static str,
-    thanks: &'static str,
-    reference: &'static str,
-    choose: &'static str,
-    honeypot: &'static str,
-    again: &'static str,
 }
 
 fn words(locale: Locale) -> &'static Words {
     match locale {
         Locale::En => &Words {
             title: "Contact us",
-            submit: "Send message",
-            required: "required",
-            required_note: "Fields marked * are required",
             summary: "Please correct these fields:",
-            thanks: "Thank you, your message was sent",
-            reference: "Reference",
-            choose: "Please choose…",
-            honeypot: "Leave this field empty",
-            again: "Send another message",
         },
         Locale::De => &Words {
             title: "Kontakt",
-            submit: "Nachricht senden",
-            required: "Pflichtfeld",
-            required_note: "Mit * markierte Felder sind Pflichtfelder",
             summary: "Bitte diese Felder korrigieren:",
-            thanks: "Vielen Dank, Ihre Nachricht wurde gesendet",
-            reference: "Referenznummer",
-            choose: "Bitte wählen…",
-            honeypot: "Dieses Feld leer lassen",
-            again: "Weitere Nachricht senden",
         },
         Locale::Fr => &Words {
             title: "Nous contacter",
-            submit: "Envoyer le message",
-            required: "obligatoire",
-            required_note: "Les champs marqués d'un * sont obligatoires",
             summary: "Veuillez corriger ces champs :",
-            thanks: "Merci, votre message a bien été envoyé",
-            reference: "Référence",
-            choose: "Veuillez choisir…",
-            honeypot: "Laissez ce champ vide",
-            again: "Envoyer un autre message",
         },
         Locale::Es => &Words {
             title: "Contacto",
-            submit: "Enviar mensaje",
-            required: "obligatorio",
-            required_note: "Los campos marcados con * son obligatorios",
             summary: "Corrige estos campos:",
-            thanks: "Gracias, tu mensaje se ha enviado",
-            reference: "Referencia",
-            choose: "Elige una opción…",
-            honeypot: "Deja este campo vacío",
-            again: "Enviar otro mensaje",
         },
     }
 }
@@ -168,7 +130,7 @@ fn control(f: &FieldSpec, p: &FormPage<'_>, described: &str) -> String {
             let chosen = text_value(p.values, &f.id);
             let mut s = format!(
                 "<select id=\"f-{id}\" name=\"{id}\"{required}{invalid}><option value=\"\">{}</option>",
-                esc(words(p.locale).choose)
+                esc(ui(p.locale).choose)
             );
             for o in &f.options {
                 let selected = if o.value == chosen { " selected" } else { "" };
@@ -219,6 +181,7 @@ fn control(f: &FieldSpec, p: &FormPage<'_>, described: &str) -> String {
 /// control by `aria-describedby`), an error summary first when there are errors.
 pub fn render_form(p: &FormPage<'_>) -> String {
     let w = words(p.locale);
+    let ui = ui(p.locale);
     let mut body = format!("<h1>{}</h1>\n", esc(w.title));
     if !p.errors.is_empty() {
         body.push_str(&format!(
@@ -247,7 +210,7 @@ pub fn render_form(p: &FormPage<'_>) -> String {
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}\" accept-charset=\"utf-8\">\n<p>{}</p>\n",
         esc(p.action),
-        esc(w.required_note)
+        esc(ui.required_note)
     ));
     for f in &p.form.fields {
         let error = p.errors.iter().find(|e| e.field == f.id);
@@ -257,7 +220,7 @@ pub fn render_form(p: &FormPage<'_>) -> String {
             String::new()
         };
         let marker = if f.required {
-            format!(" <abbr title=\"{}\">*</abbr>", esc(w.required))
+            format!(" <abbr title=\"{}\">*</abbr>", esc(ui.required))
         } else {
             String::new()
         };
@@ -294,7 +257,7 @@ pub fn render_form(p: &FormPage<'_>) -> String {
     };
     body.push_str(&format!(
         "<p hidden><label>{} <input type=\"text\" name=\"{}\" tabindex=\"-1\" autocomplete=\"off\"></label></p>\n",
-        esc(w.honeypot),
+        esc(ui.honeypot),
         esc(&p.form.honeypot)
     ));
     body.push_str(&hidden(KEY, p.key));
@@ -303,7 +266,7 @@ pub fn render_form(p: &FormPage<'_>) -> String {
     body.push_str(&hidden(TOKEN, p.render_token));
     body.push_str(&format!(
         "<p><button type=\"submit\">{}</button></p>\n</form>\n",
-        esc(w.submit)
+        esc(ui.submit)
     ));
     page(p.locale, w.title, &body)
 }
@@ -311,7 +274,7 @@ pub fn render_form(p: &FormPage<'_>) -> String {
 /// The confirmation page: reference, team, expected response and, when the POC has one,
 /// the site's own confirmation text.
 pub fn render_confirmation(answer: &SubmitAccepted, locale: Locale, form_url: &str) -> String {
-    let w = words(locale);
+    let ui = ui(locale);
     let own = answer
         .confirmation
         .as_deref()
@@ -319,15 +282,15 @@ pub fn render_confirmation(answer: &SubmitAccepted, locale: Locale, form_url: &s
         .unwrap_or_default();
     let body = format!(
         "<h1>{}</h1>\n<p>{}: <strong id=\"reference\">{}</strong></p>\n<p id=\"expected\"><strong>{}</strong> · {}</p>\n{own}<p><a href=\"{}\">{}</a></p>\n",
-        esc(w.thanks),
-        esc(w.reference),
+        esc(ui.success_title),
+        esc(ui.reference),
         esc(&answer.reference),
         esc(&answer.team),
         esc(&answer.expected.sentence),
         esc(form_url),
-        esc(w.again)
+        esc(ui.send_another)
     );
-    page(locale, w.thanks, &body)
+    page(locale, ui.success_title, &body)
 }
 
 /// Decodes an urlencoded body into the JSON endpoint's request: each form field by its
