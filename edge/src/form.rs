@@ -19,7 +19,12 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
     let locale = query_param(req, "locale")?
         .as_deref()
         .map_or(config.default_locale, Locale::from_tag);
-    let tz = query_param(req, "tz")?;
+    // Without `tz`, the zone Cloudflare places the visitor in; the answer names the zone
+    // it used, so the loader can ask again when the browser's differs.
+    let known = |name: &String| jiff::tz::TimeZone::get(name).is_ok();
+    let tz = query_param(req, "tz")?
+        .filter(known)
+        .or_else(|| platform::request_time_zone(req).filter(known));
     let prerender = query_param(req, "prerender")?.as_deref() == Some("1");
     let now = platform::now_ms();
     let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
@@ -30,6 +35,7 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
         topics: topics(config, locale, now, tz.as_deref()),
         render_token: issue_render_token(&secret, &config.site, now),
         turnstile_site_key: config.abuse.turnstile.as_ref().map(|t| t.site_key.clone()),
+        time_zone: tz.clone(),
         html: (prerender && config.abuse.turnstile.is_none())
             .then(|| prerender::form_html(&config.form, locale)),
     };

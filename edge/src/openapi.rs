@@ -139,6 +139,7 @@ fn schemas() -> Value {
                 "topics": {"type": "array", "items": {"$ref": "#/components/schemas/TopicInfo"}},
                 "render_token": {"type": "string", "minLength": 1},
                 "turnstile_site_key": text,
+                "time_zone": {"type": "string", "description": "the visitor zone the topic sentences use: tz, or the request's cf.timezone"},
                 "html": {"type": "string", "description": "with prerender=1 and no Turnstile: the idle form as HTML"}}},
         "AdminKey": {"type": "object", "required": ["site", "admin_key"],
             "properties": {"site": text, "admin_key": {"type": "string", "pattern": "^sbk_"}}},

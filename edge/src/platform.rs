@@ -1,5 +1,5 @@
 //! The only module that touches the JavaScript runtime directly: the clock, secure random
-//! bytes, bounded body reads and environment lookups. Everything else takes plain values.
+//! bytes, bounded body reads, the request's `cf` time zone and environment lookups. Everything else takes plain values.
 
 use crate::error::EdgeError;
 use wasm_bindgen::JsCast;
@@ -9,6 +9,18 @@ use worker::{Env, Request};
 /// Milliseconds since the unix epoch.
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
+}
+
+/// The IANA time zone Cloudflare places the request in (`request.cf.timezone`), if any.
+pub fn request_time_zone(req: &Request) -> Option<String> {
+    let cf = js_sys::Reflect::get(req.inner(), &"cf".into()).ok()?;
+    if !cf.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(&cf, &"timezone".into())
+        .ok()?
+        .as_string()
+        .filter(|tz| !tz.is_empty())
 }
 
 /// `N` bytes from the platform's cryptographically secure generator.

@@ -26,6 +26,10 @@ pub struct FormDefinition {
     /// the challenge and sends its answer as `turnstile_token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile_site_key: Option<String>,
+    /// The visitor's time zone the topic sentences are written for: `tz`, or without it the
+    /// zone Cloudflare places the request in. Absent: the POCs' own zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// With `?prerender=1`: the idle form as HTML (no scripts, styles or URLs), which the
     /// loader shows until the wasm form takes over. Absent when the site uses Turnstile:
     /// the challenge needs the live widget.

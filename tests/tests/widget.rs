@@ -615,6 +615,17 @@ fn prerendered_then_live(env: &Env, site: &str) -> Result<()> {
             &format!("/prerendered/{site}.html"),
             page(&env.worker.origin, HELD_WASM, "", &format!("data-site=\"{site}\"")),
         );
+        // The API: HTML only when asked for, and the zone the sentences use is the one
+        // given when the edge knows it.
+        let form = format!("{}/v1/sites/{site}/form", env.worker.origin);
+        let tokyo: serde_json::Value = env.http.get(format!("{form}?locale=en&tz=Asia/Tokyo")).send().await?.json().await?;
+        let bare: serde_json::Value = env.http.get(format!("{form}?locale=en&tz=Mars/Olympus&prerender=1")).send().await?.json().await?;
+        ensure(
+            tokyo["time_zone"] == "Asia/Tokyo" && tokyo.get("html").is_none()
+                && bare["time_zone"] != "Mars/Olympus" && bare["html"].as_str().is_some_and(|h| h.contains("data-prerendered")),
+            || format!("definition with tz=Asia/Tokyo: time_zone {} html {}; with an unknown zone and prerender=1: time_zone {} html {}",
+                tokyo["time_zone"], tokyo.get("html").is_some(), bare["time_zone"], bare.get("html").is_some()),
+        )?;
         with_browser(async move |b| {
             b.client.goto(&url).await?;
             let root = root_js(0);

@@ -186,9 +186,9 @@ function setup(host) {
   status.textContent = words[0];
   place.appendChild(status);
 
-  var tz = timeZone();
-  var fetched = definition(site, locale, tz);
+  var fetched = definition(site, locale);
   var wasm = start();
+  var tz = "";
   var visible = false;
   var early = false;
   Promise.all([fetched, styled])
@@ -196,7 +196,6 @@ function setup(host) {
       var form = done[0].html ? prerender(place, status, done[0].html) : null;
       if (form) {
         visible = true;
-        mark("switchboard:visible");
         // A submit waits for the widget, which sends it as soon as it runs.
         form.addEventListener("submit", function (event) {
           event.preventDefault();
@@ -206,7 +205,16 @@ function setup(host) {
           if (spinner) spinner.hidden = false;
         });
       }
-      return Promise.all([fetched, wasm, form]);
+      return painted(form).then(function () {
+        // The browser's zone costs a cold page tens of milliseconds (Intl starts up), so
+        // it is read once the form is on screen. The definition names the zone its
+        // sentences use (Cloudflare's guess); if the browser's differs, ask again.
+        tz = timeZone();
+        var ours = !tz || done[0].time_zone === tz ? done[0] : definition(site, locale, tz).catch(function () {
+          return done[0];
+        });
+        return Promise.all([ours, wasm, form]);
+      });
     })
     .then(function (done) {
       var form = done[2];
@@ -236,10 +244,11 @@ function setup(host) {
 }
 
 var definitions = {};
-// GET /v1/sites/{site}/form, parsed; one request per site, language and zone, started as
-// early as the loader knows them.
+// GET /v1/sites/{site}/form, parsed; one request per site, language and zone. Without
+// `tz` (the first request, started as early as possible) it asks for the prerendered
+// form and lets the edge guess the zone; with it, only for sentences in that zone.
 function definition(site, locale, tz) {
-  var query = "?locale=" + encodeURIComponent(locale) + "&tz=" + encodeURIComponent(tz) + "&prerender=1";
+  var query = "?locale=" + encodeURIComponent(locale) + (tz ? "&tz=" + encodeURIComponent(tz) : "&prerender=1");
   var url = edge + "/v1/sites/" + encodeURIComponent(site) + "/form" + query;
   if (!definitions[url]) {
     definitions[url] = fetch(url, { credentials: "omit" })
@@ -248,11 +257,29 @@ function definition(site, locale, tz) {
         return response.json();
       })
       .then(function (parsed) {
-        mark("switchboard:definition");
+        if (!tz) mark("switchboard:definition");
         return parsed;
       });
   }
   return definitions[url];
+}
+
+// Resolves once the browser has had a frame to paint the prerendered form (marking that
+// moment), so the work that follows cannot hold the paint back. Hidden tabs get no
+// frames: a timer stands in.
+function painted(form) {
+  return new Promise(function (resolve) {
+    if (!form) return resolve();
+    var done = false;
+    function next() {
+      if (done) return;
+      done = true;
+      mark("switchboard:visible");
+      setTimeout(resolve, 0);
+    }
+    if (window.requestAnimationFrame) requestAnimationFrame(next);
+    setTimeout(next, 200);
+  });
 }
 
 // Elements the prerendered form is made of. Anything else, and any attribute that could
@@ -381,7 +408,7 @@ if (edge) {
   // the script's own site in the visitor's language (first: the form shows when it
   // arrives), and the wasm.
   if (script.getAttribute("data-site")) {
-    definition(script.getAttribute("data-site"), pickLocale(script), timeZone());
+    definition(script.getAttribute("data-site"), pickLocale(script));
   }
   start();
   // <switchboard-form> elements a page adds later (single-page apps) start by themselves.

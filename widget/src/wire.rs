@@ -143,6 +143,7 @@ pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
         })?,
         render_token: opt_text(v, "render_token"),
         turnstile_site_key: Some(opt_text(v, "turnstile_site_key")).filter(|k| !k.is_empty()),
+        time_zone: Some(opt_text(v, "time_zone")).filter(|z| !z.is_empty()),
         // The loader has already shown it; the widget draws its own.
         html: None,
     })
