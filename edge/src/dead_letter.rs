@@ -6,9 +6,10 @@
 use crate::delivery::{decode_message, post_signed};
 use crate::error::EdgeError;
 use crate::formats::{self, Card};
+use crate::payload::{self, Event};
 use crate::platform::{self, log};
 use crate::store::InquiryRow;
-use crate::{ids, payload, store};
+use crate::{ids, store};
 use serde::Serialize;
 use switchboard_shared::config::SiteConfig;
 use worker::{D1Database, Env, MessageExt};
@@ -22,14 +23,7 @@ pub const ENDPOINT_DISABLED: &str = "endpoint.disabled";
 pub const ESCALATION_FAILED: &str = "escalation.failed";
 
 /// The alert body: which inquiry, for whom, and where the delivery log is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FailedAlert {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub version: u32,
-    pub timestamp: String,
-    pub data: FailedAlertData,
-}
+pub type FailedAlert = Event<FailedAlertData>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailedAlertData {
@@ -48,18 +42,17 @@ pub fn failed_alert(
     submitted_ms: i64,
     now_ms: i64,
 ) -> FailedAlert {
-    FailedAlert {
-        kind: INQUIRY_FAILED,
-        version: payload::SCHEMA_VERSION,
-        timestamp: payload::rfc3339(now_ms),
-        data: FailedAlertData {
+    Event::new(
+        INQUIRY_FAILED,
+        now_ms,
+        FailedAlertData {
             site: site.to_owned(),
             reference: reference.to_owned(),
             poc: poc.to_owned(),
             submitted_at: payload::rfc3339(submitted_ms),
             details: format!("/v1/admin/sites/{site}/inquiries/{reference}"),
         },
-    }
+    )
 }
 
 /// The card chat formats show for a failed inquiry.
@@ -79,14 +72,7 @@ pub fn failed_card(alert: &FailedAlert) -> Card {
 }
 
 /// The alert about an escalation step whose webhook gave up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EscalationFailedAlert {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub version: u32,
-    pub timestamp: String,
-    pub data: EscalationFailedData,
-}
+pub type EscalationFailedAlert = Event<EscalationFailedData>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EscalationFailedData {
@@ -107,18 +93,17 @@ pub fn escalation_failed_alert(
     target_poc: &str,
     now_ms: i64,
 ) -> EscalationFailedAlert {
-    EscalationFailedAlert {
-        kind: ESCALATION_FAILED,
-        version: payload::SCHEMA_VERSION,
-        timestamp: payload::rfc3339(now_ms),
-        data: EscalationFailedData {
+    Event::new(
+        ESCALATION_FAILED,
+        now_ms,
+        EscalationFailedData {
             site: site.to_owned(),
             reference: reference.to_owned(),
             level: level.to_owned(),
             target_poc: target_poc.to_owned(),
             details: format!("/v1/admin/sites/{site}/inquiries/{reference}"),
         },
-    }
+    )
 }
 
 pub fn escalation_failed_card(alert: &EscalationFailedAlert) -> Card {
@@ -139,14 +124,7 @@ pub fn escalation_failed_card(alert: &EscalationFailedAlert) -> Card {
 }
 
 /// The alert about an endpoint that answered 410 Gone and is no longer called.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DisabledAlert {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub version: u32,
-    pub timestamp: String,
-    pub data: DisabledAlertData,
-}
+pub type DisabledAlert = Event<DisabledAlertData>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DisabledAlertData {
@@ -166,18 +144,17 @@ pub fn disabled_alert(
     reference: &str,
     now_ms: i64,
 ) -> DisabledAlert {
-    DisabledAlert {
-        kind: ENDPOINT_DISABLED,
-        version: payload::SCHEMA_VERSION,
-        timestamp: payload::rfc3339(now_ms),
-        data: DisabledAlertData {
+    Event::new(
+        ENDPOINT_DISABLED,
+        now_ms,
+        DisabledAlertData {
             site: site.to_owned(),
             poc: poc.to_owned(),
             endpoint_url: url.to_owned(),
             reference: reference.to_owned(),
             details: format!("/v1/admin/sites/{site}/endpoints"),
         },
-    }
+    )
 }
 
 pub fn disabled_card(alert: &DisabledAlert) -> Card {

@@ -12,16 +12,32 @@ pub const INQUIRY_ROUTED: &str = "inquiry.routed";
 /// An inquiry was handed to a further POC because its deadline passed unanswered.
 pub const INQUIRY_ESCALATED: &str = "inquiry.escalated";
 
-/// `{"type":"inquiry.routed","version":1,"timestamp":..,"data":{..}}` (Standard Webhooks shape).
+/// `{"type":"inquiry.routed","version":1,"timestamp":..,"data":{..}}`: every event
+/// Switchboard posts, to POCs and to owners (Standard Webhooks shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WebhookPayload {
+pub struct Event<D> {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub version: u32,
-    /// When the inquiry was routed (RFC 3339); the same on every retry, like the body.
+    /// RFC 3339; fixed when the event is built, so the same on every retry, like the body.
     pub timestamp: String,
-    pub data: InquiryData,
+    pub data: D,
 }
+
+impl<D> Event<D> {
+    /// An event of type `kind` at `at_ms`, in the current schema version.
+    pub fn new(kind: &'static str, at_ms: i64, data: D) -> Self {
+        Event {
+            kind,
+            version: SCHEMA_VERSION,
+            timestamp: rfc3339(at_ms),
+            data,
+        }
+    }
+}
+
+/// An inquiry event for a POC; its timestamp is when the inquiry was submitted.
+pub type WebhookPayload = Event<InquiryData>;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InquiryData {
@@ -86,11 +102,10 @@ pub fn build(input: PayloadInput) -> WebhookPayload {
 /// An inquiry event of type `kind` ([`INQUIRY_ROUTED`], [`INQUIRY_ESCALATED`]).
 pub fn build_event(kind: &'static str, input: PayloadInput) -> WebhookPayload {
     let submitted_at = rfc3339(input.submitted_ms);
-    WebhookPayload {
+    Event::new(
         kind,
-        version: SCHEMA_VERSION,
-        timestamp: submitted_at.clone(),
-        data: InquiryData {
+        input.submitted_ms,
+        InquiryData {
             reference: input.reference,
             site: input.site,
             poc: input.poc,
@@ -111,7 +126,7 @@ pub fn build_event(kind: &'static str, input: PayloadInput) -> WebhookPayload {
             confirmation: input.confirmation,
             acknowledge_url: input.acknowledge_url,
         },
-    }
+    )
 }
 
 /// Unix milliseconds as an RFC 3339 UTC instant, e.g. `2026-11-24T09:30:00Z`.

@@ -143,8 +143,9 @@ pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
         })?,
         render_token: opt_text(v, "render_token"),
         turnstile_site_key: Some(opt_text(v, "turnstile_site_key")).filter(|k| !k.is_empty()),
-        time_zone: Some(opt_text(v, "time_zone")).filter(|z| !z.is_empty()),
-        // The loader has already shown it; the widget draws its own.
+        // The loader has used both: it passes the browser's zone to `mount` and has
+        // shown the prerendered form; the widget draws its own.
+        time_zone: None,
         html: None,
     })
 }
