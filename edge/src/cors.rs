@@ -47,6 +47,8 @@ pub fn response_headers(decision: &OriginDecision, preflight: bool) -> Vec<(&'st
     let mut headers = vec![("vary", "Origin".to_owned())];
     if let OriginDecision::Allowed(origin) = decision {
         headers.push(("access-control-allow-origin", origin.clone()));
+        // The host page's own performance tooling may see how long the widget's requests took.
+        headers.push(("timing-allow-origin", origin.clone()));
         if preflight {
             headers.push(("access-control-allow-methods", ALLOW_METHODS.to_owned()));
             headers.push(("access-control-allow-headers", ALLOW_HEADERS.to_owned()));
@@ -109,5 +111,6 @@ mod tests {
                 .iter()
                 .any(|(k, _)| *k == "access-control-allow-methods")
         );
+        assert!(actual.contains(&("timing-allow-origin", "https://example.com".into())));
     }
 }

@@ -7,6 +7,8 @@
 //! every run and the median, and where the time went (medians, from the same start): the
 //! loader downloaded, the form definition arrived, the wasm downloaded, compiled and
 //! instantiated, and the live (wasm) form mounted. `cargo xtask bench-widget` runs it.
+//! `SB_TRACE=1` adds each run's timeline (see [`TRACE`]); the edge and the widget assets
+//! send `Timing-Allow-Origin`, so it has the connect, request and response times too.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchboard_tests::admin::Admin;
@@ -17,6 +19,16 @@ use switchboard_tests::wrangler::{Worker, WorkerOptions};
 use switchboard_tests::{Error, Result};
 
 const DEFAULT_RUNS: usize = 10;
+
+/// With `SB_TRACE` set, each run also prints the page's timeline, one entry per line: type,
+/// name (its end), start, connect start and end, request start, response start and end
+/// (or duration), in ms; for long animation frames the scripts that ran in them.
+const TRACE: &str = "const r = x => Math.round(x || 0); \
+    return performance.getEntries().map(e => [e.entryType, e.name.slice(-40), r(e.startTime), \
+      'connect', r(e.connectStart), r(e.connectEnd), 'request', r(e.requestStart), \
+      r(e.responseStart), r(e.responseEnd || e.duration), \
+      (e.scripts || []).map(s => `${s.sourceURL.slice(-12)} ${s.invoker.slice(0, 30)} at ${r(s.startTime)} for ${r(s.duration)}`).join('; ') \
+    ].join(' ')).join('\\n');";
 
 fn main() {
     let runs = std::env::args()
@@ -82,6 +94,7 @@ async fn bench(runs: usize) -> Result<()> {
     ];
     let mut parts: Vec<Vec<f64>> = vec![Vec::new(); PARTS.len()];
 
+    let trace = std::env::var_os("SB_TRACE").is_some();
     let mut times = Vec::new();
     // One warm-up run outside the figures: wrangler compiles the Worker on first request.
     for run in 0..=runs {
@@ -104,6 +117,16 @@ async fn bench(runs: usize) -> Result<()> {
             }
         }
         .await;
+        if trace {
+            println!(
+                "{}",
+                browser
+                    .eval(TRACE, vec![])
+                    .await?
+                    .as_str()
+                    .unwrap_or_default()
+            );
+        }
         browser.close().await;
         let measured = measured?;
         let ms = measured[0];
