@@ -4,6 +4,10 @@
 //!
 //! A config pushed through this isolate replaces its entry at once (`admin::put_config`
 //! calls [`forget`]); one pushed through another isolate is seen here within [`TTL_MS`].
+//!
+//! Form definitions (`GET .../form`, the request a visitor waits on before seeing the form)
+//! may also use an entry up to [`STALE_MS`] old while a fresh read runs in the background:
+//! the D1 read then never delays the form. Submits always use a fresh entry.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,6 +16,9 @@ use switchboard_shared::config::SiteConfig;
 
 /// How long a decoded config is used before it is read again.
 pub const TTL_MS: i64 = 5_000;
+/// How long a decoded config may still answer a form-definition request, while it is read
+/// again in the background.
+pub const STALE_MS: i64 = 60_000;
 /// Entries kept at most; past that the cache starts over (configs may be up to 1 MiB).
 pub const MAX_ENTRIES: usize = 64;
 
@@ -24,9 +31,22 @@ pub struct ConfigCache {
 impl ConfigCache {
     /// The config of `site` if it was read less than [`TTL_MS`] before `now_ms`.
     pub fn get(&self, site: &str, now_ms: i64) -> Option<Rc<SiteConfig>> {
+        self.get_within(site, now_ms, TTL_MS)
+    }
+
+    /// The config of `site` if it was read less than [`STALE_MS`] before `now_ms`, and
+    /// whether it is past [`TTL_MS`] (due to be read again).
+    pub fn get_stale(&self, site: &str, now_ms: i64) -> Option<(Rc<SiteConfig>, bool)> {
+        let (read, _) = self.entries.get(site)?;
+        let stale = now_ms - read >= TTL_MS;
+        self.get_within(site, now_ms, STALE_MS)
+            .map(|config| (config, stale))
+    }
+
+    fn get_within(&self, site: &str, now_ms: i64, max_age_ms: i64) -> Option<Rc<SiteConfig>> {
         self.entries
             .get(site)
-            .filter(|(read, _)| (0..TTL_MS).contains(&(now_ms - read)))
+            .filter(|(read, _)| (0..max_age_ms).contains(&(now_ms - read)))
             .map(|(_, config)| Rc::clone(config))
     }
 
@@ -49,6 +69,12 @@ thread_local! {
 /// The cached config of `site`, if still fresh.
 pub fn get(site: &str, now_ms: i64) -> Option<Rc<SiteConfig>> {
     CACHE.with(|c| c.borrow().get(site, now_ms))
+}
+
+/// The cached config of `site` if at most [`STALE_MS`] old, and whether it is due to be
+/// read again.
+pub fn get_stale(site: &str, now_ms: i64) -> Option<(Rc<SiteConfig>, bool)> {
+    CACHE.with(|c| c.borrow().get_stale(site, now_ms))
 }
 
 /// Remembers the config just read for `site`.
@@ -88,6 +114,20 @@ mod tests {
         // A clock that went backwards does not keep an entry alive.
         assert!(cache.get("a", 999).is_none());
         assert!(cache.get("b", 1_000).is_none());
+    }
+
+    #[test]
+    fn stale_entries_serve_definitions_for_a_while() {
+        let mut cache = ConfigCache::default();
+        cache.put("a", 1_000, config("a"));
+        let due = |now| cache.get_stale("a", now).map(|(_, due)| due);
+        assert_eq!(due(1_000), Some(false));
+        assert_eq!(due(1_000 + TTL_MS - 1), Some(false));
+        assert_eq!(due(1_000 + TTL_MS), Some(true));
+        assert_eq!(due(1_000 + STALE_MS - 1), Some(true));
+        assert_eq!(due(1_000 + STALE_MS), None);
+        assert_eq!(due(999), None);
+        assert!(cache.get_stale("b", 1_000).is_none());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::{admin, config_cache, form, plain_form, store, submit};
 use serde::Serialize;
 use std::rc::Rc;
 use switchboard_shared::config::SiteConfig;
-use worker::{Env, Method, Request, Response};
+use worker::{Context, Env, Method, Request, Response};
 
 /// Which endpoint a path names. Methods are checked by the handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,8 +167,8 @@ impl Reply {
 }
 
 /// Answers one request. Never fails: errors become their JSON answers here.
-pub async fn handle(req: Request, env: Env) -> Response {
-    let reply = match dispatch(req, &env).await {
+pub async fn handle(req: Request, env: Env, ctx: &Context) -> Response {
+    let reply = match dispatch(req, &env, ctx).await {
         Ok(r) => r,
         Err(e) => Reply::from_error(&e),
     };
@@ -200,7 +200,7 @@ fn into_response(reply: Reply) -> Response {
     }
 }
 
-async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
+async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, EdgeError> {
     let method = req.method();
     match route(&req.path()) {
         Route::Health => match method {
@@ -212,9 +212,13 @@ async fn dispatch(mut req: Request, env: &Env) -> Result<Reply, EdgeError> {
                 .with_header("access-control-allow-origin", "*")),
             _ => Err(EdgeError::MethodNotAllowed),
         },
-        Route::Form { site } => public(&mut req, env, &site, PublicEndpoint::Form).await,
-        Route::FormPage { site } => public(&mut req, env, &site, PublicEndpoint::FormPage).await,
-        Route::Inquiries { site } => public(&mut req, env, &site, PublicEndpoint::Inquiries).await,
+        Route::Form { site } => public(&mut req, env, ctx, &site, PublicEndpoint::Form).await,
+        Route::FormPage { site } => {
+            public(&mut req, env, ctx, &site, PublicEndpoint::FormPage).await
+        }
+        Route::Inquiries { site } => {
+            public(&mut req, env, ctx, &site, PublicEndpoint::Inquiries).await
+        }
         Route::AdminKey { site } => match method {
             Method::Put => admin::put_key(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
@@ -273,13 +277,19 @@ enum PublicEndpoint {
 async fn public(
     req: &mut Request,
     env: &Env,
+    ctx: &Context,
     site: &str,
     endpoint: PublicEndpoint,
 ) -> Result<Reply, EdgeError> {
     let method = req.method();
     let db = env.d1("DB")?;
     let mut steps = crate::bench_timing::Steps::start(env);
-    let config = live_config(&db, site, crate::platform::allow_loopback_http(env)).await?;
+    let loopback = crate::platform::allow_loopback_http(env);
+    let config = if endpoint == PublicEndpoint::Form && method == Method::Get {
+        definition_config(env, ctx, &db, site, loopback).await?
+    } else {
+        live_config(&db, site, loopback).await?
+    };
     steps.mark("site_read");
     // The edge's own plain form posts from the edge's origin: same-origin, not CORS.
     let own = req.url()?.origin().ascii_serialization();
@@ -326,6 +336,44 @@ pub async fn live_config(
         .ok_or(EdgeError::SiteNotFound)?;
     let config = Rc::new(config);
     config_cache::put(site, now, Rc::clone(&config));
+    Ok(config)
+}
+
+/// The config a form definition is drawn from: like [`live_config`], except that an entry
+/// up to `config_cache::STALE_MS` old answers at once while the Worker reads a fresh one
+/// after the response (`wait_until`), so the visitor never waits on D1 for the form.
+async fn definition_config(
+    env: &Env,
+    ctx: &Context,
+    db: &worker::D1Database,
+    site: &str,
+    allow_loopback_http: bool,
+) -> Result<Rc<SiteConfig>, EdgeError> {
+    let now = crate::platform::now_ms();
+    let Some((config, due)) = config_cache::get_stale(site, now) else {
+        return live_config(db, site, allow_loopback_http).await;
+    };
+    if due {
+        let env = env.clone();
+        let site = site.to_owned();
+        ctx.wait_until(async move {
+            let read = match env.d1("DB") {
+                Ok(db) => store::site_config(&db, &site, allow_loopback_http).await,
+                Err(e) => Err(e.into()),
+            };
+            match read {
+                Ok(Some(fresh)) => {
+                    config_cache::put(&site, crate::platform::now_ms(), Rc::new(fresh))
+                }
+                // Gone: the next request reads D1 itself (and answers 404).
+                Ok(None) => config_cache::forget(&site),
+                Err(e) => log(&format!(
+                    "site config refresh failed: {}",
+                    e.log_cause().unwrap_or("")
+                )),
+            }
+        });
+    }
     Ok(config)
 }
 

@@ -46,8 +46,8 @@ use worker::{
 pub const DEAD_LETTER_QUEUE: &str = "switchboard-dlq";
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(http::handle(req, env).await)
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    Ok(http::handle(req, env, &ctx).await)
 }
 
 #[event(queue)]
