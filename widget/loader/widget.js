@@ -14,21 +14,18 @@
  * Without data-target, <switchboard-form> elements are used (also ones added later), else
  * one form is inserted right after the script tag (launcher: at the end of the body).
  *
- * `cargo xtask build` bundles this file with the stylesheet into one minified script
- * (widget/dist/widget.js) and writes into it the SHA-384 of the wasm-bindgen glue
- * (switchboard_glue.js, a classic script defining the one global `__switchboard`) and of the
- * wasm, which it loads with `integrity`: the one hash on the script tag covers everything.
- * The glue is a file of its own so that this script, which starts the definition request,
- * arrives and runs sooner.
+ * `cargo xtask build` bundles this file with the wasm-bindgen glue and the stylesheet into
+ * one minified script (widget/dist/widget.js) and writes the wasm's SHA-384 into it, so the
+ * one integrity hash on the script tag covers the glue, the styles and the wasm.
  * No eval, no inline styles: it runs under a CSP that allows only the edge origin
  * (script-src, connect-src, style-src) plus 'wasm-unsafe-eval'.
  */
-// Built into widget/dist (minified) before `cargo xtask build` bundles this file.
+import init, { mount } from "../dist/switchboard_widget.js";
+// Both built into widget/dist (minified) before `cargo xtask build` bundles this file.
 import css from "../dist/widget.css";
 
 // Replaced by the build (esbuild --define) with the SHA-384 of the shipped files.
-/* global SB_GLUE_SRI, SB_WASM_SRI, SB_CSS_SRI */
-var GLUE_SRI = typeof SB_GLUE_SRI === "string" ? SB_GLUE_SRI : "";
+/* global SB_WASM_SRI, SB_CSS_SRI */
 var WASM_SRI = typeof SB_WASM_SRI === "string" ? SB_WASM_SRI : "";
 var CSS_SRI = typeof SB_CSS_SRI === "string" ? SB_CSS_SRI : "";
 
@@ -46,40 +43,16 @@ var WORDS = {
 };
 
 var started = null;
-// The glue and the wasm are fetched (integrity-checked) and compiled once per page, however
-// many forms. Resolves to the glue's exports once the wasm is ready.
+// The wasm is fetched (integrity-checked) and compiled once per page, however many forms.
 function start() {
   if (!started) {
     var wasm = fetch(edge + "/switchboard_widget_bg.wasm", { integrity: WASM_SRI, credentials: "omit" });
-    started = glue().then(function (bindings) {
-      return bindings.default({ module_or_path: wasm }).then(function () {
-        mark("switchboard:wasm-ready");
-        return bindings;
-      });
+    started = init({ module_or_path: wasm }).then(function (exports) {
+      mark("switchboard:wasm-ready");
+      return exports;
     });
   }
   return started;
-}
-
-// The wasm-bindgen glue: a classic script from the edge (which a strict CSP allows, as it
-// does this one) that defines `__switchboard`.
-function glue() {
-  return new Promise(function (resolve, reject) {
-    var el = document.createElement("script");
-    el.src = edge + "/switchboard_glue.js";
-    if (GLUE_SRI) {
-      el.integrity = GLUE_SRI;
-      el.crossOrigin = "anonymous";
-    }
-    el.onload = function () {
-      if (window.__switchboard) resolve(window.__switchboard);
-      else reject(new Error("switchboard: the glue defined nothing"));
-    };
-    el.onerror = function () {
-      reject(new Error("switchboard: the glue could not be loaded"));
-    };
-    (document.head || document.documentElement).appendChild(el);
-  });
 }
 
 // Marks on the page's performance timeline (read by `cargo xtask bench-widget`).
@@ -214,8 +187,7 @@ function setup(host) {
   place.appendChild(status);
 
   var fetched = definition(site, locale);
-  // The glue and the wasm wait for the definition (see the end of this file).
-  var wasm = fetched.then(start, start);
+  var wasm = start();
   var tz = "";
   var visible = false;
   var early = false;
@@ -250,7 +222,7 @@ function setup(host) {
       var focus = form ? focusOf(root) : null;
       // The loading line or the prerendered form is all the place holds.
       while (place.firstChild) place.removeChild(place.firstChild);
-      done[1].mount(place, edge, site, done[0], locale, tz, draft);
+      mount(place, edge, site, done[0], locale, tz, draft);
       mark("switchboard:mounted");
       if (!visible) mark("switchboard:visible");
       if (focus) refocus(place, focus);
@@ -436,14 +408,13 @@ function run() {
 }
 
 if (edge) {
-  // The definition for the script's own site in the visitor's language is requested now,
-  // before the page has finished parsing: the form shows when it arrives. The glue and
-  // the wasm follow once it has. Fetched alongside it, they held it back by tens of
-  // milliseconds (the wasm compiles while it streams in), and the prerendered form covers
-  // the wait.
+  // Both downloads start now, before the page has finished parsing: the definition for
+  // the script's own site in the visitor's language (first: the form shows when it
+  // arrives), and the wasm.
   if (script.getAttribute("data-site")) {
     definition(script.getAttribute("data-site"), pickLocale(script));
   }
+  start();
   // <switchboard-form> elements a page adds later (single-page apps) start by themselves.
   if (window.customElements && !customElements.get(TAG)) {
     customElements.define(

@@ -1,5 +1,5 @@
 //! `cargo xtask bench-widget`: what the widget costs a host page. The total transfer
-//! (gzip -9 of the loader bundle, which carries the stylesheet, plus the glue and the wasm)
+//! (gzip -9 of the loader bundle, which carries the glue and the stylesheet, plus the wasm)
 //! against the 50 KB budget, the gzip sizes of two peer embed bundles from npm side by side,
 //! and the time until the visible form appears after the loader starts (the `widget-bench`
 //! binary of the test harness: real Worker, loopback, cold cache, headless Chromium,
@@ -15,9 +15,8 @@ use std::process::Command;
 const BUDGET: u64 = 50 * 1024;
 
 /// What a page downloads to show the form: (label, file under widget/dist).
-const SHIPPED: [(&str, &str); 3] = [
-    ("loader + CSS (widget.js)", "widget.js"),
-    ("glue (switchboard_glue.js)", crate::build::GLUE),
+const SHIPPED: [(&str, &str); 2] = [
+    ("loader + glue + CSS (widget.js)", "widget.js"),
     (
         "wasm (switchboard_widget_bg.wasm)",
         "switchboard_widget_bg.wasm",

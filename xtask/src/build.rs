@@ -29,9 +29,6 @@ const WIDGET_STATIC: [(&str, &str); 1] = [("widget.css", "widget/style/widget.cs
 /// headers of the static assets (host pages on other origins need CORS to import the glue).
 const WIDGET_OPTIONAL: [&str; 1] = ["_headers"];
 
-/// The wasm-bindgen glue as the classic script the loader adds to the page.
-pub const GLUE: &str = "switchboard_glue.js";
-
 pub fn run(repo: &Repo) -> Result<()> {
     println!("== build");
     let wasm_bindgen = repo::find_tool("wasm-bindgen")
@@ -105,25 +102,9 @@ fn widget(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
             .arg(&bg)
             .env("PATH", repo.tool_path()),
     )?;
-    // The glue stays in dist as an ES module for pages that call `validate()` themselves;
-    // the loader loads its classic-script twin, which defines the one global `__switchboard`.
+    // The glue ships unminified; it stays in dist as an ES module for pages that call
+    // `validate()` themselves.
     minify(repo, &dist.join("switchboard_widget.js"), &["--format=esm"])?;
-    process::run(
-        Command::new(repo.npm_bin("esbuild"))
-            .arg(dist.join("switchboard_widget.js"))
-            .args([
-                "--minify",
-                "--format=iife",
-                "--global-name=__switchboard",
-                "--target=es2020",
-                "--log-level=warning",
-                // The glue's default wasm URL (import.meta.url) is never used: the loader
-                // always hands it the integrity-checked fetch.
-                "--log-override:empty-import-meta=silent",
-            ])
-            .arg(format!("--outfile={}", dist.join(GLUE).display()))
-            .env("PATH", repo.tool_path()),
-    )?;
     let mut copies = Vec::new();
     for (name, usual) in WIDGET_STATIC {
         copies.push((name, find_widget_file(repo, name, usual)?));
@@ -156,12 +137,11 @@ fn minify(repo: &Repo, file: &Path, extra: &[&str]) -> Result<()> {
     )
 }
 
-/// Bundles widget/loader/widget.js with the stylesheet (minified in dist already, which the
-/// loader imports from) into one minified classic script, dist/widget.js, with the SHA-384
-/// of the glue, the wasm and widget.css (the fallback stylesheet) written in: the loader's
-/// own integrity hash covers everything.
+/// Bundles widget/loader/widget.js with the glue and the stylesheet (both minified in dist
+/// already, which the loader imports from) into one minified
+/// classic script, dist/widget.js, with the SHA-384 of the wasm (and of widget.css, the
+/// fallback stylesheet) written in: the loader's own integrity hash covers everything.
 fn bundle_loader(repo: &Repo, dist: &Path) -> Result<()> {
-    let glue_sri = sri(&std::fs::read(dist.join(GLUE))?);
     let wasm_sri = sri(&std::fs::read(dist.join("switchboard_widget_bg.wasm"))?);
     let css_sri = sri(&std::fs::read(dist.join("widget.css"))?);
     let loader = find_widget_file(repo, "widget.js", "widget/loader/widget.js")?;
@@ -175,8 +155,10 @@ fn bundle_loader(repo: &Repo, dist: &Path) -> Result<()> {
                 "--target=es2020",
                 "--loader:.css=text",
                 "--log-level=warning",
+                // The glue's default wasm URL (import.meta.url) is never used: the loader
+                // always hands it the integrity-checked fetch.
+                "--log-override:empty-import-meta=silent",
             ])
-            .arg(format!("--define:SB_GLUE_SRI=\"{glue_sri}\""))
             .arg(format!("--define:SB_WASM_SRI=\"{wasm_sri}\""))
             .arg(format!("--define:SB_CSS_SRI=\"{css_sri}\""))
             .arg(format!("--outfile={}", dist.join("widget.js").display()))
@@ -184,7 +166,7 @@ fn bundle_loader(repo: &Repo, dist: &Path) -> Result<()> {
             .env("PATH", repo.tool_path()),
     )?;
     println!(
-        "bundled widget/loader/widget.js + widget.css -> widget/dist/widget.js (glue {glue_sri}, wasm {wasm_sri})"
+        "bundled widget/loader/widget.js + glue + widget.css -> widget/dist/widget.js (wasm {wasm_sri})"
     );
     Ok(())
 }
