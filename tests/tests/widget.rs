@@ -1,6 +1,7 @@
 //! The embedded widget in headless Chromium: inline and launcher modes, two forms on one
 //! page, keyboard-only completion, a lost network followed by success with exactly one
-//! stored inquiry, a host page under a strict Content-Security-Policy, and axe-core
+//! stored inquiry, a host page under a strict Content-Security-Policy (also one that
+//! enforces Trusted Types), and axe-core
 //! (WCAG 2.2 A/AA rules) with zero violations in the idle, error, sending and success states.
 //! And the form without JavaScript: plain HTTP, urlencoded posts, HTML answers. And the
 //! prerendered form the loader shows before the wasm runs: the same elements as the live
@@ -29,6 +30,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         network_failure_then_success,
     ),
     ("widget::strict_csp_host_page", strict_csp),
+    (
+        "widget::trusted_types_host_page",
+        strict_csp_with_trusted_types,
+    ),
     ("widget::axe_finds_no_violations_in_four_states", axe_states),
     ("widget::no_js_form_posts_and_answers_html", no_js_form),
     (
@@ -349,7 +354,25 @@ pub fn strict_policy(edge: &str) -> String {
     )
 }
 
+/// [`strict_policy`] plus Trusted Types enforcement, allowing the widget's policy name.
+pub fn trusted_types_policy(edge: &str) -> String {
+    format!(
+        "{}; require-trusted-types-for 'script'; trusted-types switchboard",
+        strict_policy(edge)
+    )
+}
+
 fn strict_csp(env: &Env, site: &str) -> Result<()> {
+    strict_host_page(env, site, &strict_policy(&env.worker.origin))
+}
+
+fn strict_csp_with_trusted_types(env: &Env, site: &str) -> Result<()> {
+    strict_host_page(env, site, &trusted_types_policy(&env.worker.origin))
+}
+
+/// Under `policy` the prerendered form shows first, the styles apply, and a submit is
+/// stored once.
+fn strict_host_page(env: &Env, site: &str, policy: &str) -> Result<()> {
     env.block_on(async {
         let admin_site = env.provision(site).await?;
         let edge = &env.worker.origin;
@@ -358,10 +381,23 @@ fn strict_csp(env: &Env, site: &str) -> Result<()> {
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>strict</title></head>\n\
              <body><h1>Contact us</h1><script async src=\"{edge}/widget.js\" data-site=\"{site}\"></script></body></html>\n"
         );
-        let url = env.pages.put_with_csp(&format!("/csp/{site}.html"), html, &strict_policy(edge));
+        let url = env.pages.put_with_csp(&format!("/csp/{site}.html"), html, policy);
         with_browser(async move |b| {
             b.client.goto(&url).await?;
             let root = b.widget(TIMEOUT).await?;
+            // The loader's marks: `visible` comes before `mounted` only when the edge's
+            // prerendered form was shown before the wasm one.
+            let marks = b
+                .eval(
+                    "const at = n => (performance.getEntriesByName(n)[0] || {}).startTime; \
+                     return [at('switchboard:visible'), at('switchboard:mounted')];",
+                    vec![],
+                )
+                .await?;
+            ensure(
+                marks[0].as_f64().zip(marks[1].as_f64()).is_some_and(|(v, m)| v < m),
+                || format!("no prerendered form under `{policy}` (visible, mounted: {marks})"),
+            )?;
             // The stylesheet applied: the submit button wears the accent colour.
             let style = b
                 .computed_style(

@@ -18,7 +18,8 @@
  * one minified script (widget/dist/widget.js) and writes the wasm's SHA-384 into it, so the
  * one integrity hash on the script tag covers the glue, the styles and the wasm.
  * No eval, no inline styles: it runs under a CSP that allows only the edge origin
- * (script-src, connect-src, style-src) plus 'wasm-unsafe-eval'.
+ * (script-src, connect-src, style-src) plus 'wasm-unsafe-eval', and with Trusted Types
+ * enforced (its one policy is named `switchboard`).
  */
 import init, { mount } from "../dist/switchboard_widget.js";
 // Both built into widget/dist (minified) before `cargo xtask build` bundles this file.
@@ -302,6 +303,27 @@ function clean(parent) {
   }
 }
 
+var policy = null;
+// On a page that enforces Trusted Types, `innerHTML` takes only values from a policy the
+// page allows by name (`trusted-types switchboard`); without that the prerendered form is
+// skipped and the form appears once the wasm runs. The policy passes the HTML through
+// unchanged: it goes into an inert template and is cleaned before any of it is adopted.
+function trustedHTML(html) {
+  if (policy === null) {
+    policy = false;
+    try {
+      if (window.trustedTypes && trustedTypes.createPolicy) {
+        policy = trustedTypes.createPolicy("switchboard", {
+          createHTML: function (s) {
+            return s;
+          }
+        });
+      }
+    } catch (e) {}
+  }
+  return policy ? policy.createHTML(html) : html;
+}
+
 // Shows the edge's HTML of the idle form in place of the loading line, so the visitor
 // sees (and can fill in) the form while the wasm arrives. Returns its <form>, or null.
 function prerender(place, status, html) {
@@ -309,7 +331,7 @@ function prerender(place, status, html) {
     // A template's content is inert (nothing in it runs or loads) and, unlike a
     // DOMParser document, costs no new document.
     var template = document.createElement("template");
-    template.innerHTML = html;
+    template.innerHTML = trustedHTML(html);
     var body = template.content;
     clean(body);
     var form = body.querySelector("form");
