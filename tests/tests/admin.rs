@@ -1,6 +1,7 @@
 //! The site owner's admin API on the real Worker: a pushed config takes effect, a bad push
 //! is refused with located errors while the old config stays live, wrong keys get 401, and
-//! the inquiry list filters by POC.
+//! the inquiry list filters by POC. A config changed behind the Worker's back (as through
+//! another isolate) reaches form definitions after one answer from the kept copy.
 
 use crate::api::{submission, valid_fields};
 use crate::env::{Env, Test};
@@ -20,7 +21,14 @@ pub const TRIALS: &[(&str, Test)] = &[
     ),
     ("admin::wrong_keys_get_401", wrong_keys_get_401),
     ("admin::inquiry_list_filters_by_poc", list_filters_by_poc),
+    (
+        "admin::config_changed_elsewhere_reaches_the_form_after_one_stale_answer",
+        config_changed_elsewhere,
+    ),
 ];
+
+/// How long the Worker uses a kept config before reading it again (`config_cache::TTL_MS`).
+const CONFIG_TTL: std::time::Duration = std::time::Duration::from_millis(5_000);
 
 /// Submits a valid inquiry on `topic` and returns the POC the edge routed it to.
 async fn routed_poc(env: &Env, site: &str, key: &str, topic: &str) -> Result<String> {
@@ -58,6 +66,44 @@ fn pushed_config_takes_effect(env: &Env, site: &str) -> Result<()> {
         ensure(after == "support", || {
             format!("after the push billing went to {after}, not support")
         })
+    })
+}
+
+/// The row is changed in D1 directly, so the isolate's kept copy is not dropped as it is
+/// for a push. Past the 5 s the kept copy answers once more while a fresh read runs after
+/// that answer; the next definitions carry the change.
+fn config_changed_elsewhere(env: &Env, site: &str) -> Result<()> {
+    const OLD: &str = "Technical support";
+    const NEW: &str = "Hardware support";
+    env.block_on(async {
+        env.provision(site).await?;
+        let first = env.form(site, "?locale=en").await?;
+        let kept_at = std::time::Instant::now();
+        ensure(first.status == 200 && first.raw.contains(OLD), || {
+            format!("first definition: {} {}", first.status, first.raw)
+        })?;
+        env.worker
+            .d1_query(&format!(
+                "UPDATE sites SET config_json = replace(config_json, '{OLD}', '{NEW}') WHERE id = '{site}'"
+            ))
+            .await?;
+        tokio::time::sleep((CONFIG_TTL + std::time::Duration::from_millis(300)).saturating_sub(kept_at.elapsed())).await;
+        let stale = env.form(site, "?locale=en").await?;
+        ensure(stale.status == 200 && stale.raw.contains(OLD), || {
+            format!("past the TTL the kept config should answer once more: {} {}", stale.status, stale.raw)
+        })?;
+        let mut last = stale;
+        for _ in 0..20 {
+            last = env.form(site, "?locale=en").await?;
+            if last.status == 200 && last.raw.contains(NEW) {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        Err(Error::msg(format!(
+            "the changed config never reached the definition: {} {}",
+            last.status, last.raw
+        )))
     })
 }
 
