@@ -6,6 +6,7 @@
 use crate::api::{submission, valid_fields};
 use crate::env::{Env, Test};
 use serde_json::json;
+use std::time::{Duration, Instant};
 use switchboard_shared::api::ErrorBody;
 use switchboard_tests::admin::{Answer, Site};
 use switchboard_tests::{Error, Result, ensure};
@@ -28,7 +29,7 @@ pub const TRIALS: &[(&str, Test)] = &[
 ];
 
 /// How long the Worker uses a kept config before reading it again (`config_cache::TTL_MS`).
-const CONFIG_TTL: std::time::Duration = std::time::Duration::from_millis(5_000);
+const CONFIG_TTL: Duration = Duration::from_millis(5_000);
 
 /// Submits a valid inquiry on `topic` and returns the POC the edge routed it to.
 async fn routed_poc(env: &Env, site: &str, key: &str, topic: &str) -> Result<String> {
@@ -78,7 +79,7 @@ fn config_changed_elsewhere(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         env.provision(site).await?;
         let first = env.form(site, "?locale=en").await?;
-        let kept_at = std::time::Instant::now();
+        let kept_at = Instant::now();
         ensure(first.status == 200 && first.raw.contains(OLD), || {
             format!("first definition: {} {}", first.status, first.raw)
         })?;
@@ -87,7 +88,7 @@ fn config_changed_elsewhere(env: &Env, site: &str) -> Result<()> {
                 "UPDATE sites SET config_json = replace(config_json, '{OLD}', '{NEW}') WHERE id = '{site}'"
             ))
             .await?;
-        tokio::time::sleep((CONFIG_TTL + std::time::Duration::from_millis(300)).saturating_sub(kept_at.elapsed())).await;
+        tokio::time::sleep((CONFIG_TTL + Duration::from_millis(300)).saturating_sub(kept_at.elapsed())).await;
         let stale = env.form(site, "?locale=en").await?;
         ensure(stale.status == 200 && stale.raw.contains(OLD), || {
             format!("past the TTL the kept config should answer once more: {} {}", stale.status, stale.raw)
@@ -98,7 +99,7 @@ fn config_changed_elsewhere(env: &Env, site: &str) -> Result<()> {
             if last.status == 200 && last.raw.contains(NEW) {
                 return Ok(());
             }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
         Err(Error::msg(format!(
             "the changed config never reached the definition: {} {}",

@@ -160,10 +160,11 @@ pub fn Field(
                     view! { <option value=value prop:selected=move || state.text() == mine>{text}</option> }
                 })
                 .collect_view();
-            view! {
-                <div class="field" part="field">
-                    <label for=control_id(&id)>{label}{marker}</label>
-                    {help_view}
+            framed(
+                control_id(&id),
+                (label, marker),
+                help_view,
+                view! {
                     <select
                         id=control_id(&id)
                         name=id
@@ -176,15 +177,15 @@ pub fn Field(
                         <option value="" prop:selected=move || state.text().is_empty()>{first}</option>
                         {choices}
                     </select>
-                    {error_view}
-                </div>
-            }
-            .into_any()
+                },
+                error_view,
+            )
         }
-        Control::TextArea => view! {
-            <div class="field" part="field">
-                <label for=control_id(&id)>{label}{marker}</label>
-                {help_view}
+        Control::TextArea => framed(
+            control_id(&id),
+            (label, marker),
+            help_view,
+            view! {
                 <textarea
                     id=control_id(&id)
                     name=id
@@ -197,17 +198,17 @@ pub fn Field(
                     on:input=on_text
                     on:blur=on_blur
                 ></textarea>
-                {error_view}
-            </div>
-        }
-        .into_any(),
+            },
+            error_view,
+        ),
         Control::Input {
             input_type,
             autocomplete,
-        } => view! {
-            <div class="field" part="field">
-                <label for=control_id(&id)>{label}{marker}</label>
-                {help_view}
+        } => framed(
+            control_id(&id),
+            (label, marker),
+            help_view,
+            view! {
                 <input
                     type=input_type
                     id=control_id(&id)
@@ -221,9 +222,28 @@ pub fn Field(
                     on:input=on_text
                     on:blur=on_blur
                 />
-                {error_view}
-            </div>
-        }
-        .into_any(),
+            },
+            error_view,
+        ),
     }
+}
+
+/// The frame a select, a textarea or an input sits in: its label (for the control with id
+/// `control`), the help text, the control itself, and the error line.
+fn framed(
+    control: String,
+    label: impl IntoView,
+    help: impl IntoView,
+    input: impl IntoView,
+    error: impl IntoView,
+) -> AnyView {
+    view! {
+        <div class="field" part="field">
+            <label for=control>{label}</label>
+            {help}
+            {input}
+            {error}
+        </div>
+    }
+    .into_any()
 }
