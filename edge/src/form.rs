@@ -6,13 +6,12 @@ use crate::error::EdgeError;
 use crate::http::{Reply, query_param};
 use crate::platform;
 use crate::prerender;
-use std::collections::BTreeMap;
 use switchboard_shared::api::{FormDefinition, TopicInfo};
 use switchboard_shared::config::SiteConfig;
 use switchboard_shared::inquiry::Value;
 use switchboard_shared::promise::expected_response;
 use switchboard_shared::routing::route;
-use switchboard_shared::{Inquiry, Locale};
+use switchboard_shared::{Inquiry, LiteMap, Locale};
 use worker::{Env, Request};
 
 pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Reply, EdgeError> {
@@ -59,7 +58,7 @@ pub fn topics(
         .iter()
         .filter_map(|option| {
             let inquiry = Inquiry {
-                fields: BTreeMap::from([(field.id.clone(), Value::Text(option.value.clone()))]),
+                fields: LiteMap::from_iter([(field.id.clone(), Value::Text(option.value.clone()))]),
                 topic: Some(option.value.clone()),
                 email: None,
             };

@@ -516,9 +516,18 @@ mod tests {
         assert_eq!(r.idempotency_key, "form-1");
         assert_eq!(r.locale.as_deref(), Some("de"));
         assert_eq!(r.time_zone, None);
-        assert_eq!(r.fields["name"], RawValue::Text("Ada Lovelace".into()));
-        assert_eq!(r.fields["email"], RawValue::Text("ada@example.com".into()));
-        assert_eq!(r.fields["message"], RawValue::Text("Hi\r\nthere".into()));
+        assert_eq!(
+            r.fields.get("name"),
+            Some(&RawValue::Text("Ada Lovelace".into()))
+        );
+        assert_eq!(
+            r.fields.get("email"),
+            Some(&RawValue::Text("ada@example.com".into()))
+        );
+        assert_eq!(
+            r.fields.get("message"),
+            Some(&RawValue::Text("Hi\r\nthere".into()))
+        );
         assert_eq!(r.fields[&f.honeypot], RawValue::Text(String::new()));
     }
 

@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 use std::time::Instant;
+use switchboard_shared::LiteMap;
 use switchboard_shared::calendar::Target;
 use switchboard_shared::config::{ConfigOptions, parse_config_with};
 use switchboard_shared::inquiry::{Inquiry, Value};
@@ -62,12 +63,11 @@ fn inquiries(rules: usize, count: usize) -> Vec<Inquiry> {
                 rng.next(9999)
             );
             Inquiry {
-                fields: [
+                fields: LiteMap::from_iter([
                     ("email".to_owned(), Value::Text(email.clone())),
                     ("message".to_owned(), Value::Text(message)),
                     ("topic".to_owned(), Value::Text(topic.clone())),
-                ]
-                .into(),
+                ]),
                 topic: Some(topic),
                 email: Some(email),
             }

@@ -1,13 +1,13 @@
 //! The one parse function: a raw draft (values as typed) becomes a validated [`Inquiry`],
 //! or every field error at once. The widget calls it on input and blur, the edge on submit.
 
+use crate::LiteMap;
 use crate::errors::{ErrorCode, FieldError};
 use crate::form::{
     FieldKind, FieldSpec, FormSpec, MAX_EMAIL, MAX_EMAIL_LOCAL, MAX_PHONE_DIGITS, MIN_PHONE_DIGITS,
 };
 use crate::text::{self, Lines};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A value as the visitor's browser sent it: text, a list (multiple choice) or a flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +19,7 @@ pub enum RawValue {
 }
 
 /// What the visitor typed, keyed by field id. Nothing in it has been checked.
-pub type Draft = BTreeMap<String, RawValue>;
+pub type Draft = LiteMap<String, RawValue>;
 
 /// A checked, normalized value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,7 +43,7 @@ impl Value {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inquiry {
     /// Normalized values of the fields that were filled, keyed by field id.
-    pub fields: BTreeMap<String, Value>,
+    pub fields: LiteMap<String, Value>,
     /// The chosen topic, when the form has a topic field and it was filled.
     pub topic: Option<String>,
     /// The submitter's address (domain in lowercase ASCII), when the form asks for one.
@@ -77,7 +77,7 @@ impl Inquiry {
             return self;
         };
         let converted = format!("{local}@{ascii}");
-        for value in self.fields.values_mut() {
+        for (_, value) in self.fields.iter_mut() {
             if value.as_text() == Some(email.as_str()) {
                 *value = Value::Text(converted.clone());
             }
@@ -91,7 +91,7 @@ impl Inquiry {
 /// followed by unknown fields; the honeypot field is ignored here (see [`honeypot_hit`]).
 pub fn parse_inquiry(spec: &FormSpec, draft: &Draft) -> Result<Inquiry, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut fields = BTreeMap::new();
+    let mut fields = LiteMap::new();
     for field in &spec.fields {
         match parse_field(field, draft.get(&field.id)) {
             Ok(Some(value)) => {

@@ -1,7 +1,7 @@
 //! The languages the form and its messages speak, and how a visitor's tag maps to one.
 
+use crate::LiteMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A supported UI language. Anything else falls back to English.
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
@@ -59,27 +59,38 @@ impl Locale {
 /// A plain string is accepted as the English (and only) text.
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(from = "LocalizedRepr", into = "BTreeMap<String, String>")]
-pub struct Localized(pub BTreeMap<String, String>);
+#[serde(from = "LocalizedRepr", into = "LiteMap<String, String>")]
+// The schema is that of the same map in std, which schemars knows.
+#[cfg_attr(
+    feature = "server",
+    schemars(into = "std::collections::BTreeMap<String, String>")
+)]
+pub struct Localized(pub LiteMap<String, String>);
 
 #[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum LocalizedRepr {
     Plain(String),
-    Map(BTreeMap<String, String>),
+    Map(
+        #[cfg_attr(
+            feature = "server",
+            schemars(with = "std::collections::BTreeMap<String, String>")
+        )]
+        LiteMap<String, String>,
+    ),
 }
 
 impl From<LocalizedRepr> for Localized {
     fn from(r: LocalizedRepr) -> Self {
         match r {
-            LocalizedRepr::Plain(s) => Localized(BTreeMap::from([("en".to_owned(), s)])),
+            LocalizedRepr::Plain(s) => Localized(LiteMap::from_iter([("en".to_owned(), s)])),
             LocalizedRepr::Map(m) => Localized(m),
         }
     }
 }
 
-impl From<Localized> for BTreeMap<String, String> {
+impl From<Localized> for LiteMap<String, String> {
     fn from(l: Localized) -> Self {
         l.0
     }
@@ -87,7 +98,10 @@ impl From<Localized> for BTreeMap<String, String> {
 
 impl Localized {
     pub fn en(text: &str) -> Self {
-        Localized(BTreeMap::from([("en".to_owned(), text.to_owned())]))
+        // One insert, not `from_iter`: that would bring a sort into the widget's wasm.
+        let mut map = LiteMap::new();
+        map.insert("en".to_owned(), text.to_owned());
+        Localized(map)
     }
 
     /// The text in `locale`, else English, else any text there is.

@@ -118,6 +118,7 @@ fn draft() -> impl Strategy<Value = Draft> {
         Just("other"),
     ];
     prop::collection::btree_map(keys.prop_map(str::to_owned), raw_value(), 0..10)
+        .prop_map(Draft::from_iter)
 }
 
 /// Drafts that are mostly valid, so the "accepted" properties see many accepted inquiries.
@@ -136,7 +137,7 @@ fn plausible_draft() -> impl Strategy<Value = Draft> {
     )
         .prop_map(|(name, email, topic, phone, site, message, interests)| {
             let t = |s: &str| RawValue::Text(s.to_owned());
-            BTreeMap::from([
+            Draft::from_iter([
                 ("name".to_owned(), t(&name)),
                 ("email".to_owned(), t(&email)),
                 ("topic".to_owned(), t(topic)),

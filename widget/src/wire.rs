@@ -4,8 +4,6 @@
 //! struct literals below make the compiler flag any field added to the shared types.
 
 use js_sys::{Array, JSON, Object, Reflect};
-use std::collections::BTreeMap;
-use switchboard_shared::FieldError;
 use switchboard_shared::Locale;
 use switchboard_shared::api::{
     ExpectedResponse, FieldErrorView, FormDefinition, SubmitAccepted, SubmitRequest, TopicInfo,
@@ -13,6 +11,7 @@ use switchboard_shared::api::{
 use switchboard_shared::form::{ChoiceOption, FieldKind, FieldSpec, FormSpec};
 use switchboard_shared::inquiry::{Draft, Inquiry, RawValue, Value};
 use switchboard_shared::locale::Localized;
+use switchboard_shared::{FieldError, LiteMap};
 use wasm_bindgen::JsValue;
 
 /// Why a body could not be read: the path of the missing or mistyped member.
@@ -64,7 +63,7 @@ fn localized(obj: &JsValue, key: &str) -> Localized {
     if let Some(plain) = value.as_string() {
         return Localized::en(&plain);
     }
-    let mut map = BTreeMap::new();
+    let mut map = LiteMap::new();
     if value.is_object() {
         for entry in Object::entries(&Object::from(value)).iter() {
             let pair = Array::from(&entry);

@@ -2,6 +2,7 @@
 //! generated 1,000-rule config checked against a straightforward reference router.
 
 use super::*;
+use crate::LiteMap;
 use crate::config::parse_config_with;
 use crate::inquiry::Value;
 use crate::synthetic;
@@ -18,7 +19,7 @@ fn demo() -> SiteConfig {
 }
 
 fn inquiry(topic: Option<&str>, email: &str, message: &str, extra: &[(&str, Value)]) -> Inquiry {
-    let mut fields = BTreeMap::from([
+    let mut fields = LiteMap::from_iter([
         ("email".to_owned(), Value::Text(email.to_owned())),
         ("message".to_owned(), Value::Text(message.to_owned())),
     ]);
