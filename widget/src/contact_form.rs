@@ -1,5 +1,6 @@
 //! The whole widget: every field of the site's form, the topic hint, the error summary,
-//! submission through an `Action`, the status line, and the success view.
+//! submission (one at a time, retried with the same key), the status line, and the success
+//! view.
 
 use crate::browser::{focus_soon, new_key};
 use crate::error_summary::{ErrorSummary, SummaryItem};
@@ -121,17 +122,8 @@ pub fn ContactForm(
         });
     };
 
-    let submission = Action::new_local(move |request: &SubmitRequest| {
-        let request = request.clone();
-        let url = submit_url.clone();
-        async move { send(&url, &request, move || phase.set(Phase::Retrying)).await }
-    });
-    let pending = submission.pending();
-
-    Effect::new(move || {
-        let Some(outcome) = submission.value().get() else {
-            return;
-        };
+    // What the edge's answer, or its absence after every retry, does to the form.
+    let settle = move |outcome: Outcome| {
         if outcome.needs_new_key() {
             key.set_value(new_key());
         }
@@ -147,19 +139,22 @@ pub fn ContactForm(
             Outcome::Refused => phase.set(Phase::Refused),
             Outcome::Unreachable => phase.set(Phase::Offline),
         }
-    });
+    };
+    // True from a submit until its outcome: disables the button, so no double submit.
+    let pending = RwSignal::new(false);
+    let submit_url = StoredValue::new(submit_url);
 
     let submit = move || {
         if pending.get_untracked() {
             return;
         }
-        let mut draft: Draft = form.with_value(|f| {
+        // Inserts, not `collect`: that would bring a sort into the wasm for a few fields.
+        let mut draft = Draft::new();
+        form.with_value(|f| {
             states.with_value(|st| {
-                f.fields
-                    .iter()
-                    .zip(st)
-                    .map(|(spec, s)| (spec.id.clone(), s.value.get_untracked()))
-                    .collect()
+                for (spec, s) in f.fields.iter().zip(st) {
+                    draft.insert(spec.id.clone(), s.value.get_untracked());
+                }
             })
         });
         let trap = form.with_value(|f| f.honeypot.clone());
@@ -180,13 +175,20 @@ pub fn ContactForm(
                 show_errors(Vec::new());
                 phase.set(Phase::Sending);
                 let (time_zone, render_token) = context.get_value();
-                submission.dispatch_local(SubmitRequest {
+                let request = SubmitRequest {
                     idempotency_key: key.get_value(),
                     locale: Some(locale.tag().to_owned()),
                     time_zone: Some(time_zone),
                     render_token: Some(render_token),
                     turnstile_token: None,
                     fields: draft,
+                };
+                let url = submit_url.get_value();
+                pending.set(true);
+                leptos::task::spawn_local(async move {
+                    let outcome = send(&url, &request, move || phase.set(Phase::Retrying)).await;
+                    pending.set(false);
+                    settle(outcome);
                 });
             }
         }
