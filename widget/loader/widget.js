@@ -30,6 +30,9 @@ import css from "../dist/widget.css";
 var WASM_SRI = typeof SB_WASM_SRI === "string" ? SB_WASM_SRI : "";
 var CSS_SRI = typeof SB_CSS_SRI === "string" ? SB_CSS_SRI : "";
 
+// The loader's first statement; `cargo xtask bench-widget` also measures from here.
+mark("switchboard:start");
+
 var TAG = "switchboard-form";
 var script = document.currentScript || document.querySelector("script[data-site]");
 var edge = script && script.src ? new URL(script.src, document.baseURI).origin : "";
