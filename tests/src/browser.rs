@@ -27,6 +27,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Result<Browser> {
+        Browser::start_with(&[]).await
+    }
+
+    /// Like [`Browser::start`], with more Chromium command-line switches.
+    pub async fn start_with(extra_args: &[String]) -> Result<Browser> {
         for tool in [CHROMIUM, CHROMEDRIVER] {
             if !Path::new(tool).exists() {
                 return Err(Error::msg(format!(
@@ -47,24 +52,23 @@ impl Browser {
         let profile = tempfile::Builder::new()
             .prefix("switchboard-chromium-")
             .tempdir()?;
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--window-size=1200,1000".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        args.extend_from_slice(extra_args);
         let caps = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--disable-dev-shm-usage",
-                    "--window-size=1200,1000",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
         });
         let Value::Object(caps) = caps else {
             return Err(Error::msg("capabilities are not an object"));

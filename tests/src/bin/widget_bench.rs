@@ -1,17 +1,25 @@
 //! `widget-bench`: how long the visible form takes to appear after the loader starts. The
-//! real Worker under `wrangler dev` serves the built widget on loopback; each of N runs
-//! (default 10) opens a host page in a fresh headless Chromium profile (cold cache) and
-//! reads the page's own clock: from the loader's request start (resource timing of
-//! widget.js) to the loader's `switchboard:visible` mark, taken when the form is first in
-//! the page (the edge's prerendered form, or the live one when there is none). Prints
-//! every run and the median; the median from the loader's first statement (its
-//! `switchboard:start` mark), which leaves the loader's own download out; and where the
-//! time went (medians, from the request start): the loader downloaded and running, the
-//! form definition arrived, the wasm downloaded, compiled and instantiated, and the live
-//! (wasm) form mounted. `cargo xtask bench-widget` runs it.
+//! real Worker under `wrangler dev` serves the built widget on loopback. Each run opens a
+//! host page on a cold cache and reads the page's own clock: from the loader's request
+//! start (resource timing of widget.js) to the loader's `switchboard:visible` mark, taken
+//! when the form is first painted (the edge's prerendered form, or the live one when
+//! there is none). Two series of N runs each (default 10):
+//! - a new headless Chromium with a fresh profile per run: Chromium's own start-up runs
+//!   alongside the page;
+//! - one running Chromium, each run in a new tab with the edge under a new host name
+//!   (`runN.switchboard.test`, mapped to loopback): a first visit, as a visitor's
+//!   already running browser makes it.
+//!
+//! A run whose page got anything of the edge's from the cache (no body on the wire) fails
+//! the bench. Each series prints every run and the median; the median from the loader's
+//! first statement (its `switchboard:start` mark), which leaves the loader's own download
+//! out; and where the time went (medians, from the request start): the loader downloaded
+//! and running, the form definition arrived, the wasm downloaded, compiled and
+//! instantiated, and the live (wasm) form mounted. `cargo xtask bench-widget` runs it.
 //! `SB_TRACE=1` adds each run's timeline (see [`TRACE`]); the edge and the widget assets
 //! send `Timing-Allow-Origin`, so it has the connect, request and response times too.
 
+use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use switchboard_tests::admin::Admin;
 use switchboard_tests::browser::Browser;
@@ -21,6 +29,8 @@ use switchboard_tests::wrangler::{Worker, WorkerOptions};
 use switchboard_tests::{Error, Result};
 
 const DEFAULT_RUNS: usize = 10;
+/// Host names under it resolve to loopback in the running-Chromium series.
+const BENCH_DOMAIN: &str = "switchboard.test";
 
 /// With `SB_TRACE` set, each run also prints the page's timeline, one entry per line: type,
 /// name (its end), start, connect start and end, request start, response start and end
@@ -74,98 +84,152 @@ async fn bench(runs: usize) -> Result<()> {
         page_origin: &pages.origin(),
     })?;
     admin.provision(&site, &config).await?;
-    let url = pages.put("/bench.html", host_page(&worker.origin, &site, "", ""));
-    let loader = format!("{}/widget.js", worker.origin);
-    let wasm = format!("{}/switchboard_widget_bg.wasm", worker.origin);
-    // Milliseconds from the loader's request start: [visible, loader downloaded, loader
-    // running, definition arrived, wasm downloaded, wasm ready, live form mounted].
-    let script = format!(
-        "const at = n => performance.getEntriesByName(n)[0]; \
-         const start = at('{loader}'), visible = at('switchboard:visible'); \
-         if (!start || !visible || !at('switchboard:mounted')) return null; \
-         const t = e => e ? (e.responseEnd || e.startTime) - start.startTime : -1; \
-         return [visible.startTime - start.startTime, t(start), t(at('switchboard:start')), \
-                 t(at('switchboard:definition')), t(at('{wasm}')), \
-                 t(at('switchboard:wasm-ready')), t(at('switchboard:mounted'))];"
-    );
-    const PARTS: [&str; 6] = [
-        "loader downloaded",
-        "loader running",
-        "form definition arrived",
-        "wasm downloaded",
-        "wasm compiled and instantiated",
-        "live (wasm) form mounted",
-    ];
-    let mut parts: Vec<Vec<f64>> = vec![Vec::new(); PARTS.len()];
-
+    // A host page for the edge at `edge`, and the script that reads one load's figures:
+    // milliseconds from the loader's request start to [visible, then each of `PARTS`].
+    let page = |name: &str, edge: &str| {
+        let url = pages.put(&format!("/{name}.html"), host_page(edge, &site, "", ""));
+        let script = format!(
+            "const at = n => performance.getEntriesByName(n)[0]; \
+             const start = at('{edge}/widget.js'), visible = at('switchboard:visible'); \
+             if (!start || !visible || !at('switchboard:mounted')) return null; \
+             const cached = performance.getEntriesByType('resource') \
+               .filter(e => e.name.startsWith('{edge}/') && !(e.transferSize > e.encodedBodySize)); \
+             if (cached.length) return 'from the cache: ' + cached.map(e => e.name).join(', '); \
+             const t = e => e ? (e.responseEnd || e.startTime) - start.startTime : -1; \
+             return [visible.startTime - start.startTime, t(start), t(at('switchboard:start')), \
+                     t(at('switchboard:definition')), t(at('{edge}/switchboard_widget_bg.wasm')), \
+                     t(at('switchboard:wasm-ready')), t(at('switchboard:mounted'))];"
+        );
+        (url, script)
+    };
     let trace = std::env::var_os("SB_TRACE").is_some();
-    let mut times = Vec::new();
-    // From the loader's first statement (its `switchboard:start` mark) to the visible form.
-    let mut from_running = Vec::new();
-    // One warm-up run outside the figures: wrangler compiles the Worker on first request.
+
+    // One warm-up run outside the figures in each series: wrangler compiles the Worker on
+    // its first request, and the loads must not share a cache or a connection.
+    let mut fresh = Series::default();
+    let (url, script) = page("bench", &worker.origin);
     for run in 0..=runs {
         let browser = Browser::start().await?;
-        let measured = async {
-            browser.client.goto(&url).await?;
-            let value = browser
-                .wait_for_js(&script, Duration::from_secs(30), "the mounted form")
-                .await;
-            match value {
-                Ok(v) => v
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<f64>>())
-                    .filter(|a| a.len() == PARTS.len() + 1)
-                    .ok_or_else(|| Error::msg(format!("not a list of times: {v}"))),
-                Err(e) => Err(Error::msg(format!(
-                    "{e}; the page reported: {}",
-                    browser.page_errors().await
-                ))),
-            }
-        }
-        .await;
-        if trace {
-            println!(
-                "{}",
-                browser
-                    .eval(TRACE, vec![])
-                    .await?
-                    .as_str()
-                    .unwrap_or_default()
-            );
-        }
+        let measured = measure(&browser, &url, &script, trace).await;
         browser.close().await;
-        let measured = measured?;
-        let ms = measured[0];
-        if run == 0 {
-            println!("  warm-up (Worker compile)  {ms:>7.1} ms");
-        } else {
-            println!("  run {run:>2}                    {ms:>7.1} ms");
-            times.push(ms);
-            from_running.push(ms - measured[2]);
-            for (part, value) in parts.iter_mut().zip(&measured[1..]) {
-                part.push(*value);
-            }
-        }
+        fresh.add(run, measured?);
     }
-    let middle = median(&mut times);
-    println!(
-        "visible form after loader start: median {middle:.1} ms over {} cold loads (min {:.1}, max {:.1})",
-        times.len(),
-        times.first().copied().unwrap_or_default(),
-        times.last().copied().unwrap_or_default()
+    fresh.report(
+        "visible form after loader start",
+        "cold loads, a new Chromium each",
     );
-    let running = median(&mut from_running);
-    println!(
-        "visible form after the loader runs: median {running:.1} ms (min {:.1}, max {:.1})",
-        from_running.first().copied().unwrap_or_default(),
-        from_running.last().copied().unwrap_or_default()
-    );
-    println!("where the time went (median ms after the loader's request start):");
-    for (name, values) in PARTS.iter().zip(parts.iter_mut()) {
-        println!("  {name:<32} {:>7.1} ms", median(values));
+
+    // A visitor's browser is already running. The same loads in one Chromium, each in a
+    // new tab, with the edge under a new host name (all mapped to loopback): nothing of
+    // the last load is in the cache and no connection to the edge is open, as on a first
+    // visit to a site with the widget.
+    let port = worker.origin.rsplit(':').next().unwrap_or_default();
+    let resolve = format!("--host-resolver-rules=MAP *.{BENCH_DOMAIN} 127.0.0.1");
+    let browser = Browser::start_with(&[resolve]).await?;
+    let mut warm = Series::default();
+    for run in 0..=runs {
+        let (url, script) = page(
+            &format!("warm{run}"),
+            &format!("http://run{run}.{BENCH_DOMAIN}:{port}"),
+        );
+        let tab = browser.client.new_window(true).await?;
+        let first = browser.client.window().await?;
+        browser.client.switch_to_window(tab.handle).await?;
+        let measured = measure(&browser, &url, &script, trace).await;
+        browser.client.close_window().await?;
+        browser.client.switch_to_window(first).await?;
+        warm.add(run, measured?);
     }
+    browser.close().await;
+    warm.report(
+        "running Chromium: visible form after loader start",
+        "cold loads, a new tab and edge host name each",
+    );
     drop(worker);
     Ok(())
+}
+
+/// What one load's `script` returned, in ms from the loader's request start: the visible
+/// form, then each of [`PARTS`].
+async fn measure(browser: &Browser, url: &str, script: &str, trace: bool) -> Result<Vec<f64>> {
+    browser.client.goto(url).await?;
+    let value = browser
+        .wait_for_js(script, Duration::from_secs(30), "the mounted form")
+        .await;
+    if trace {
+        let timeline = browser.eval(TRACE, vec![]).await?;
+        println!("{}", timeline.as_str().unwrap_or_default());
+    }
+    match value {
+        // A load that found anything of the edge's in the cache is not a cold load.
+        Ok(Value::String(cached)) => Err(Error::msg(format!("not a cold load: {cached}"))),
+        Ok(v) => v
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect::<Vec<f64>>())
+            .filter(|a| a.len() == PARTS.len() + 1)
+            .ok_or_else(|| Error::msg(format!("not a list of times: {v}"))),
+        Err(e) => Err(Error::msg(format!(
+            "{e}; the page reported: {}",
+            browser.page_errors().await
+        ))),
+    }
+}
+
+/// Where a load's time went, each in ms from the loader's request start.
+const PARTS: [&str; 6] = [
+    "loader downloaded",
+    "loader running",
+    "form definition arrived",
+    "wasm downloaded",
+    "wasm compiled and instantiated",
+    "live (wasm) form mounted",
+];
+
+/// The figures of one series of loads.
+#[derive(Default)]
+struct Series {
+    /// From the loader's request start to the visible form.
+    times: Vec<f64>,
+    /// From the loader's first statement (its `switchboard:start` mark) to the visible form.
+    from_running: Vec<f64>,
+    parts: [Vec<f64>; PARTS.len()],
+}
+
+impl Series {
+    /// Records run `run` (0 is the warm-up, printed but left out).
+    fn add(&mut self, run: usize, measured: Vec<f64>) {
+        let ms = measured[0];
+        if run == 0 {
+            println!("  warm-up                   {ms:>7.1} ms");
+            return;
+        }
+        println!("  run {run:>2}                    {ms:>7.1} ms");
+        self.times.push(ms);
+        self.from_running.push(ms - measured[2]);
+        for (part, value) in self.parts.iter_mut().zip(&measured[1..]) {
+            part.push(*value);
+        }
+    }
+
+    fn report(mut self, headline: &str, loads: &str) {
+        let middle = median(&mut self.times);
+        println!(
+            "{headline}: median {middle:.1} ms over {} {loads} (min {:.1}, max {:.1})",
+            self.times.len(),
+            self.times.first().copied().unwrap_or_default(),
+            self.times.last().copied().unwrap_or_default()
+        );
+        let running = median(&mut self.from_running);
+        println!(
+            "visible form after the loader runs: median {running:.1} ms (min {:.1}, max {:.1})",
+            self.from_running.first().copied().unwrap_or_default(),
+            self.from_running.last().copied().unwrap_or_default()
+        );
+        println!("where the time went (median ms after the loader's request start):");
+        for (name, values) in PARTS.iter().zip(self.parts.iter_mut()) {
+            println!("  {name:<32} {:>7.1} ms", median(values));
+        }
+    }
 }
 
 /// The median of `values` (sorted in place); 0 for none.
