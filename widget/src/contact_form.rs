@@ -84,11 +84,11 @@ pub fn ContactForm(
     let summary_ref = NodeRef::<Div>::new();
     let form_ref = NodeRef::<Form>::new();
 
-    let topic_info = Signal::derive(move || {
+    let topic_info = move || {
         let chosen =
             states.with_value(|s| topic_index.and_then(|i| s.get(i)).map(FieldState::text))?;
         topics.with_value(|t| t.iter().find(|i| i.topic == chosen).cloned())
-    });
+    };
 
     // Shows `errors` (field id, message) next to their fields and in the summary.
     let show_errors = move |errors: Vec<(String, String)>| {

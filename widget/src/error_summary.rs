@@ -15,8 +15,7 @@ pub type SummaryItem = (String, String);
 #[component]
 pub fn ErrorSummary(
     /// The refused fields, in form order.
-    #[prop(into)]
-    items: Signal<Vec<SummaryItem>>,
+    items: RwSignal<Vec<SummaryItem>>,
     /// The visitor's language for the heading.
     locale: Locale,
     /// Lets the form focus the summary after a failed submit.

@@ -9,13 +9,12 @@ use switchboard_shared::markup::TOPIC_HINT_ID;
 #[component]
 pub fn TopicHint(
     /// Who answers the chosen topic and the expected response, from the form definition.
-    #[prop(into)]
-    info: Signal<Option<TopicInfo>>,
+    info: impl Fn() -> Option<TopicInfo> + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <p id=TOPIC_HINT_ID class="topic-hint" part="topic-hint" aria-live="polite">
             {move || {
-                info.get()
+                info()
                     .map(|i| {
                         view! {
                             <strong>{i.team}</strong>
