@@ -61,6 +61,16 @@ fn demo_page_submit_shows_the_reference(env: &Env, site: &str) -> Result<()> {
                 control.click().await?;
                 control.send_keys(text).await?;
             }
+            // The line under the topic field: empty until a topic is chosen, then the team
+            // and when it answers, before anything is sent.
+            let hint = format!(
+                "const h = document.querySelector('{HOST_TAG}').shadowRoot \
+                   .querySelector('[part=\"topic-hint\"]'); return h ? h.textContent : null;"
+            );
+            let before = b.eval(&hint, vec![]).await?;
+            ensure(before.as_str() == Some(""), || {
+                format!("the topic hint before a topic is chosen: {before}")
+            })?;
             let topic = b.find_in(&root, "[name=\"topic\"]", MOUNT_TIMEOUT).await?;
             if topic.tag_name().await?.eq_ignore_ascii_case("select") {
                 topic.select_by_value("support").await?;
@@ -70,6 +80,17 @@ fn demo_page_submit_shows_the_reference(env: &Env, site: &str) -> Result<()> {
                     .click()
                     .await?;
             }
+            let told = b
+                .wait_for_js(
+                    &format!("const t = (() => {{ {hint} }})(); return t ? t : null;"),
+                    MOUNT_TIMEOUT,
+                    "the topic hint",
+                )
+                .await?;
+            let told = told.as_str().unwrap_or_default();
+            ensure(told.starts_with("Support · ") && told.len() > 20, || {
+                format!("the topic hint for `support` says {told:?}")
+            })?;
             b.find_in(&root, "button[part=\"submit\"]", MOUNT_TIMEOUT)
                 .await?
                 .click()
