@@ -89,6 +89,18 @@ pub fn focus_soon(el: HtmlElement) {
     });
 }
 
+/// Focuses the first element matching `selector` inside `root` once the pending render
+/// has reached the DOM (for views that are about to replace what `root` holds).
+pub fn focus_soon_in(root: Element, selector: &'static str) {
+    leptos::prelude::request_animation_frame(move || {
+        if let Ok(Some(el)) = root.query_selector(selector)
+            && let Ok(el) = el.dyn_into::<HtmlElement>()
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
 /// Copies `text` to the clipboard; true when the browser accepted it.
 pub async fn copy_text(text: &str) -> bool {
     let Some(window) = web_sys::window() else {

@@ -2,12 +2,12 @@
 //! submission (one at a time, retried with the same key), the status line, and the success
 //! view.
 
-use crate::browser::{focus_soon, new_key};
+use crate::browser::{focus_soon, focus_soon_in, new_key};
 use crate::error_summary::{ErrorSummary, SummaryItem};
 use crate::field::Field;
 use crate::field_state::FieldState;
 use crate::send::{Outcome, send};
-use crate::success_view::SuccessView;
+use crate::success_view::{self, SuccessView};
 use crate::topic_hint::TopicHint;
 use leptos::html::{Div, Form};
 use leptos::prelude::*;
@@ -83,6 +83,7 @@ pub fn ContactForm(
     let summary = RwSignal::new(Vec::<SummaryItem>::new());
     let summary_ref = NodeRef::<Div>::new();
     let form_ref = NodeRef::<Form>::new();
+    let root_ref = NodeRef::<Div>::new();
 
     let topic_info = move || {
         let chosen =
@@ -131,6 +132,9 @@ pub fn ContactForm(
             Outcome::Accepted(answer) => {
                 phase.set(Phase::Editing);
                 accepted.set(Some(answer));
+                if let Some(root) = root_ref.get_untracked() {
+                    focus_soon_in(root.into(), success_view::HEADING);
+                }
             }
             Outcome::Invalid(fields) => {
                 phase.set(Phase::Editing);
@@ -279,7 +283,7 @@ pub fn ContactForm(
     };
 
     view! {
-        <div class="sb" part="container" lang=locale.tag()>
+        <div class="sb" part="container" lang=locale.tag() node_ref=root_ref>
             {move || match accepted.get() {
                 Some(answer) => view! { <SuccessView accepted=answer locale on_again=start_over /> }.into_any(),
                 None => form_view().into_any(),

@@ -1,14 +1,17 @@
 //! What the visitor sees once the edge has stored the inquiry: the reference (with a copy
 //! button), the team that will answer and when.
 
-use crate::browser::{copy_text, focus_soon};
-use leptos::html::H2;
+use crate::browser::copy_text;
 use leptos::prelude::*;
 use switchboard_shared::Locale;
 use switchboard_shared::api::SubmitAccepted;
 use switchboard_shared::words::ui;
 
-/// Replaces the form after a `202`. Its heading takes focus so screen readers read it.
+/// The heading's selector: [`crate::contact_form::ContactForm`] focuses it once this view
+/// replaces the form, so screen readers read it.
+pub const HEADING: &str = ".success-title";
+
+/// Replaces the form after a `202`.
 #[component]
 pub fn SuccessView(
     /// The edge's answer: reference, team and expected reply.
@@ -19,12 +22,6 @@ pub fn SuccessView(
     on_again: impl Fn() + 'static,
 ) -> impl IntoView {
     let ui = ui(locale);
-    let heading = NodeRef::<H2>::new();
-    Effect::new(move || {
-        if let Some(h) = heading.get() {
-            focus_soon(h.into());
-        }
-    });
     let copied = RwSignal::new(false);
     let reference = accepted.reference.clone();
     let copy = move |_| {
@@ -37,7 +34,7 @@ pub fn SuccessView(
     };
     view! {
         <div class="success" part="success">
-            <h2 class="success-title" tabindex="-1" node_ref=heading>{ui.success_title}</h2>
+            <h2 class="success-title" tabindex="-1">{ui.success_title}</h2>
             <div class="reference-row">
                 <span class="reference-label">{ui.reference}</span>
                 <strong class="reference" part="reference">{accepted.reference}</strong>
