@@ -232,6 +232,7 @@ pub fn ContactForm(
                     <Field spec state locale />
                     {hint}
                 }
+                .into_any()
             })
             .collect_view();
         let trap = form.with_value(|f| f.honeypot.clone());

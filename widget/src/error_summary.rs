@@ -40,6 +40,7 @@ pub fn ErrorSummary(
                         <a href=href on:click=jump>{text}</a>
                     </li>
                 }
+                .into_any()
             })
             .collect_view()
     };

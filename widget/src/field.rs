@@ -137,6 +137,7 @@ pub fn Field(
                             <span>{text}</span>
                         </label>
                     }
+                    .into_any()
                 })
                 .collect_view();
             let required_text =
@@ -157,7 +158,7 @@ pub fn Field(
                 .into_iter()
                 .map(|(value, text)| {
                     let mine = value.clone();
-                    view! { <option value=value prop:selected=move || state.text() == mine>{text}</option> }
+                    view! { <option value=value prop:selected=move || state.text() == mine>{text}</option> }.into_any()
                 })
                 .collect_view();
             framed(
