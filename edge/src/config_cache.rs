@@ -22,39 +22,56 @@ pub const STALE_MS: i64 = 60_000;
 /// Entries kept at most; past that the cache starts over (configs may be up to 1 MiB).
 pub const MAX_ENTRIES: usize = 64;
 
-/// Configs by site id, with the time each was read.
+/// One decoded config: when it was read, and when a fresh read of it was last started.
+struct Entry {
+    read_ms: i64,
+    config: Rc<SiteConfig>,
+    refresh_started_ms: Option<i64>,
+}
+
+/// Configs by site id.
 #[derive(Default)]
 pub struct ConfigCache {
-    entries: HashMap<String, (i64, Rc<SiteConfig>)>,
+    entries: HashMap<String, Entry>,
 }
 
 impl ConfigCache {
     /// The config of `site` if it was read less than [`TTL_MS`] before `now_ms`.
     pub fn get(&self, site: &str, now_ms: i64) -> Option<Rc<SiteConfig>> {
-        self.get_within(site, now_ms, TTL_MS)
+        let entry = self.entries.get(site)?;
+        (0..TTL_MS)
+            .contains(&(now_ms - entry.read_ms))
+            .then(|| Rc::clone(&entry.config))
     }
 
     /// The config of `site` if it was read less than [`STALE_MS`] before `now_ms`, and
-    /// whether it is past [`TTL_MS`] (due to be read again).
-    pub fn get_stale(&self, site: &str, now_ms: i64) -> Option<(Rc<SiteConfig>, bool)> {
-        let (read, _) = self.entries.get(site)?;
-        let stale = now_ms - read >= TTL_MS;
-        self.get_within(site, now_ms, STALE_MS)
-            .map(|config| (config, stale))
-    }
-
-    fn get_within(&self, site: &str, now_ms: i64, max_age_ms: i64) -> Option<Rc<SiteConfig>> {
-        self.entries
-            .get(site)
-            .filter(|(read, _)| (0..max_age_ms).contains(&(now_ms - read)))
-            .map(|(_, config)| Rc::clone(config))
+    /// whether the caller should read it again: it is past [`TTL_MS`] and no other read
+    /// started within the last [`TTL_MS`] (one that failed is retried after that).
+    pub fn get_stale(&mut self, site: &str, now_ms: i64) -> Option<(Rc<SiteConfig>, bool)> {
+        let entry = self.entries.get_mut(site)?;
+        if !(0..STALE_MS).contains(&(now_ms - entry.read_ms)) {
+            return None;
+        }
+        let refreshing = entry
+            .refresh_started_ms
+            .is_some_and(|started| (0..TTL_MS).contains(&(now_ms - started)));
+        let due = now_ms - entry.read_ms >= TTL_MS && !refreshing;
+        if due {
+            entry.refresh_started_ms = Some(now_ms);
+        }
+        Some((Rc::clone(&entry.config), due))
     }
 
     pub fn put(&mut self, site: &str, now_ms: i64, config: Rc<SiteConfig>) {
         if self.entries.len() >= MAX_ENTRIES && !self.entries.contains_key(site) {
             self.entries.clear();
         }
-        self.entries.insert(site.to_owned(), (now_ms, config));
+        let entry = Entry {
+            read_ms: now_ms,
+            config,
+            refresh_started_ms: None,
+        };
+        self.entries.insert(site.to_owned(), entry);
     }
 
     pub fn forget(&mut self, site: &str) {
@@ -71,10 +88,10 @@ pub fn get(site: &str, now_ms: i64) -> Option<Rc<SiteConfig>> {
     CACHE.with(|c| c.borrow().get(site, now_ms))
 }
 
-/// The cached config of `site` if at most [`STALE_MS`] old, and whether it is due to be
-/// read again.
+/// The cached config of `site` if at most [`STALE_MS`] old, and whether the caller should
+/// read it again (true for one caller at a time).
 pub fn get_stale(site: &str, now_ms: i64) -> Option<(Rc<SiteConfig>, bool)> {
-    CACHE.with(|c| c.borrow().get_stale(site, now_ms))
+    CACHE.with(|c| c.borrow_mut().get_stale(site, now_ms))
 }
 
 /// Remembers the config just read for `site`.
@@ -120,7 +137,7 @@ mod tests {
     fn stale_entries_serve_definitions_for_a_while() {
         let mut cache = ConfigCache::default();
         cache.put("a", 1_000, config("a"));
-        let due = |now| cache.get_stale("a", now).map(|(_, due)| due);
+        let mut due = |now| cache.get_stale("a", now).map(|(_, due)| due);
         assert_eq!(due(1_000), Some(false));
         assert_eq!(due(1_000 + TTL_MS - 1), Some(false));
         assert_eq!(due(1_000 + TTL_MS), Some(true));
@@ -128,6 +145,28 @@ mod tests {
         assert_eq!(due(1_000 + STALE_MS), None);
         assert_eq!(due(999), None);
         assert!(cache.get_stale("b", 1_000).is_none());
+    }
+
+    #[test]
+    fn one_stale_hit_at_a_time_reads_again() {
+        let mut cache = ConfigCache::default();
+        cache.put("a", 1_000, config("a"));
+        let mut due = |now| cache.get_stale("a", now).map(|(_, due)| due);
+        let stale = 1_000 + TTL_MS;
+        assert_eq!(due(stale), Some(true));
+        // That read is under way: later hits answer from the entry without another one.
+        assert_eq!(due(stale + 1), Some(false));
+        assert_eq!(due(stale + TTL_MS - 1), Some(false));
+        // It never came back: the next hit tries again.
+        assert_eq!(due(stale + TTL_MS), Some(true));
+        // A fresh read clears the claim along with the age.
+        cache.put("a", stale + TTL_MS + 10, config("a"));
+        assert_eq!(
+            cache
+                .get_stale("a", stale + 2 * TTL_MS + 10)
+                .map(|(_, d)| d),
+            Some(true)
+        );
     }
 
     #[test]
