@@ -3,6 +3,7 @@
 
 use crate::auth::issue_render_token;
 use crate::error::EdgeError;
+use crate::friction;
 use crate::http::{Reply, query_param};
 use crate::platform;
 use crate::prerender;
@@ -34,9 +35,14 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
         topics: topics(config, locale, now, tz.as_deref()),
         render_token: issue_render_token(&secret, &config.site, now),
         turnstile_site_key: config.abuse.turnstile.as_ref().map(|t| t.site_key.clone()),
+        turnstile_script: config.abuse.turnstile.as_ref().map(|_| {
+            platform::var(env, "TURNSTILE_SCRIPT_URL")
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| friction::SCRIPT_URL.to_owned())
+        }),
         time_zone: tz.clone(),
-        html: (prerender && config.abuse.turnstile.is_none())
-            .then(|| prerender::form_html(&config.form, locale)),
+        html: prerender
+            .then(|| prerender::form_html(&config.form, locale, config.abuse.turnstile.is_some())),
     };
     // The expected reply time changes by the minute, and the token carries the issue time.
     Ok(Reply::json(200, &definition)?.with_header("cache-control", "no-store"))

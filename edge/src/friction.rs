@@ -13,6 +13,10 @@ use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
 pub const MAX_TOKEN_AGE_MS: i64 = 24 * 60 * 60 * 1000;
 /// Clock skew tolerated for a token issued "in the future" (several edge locations).
 pub const CLOCK_SKEW_MS: i64 = 60 * 1000;
+/// Cloudflare's Turnstile script, rendered explicitly by the widget's loader;
+/// `TURNSTILE_SCRIPT_URL` overrides it (tests).
+pub const SCRIPT_URL: &str =
+    "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
 /// Cloudflare's siteverify endpoint; `TURNSTILE_VERIFY_URL` overrides it (tests).
 pub const SITEVERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 /// How long siteverify may take before the check counts as unavailable.

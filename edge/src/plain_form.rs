@@ -16,6 +16,7 @@ use switchboard_shared::api::{
 use switchboard_shared::config::SiteConfig;
 use switchboard_shared::form::{FieldKind, FieldSpec, FormSpec};
 use switchboard_shared::inquiry::{Draft, RawValue};
+use switchboard_shared::markup::TURNSTILE_RESPONSE;
 use switchboard_shared::words::ui;
 
 /// Content type of every page here.
@@ -331,7 +332,7 @@ pub fn decode(body: &[u8], form: &FormSpec) -> SubmitRequest {
         render_token: optional(TOKEN),
         // The field Turnstile's script adds to a form. Without JavaScript there is none, so a
         // site that requires Turnstile refuses the plain form with `turnstile_failed`.
-        turnstile_token: optional("cf-turnstile-response"),
+        turnstile_token: optional(TURNSTILE_RESPONSE),
         fields,
     }
 }

@@ -13,16 +13,17 @@ use std::fmt::Write;
 use switchboard_shared::Locale;
 use switchboard_shared::form::{FieldSpec, FormSpec};
 use switchboard_shared::markup::{
-    Control, SUMMARY_TITLE_ID, TEXTAREA_ROWS, TOPIC_HINT_ID, control, control_id, described_by,
-    error_id, help_id,
+    CHALLENGE_CLASS, Control, SUMMARY_TITLE_ID, TEXTAREA_ROWS, TOPIC_HINT_ID, control, control_id,
+    described_by, error_id, help_id,
 };
 use switchboard_shared::words::ui;
 
 /// Marks the prerendered form, so scripts and tests can tell it from the live one.
 pub const PRERENDERED_ATTR: &str = "data-prerendered";
 
-/// The idle form for `locale`, ready for a shadow root styled by `widget.css`.
-pub fn form_html(form: &FormSpec, locale: Locale) -> String {
+/// The idle form for `locale`, ready for a shadow root styled by `widget.css`. With
+/// `challenge` (a Turnstile site), the empty slot the live form draws the challenge into.
+pub fn form_html(form: &FormSpec, locale: Locale, challenge: bool) -> String {
     let words = ui(locale);
     let mut out = String::with_capacity(4096);
     let _ = write!(
@@ -47,6 +48,12 @@ pub fn form_html(form: &FormSpec, locale: Locale) -> String {
                  aria-live=\"polite\"></p>"
             );
         }
+    }
+    if challenge {
+        let _ = write!(
+            out,
+            "<div class=\"{CHALLENGE_CLASS}\" part=\"challenge\"></div>"
+        );
     }
     let _ = write!(
         out,
@@ -227,20 +234,31 @@ mod tests {
 
     #[test]
     fn draws_every_kind_escaped() {
-        insta::assert_snapshot!(form_html(&every_kind(), Locale::En));
+        insta::assert_snapshot!(form_html(&every_kind(), Locale::En, false));
     }
 
     #[test]
     fn uses_the_visitors_words() {
-        let html = form_html(&every_kind(), Locale::De);
+        let html = form_html(&every_kind(), Locale::De, false);
         assert!(html.contains("lang=\"de\""), "{html}");
         assert!(html.contains(ui(Locale::De).submit), "{html}");
         assert!(html.contains(ui(Locale::De).required_note), "{html}");
     }
 
     #[test]
+    fn holds_the_challenge_slot_only_for_turnstile_sites() {
+        let slot = format!("<div class=\"{CHALLENGE_CLASS}\" part=\"challenge\"></div>");
+        let with = form_html(&every_kind(), Locale::En, true);
+        assert!(
+            with.contains(&format!("{slot}<div class=\"trap\"")),
+            "the slot sits before the trap and the send button: {with}"
+        );
+        assert!(!form_html(&every_kind(), Locale::En, false).contains(&slot));
+    }
+
+    #[test]
     fn carries_no_script_style_or_url() {
-        let html = form_html(&every_kind(), Locale::Fr).to_lowercase();
+        let html = form_html(&every_kind(), Locale::Fr, false).to_lowercase();
         let attributes = html
             .split("=\"")
             .filter_map(|before| before.rsplit([' ', '<']).next())

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// Longest accepted idempotency key.
 pub const MAX_IDEMPOTENCY_KEY: usize = 100;
+/// The submit's member for the Turnstile answer; a refused answer is a field error on it.
+pub const TURNSTILE_FIELD: &str = "turnstile_token";
 
 /// `GET /v1/sites/{site}/form?locale=..&tz=..`: what the widget needs to draw the form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,16 +25,20 @@ pub struct FormDefinition {
     /// Signed, time-stamped token the submit must carry back.
     pub render_token: String,
     /// Cloudflare Turnstile site key, when the site uses Turnstile; the widget then renders
-    /// the challenge and sends its answer as `turnstile_token`.
+    /// the challenge and sends its answer as `turnstile_token` (see [`TURNSTILE_FIELD`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile_site_key: Option<String>,
     /// The visitor's time zone the topic sentences are written for: `tz`, or without it the
     /// zone Cloudflare places the request in. Absent: the POCs' own zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// With a Turnstile site key: the URL of Cloudflare's Turnstile script, which the
+    /// loader adds to the page to draw the challenge (`TURNSTILE_SCRIPT_URL` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile_script: Option<String>,
     /// With `?prerender=1`: the idle form as HTML (no scripts, styles or URLs), which the
-    /// loader shows until the wasm form takes over. Absent when the site uses Turnstile:
-    /// the challenge needs the live widget.
+    /// loader shows until the wasm form takes over. With Turnstile it holds the empty slot
+    /// the live form draws the challenge into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
 }

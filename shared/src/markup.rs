@@ -15,6 +15,14 @@ pub const TOPIC_HINT_ID: &str = "sb-topic-hint";
 /// The heading of the error summary, which labels it.
 pub const SUMMARY_TITLE_ID: &str = "sb-summary-title";
 
+/// The class of the empty element, above the send button, that Cloudflare's Turnstile
+/// script draws its challenge into on sites that use it.
+pub const CHALLENGE_CLASS: &str = "challenge";
+
+/// The hidden input Turnstile adds to its element, holding the answer (the token). The
+/// form without JavaScript posts it under this name too.
+pub const TURNSTILE_RESPONSE: &str = "cf-turnstile-response";
+
 /// Rows of a long-text field.
 pub const TEXTAREA_ROWS: &str = "6";
 

@@ -22,6 +22,8 @@ pub struct Ui {
     pub copied: &'static str,
     pub send_another: &'static str,
     pub honeypot: &'static str,
+    /// Shown when a submit lacks a solved Turnstile check, or the edge refused it.
+    pub challenge: &'static str,
     pub choose: &'static str,
 }
 
@@ -54,6 +56,7 @@ static EN: Ui = Ui {
     copied: "Copied",
     send_another: "Send another message",
     honeypot: "Leave this field empty",
+    challenge: "Please complete the security check above the send button.",
     choose: "Please choose…",
 };
 
@@ -74,6 +77,7 @@ static DE: Ui = Ui {
     copied: "Kopiert",
     send_another: "Weitere Nachricht senden",
     honeypot: "Dieses Feld leer lassen",
+    challenge: "Bitte die Sicherheitsprüfung über der Senden-Schaltfläche abschließen.",
     choose: "Bitte wählen…",
 };
 
@@ -94,6 +98,7 @@ static FR: Ui = Ui {
     copied: "Copié",
     send_another: "Envoyer un autre message",
     honeypot: "Laissez ce champ vide",
+    challenge: "Veuillez terminer la vérification de sécurité au-dessus du bouton d'envoi.",
     choose: "Veuillez choisir…",
 };
 
@@ -114,6 +119,7 @@ static ES: Ui = Ui {
     copied: "Copiado",
     send_another: "Enviar otro mensaje",
     honeypot: "Deja este campo vacío",
+    challenge: "Completa la verificación de seguridad situada encima del botón de envío.",
     choose: "Elige una opción…",
 };
 

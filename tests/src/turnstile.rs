@@ -1,5 +1,6 @@
-//! A local stand-in for Cloudflare's Turnstile siteverify endpoint, so tests can drive
-//! every answer the Worker must handle. The token names the outcome:
+//! A local stand-in for Cloudflare's Turnstile: its siteverify endpoint, so tests can drive
+//! every answer the Worker must handle, and its browser script ([`SCRIPT`]), so the
+//! widget's challenge can be solved in headless Chromium. The token names the outcome:
 //!
 //! - `pass-…`: success, hostname `127.0.0.1`; a second use of the same token under a
 //!   different idempotency key fails with `timeout-or-duplicate`, as Cloudflare's does
@@ -47,6 +48,7 @@ impl TurnstileFake {
         let addr = listener.local_addr()?;
         let ledger: Shared = Arc::default();
         let app = axum::Router::new()
+            .route("/turnstile/v0/api.js", axum::routing::get(script))
             .fallback(siteverify)
             .with_state(ledger.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -62,6 +64,11 @@ impl TurnstileFake {
             ledger,
             _stop: stop,
         })
+    }
+
+    /// The URL the Worker's `TURNSTILE_SCRIPT_URL` points at.
+    pub fn script_url(&self) -> String {
+        format!("http://{}/turnstile/v0/api.js?render=explicit", self.addr)
     }
 
     /// The URL the Worker's `TURNSTILE_VERIFY_URL` points at.
@@ -86,6 +93,65 @@ impl TurnstileFake {
             })
             .unwrap_or_default()
     }
+}
+
+/// The part of Cloudflare's `turnstile` object the widget's loader uses (`render`, `reset`,
+/// `remove`), drawing what Turnstile draws into the element: a hidden
+/// `cf-turnstile-response` input that holds the answer. A challenge is solved at once with a
+/// `pass-` token, unless the site key starts with `hold`: then it waits for
+/// `__sbTurnstile.solve(prefix)`, which solves every open one with a `{prefix}…` token.
+/// `__sbTurnstile` also counts renders, resets and removes.
+pub const SCRIPT: &str = r#"(function () {
+  var open = {}, n = 0;
+  var log = (window.__sbTurnstile = { renders: 0, resets: 0, removes: 0 });
+  function give(id, prefix) {
+    var w = open[id];
+    if (!w) return;
+    w.input.value = prefix + id + "-" + Math.random().toString(36).slice(2);
+    if (w.params.callback) w.params.callback(w.input.value);
+  }
+  function start(id) {
+    open[id].input.value = "";
+    if (open[id].params.sitekey.indexOf("hold") !== 0) setTimeout(function () { give(id, "pass-"); }, 0);
+  }
+  log.solve = function (prefix) {
+    Object.keys(open).forEach(function (id) { give(id, prefix); });
+  };
+  window.turnstile = {
+    render: function (el, params) {
+      var id = "w" + ++n;
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "cf-turnstile-response";
+      el.appendChild(input);
+      open[id] = { input: input, params: params };
+      log.renders++;
+      start(id);
+      return id;
+    },
+    reset: function (id) {
+      if (!open[id]) return;
+      log.resets++;
+      start(id);
+    },
+    remove: function (id) {
+      if (!open[id]) return;
+      open[id].input.remove();
+      delete open[id];
+      log.removes++;
+    },
+    getResponse: function (id) {
+      return open[id] && open[id].input.value;
+    }
+  };
+})();
+"#;
+
+async fn script() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+        SCRIPT,
+    )
 }
 
 async fn siteverify(State(ledger): State<Shared>, body: Bytes) -> String {

@@ -42,11 +42,13 @@ impl Env {
             // A compressed schedule: seven attempts over about a minute. Retry trials finish
             // in seconds, the dead-letter trial in about 80 s, and the outage trial's 1,000
             // inquiries keep retrying (not dead-lettered) while they are submitted.
-            // Turnstile goes to the local fake; cron can be fired with GET /__scheduled.
+            // Turnstile (siteverify and the browser script) goes to the local fake; cron can
+            // be fired with GET /__scheduled.
             let options = WorkerOptions {
                 vars: vec![
                     ("RETRY_SCHEDULE".into(), "1,2,4,8,16,32".into()),
                     ("TURNSTILE_VERIFY_URL".into(), turnstile.url()),
+                    ("TURNSTILE_SCRIPT_URL".into(), turnstile.script_url()),
                     ("TURNSTILE_SECRET".into(), TEST_TURNSTILE_SECRET.into()),
                 ],
                 test_scheduled: true,

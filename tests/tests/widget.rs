@@ -5,7 +5,8 @@
 //! (WCAG 2.2 A/AA rules) with zero violations in the idle, error, sending and success states.
 //! And the form without JavaScript: plain HTTP, urlencoded posts, HTML answers. And the
 //! prerendered form the loader shows before the wasm runs: the same elements as the live
-//! form, and what the visitor typed (and where the caret was) carries over.
+//! form, and what the visitor typed (and where the caret was) carries over. And a site
+//! that uses Turnstile: the challenge is drawn in the form, and its answer is sent.
 //!
 //! The DOM contract is the one `browser.rs` states; launcher mode adds
 //! `button[part="launcher"]` and `[part="panel"]` (hidden until opened).
@@ -39,6 +40,10 @@ pub const TRIALS: &[(&str, Test)] = &[
     (
         "widget::prerendered_form_shows_first_and_hands_over",
         prerendered_then_live,
+    ),
+    (
+        "widget::turnstile_challenge_guards_the_submit",
+        turnstile_challenge,
     ),
 ];
 
@@ -727,4 +732,110 @@ fn prerendered_then_live(env: &Env, site: &str) -> Result<()> {
         })
         .await
     })
+}
+
+/// The refused-field line the form shows for a missing or refused Turnstile answer.
+fn challenge_message() -> &'static str {
+    switchboard_shared::words::ui(switchboard_shared::Locale::En).challenge
+}
+
+/// A Turnstile site, with the local stand-in for Cloudflare's script (its site key makes
+/// it wait for `__sbTurnstile.solve`): no answer stops the submit in the browser; a refused
+/// one comes back as the check's error and the challenge is reset; a passing one is
+/// verified once and stored once; "send another" draws a new challenge.
+fn turnstile_challenge(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let mut config = env.site_config(site)?;
+        config.push_str("\n[abuse.turnstile]\nsite_key = \"hold-switchboard-test\"\n");
+        let admin_site = env.admin.provision(site, &config).await?;
+        let url = env.pages.put(
+            &format!("/turnstile/{site}.html"),
+            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
+        );
+        let count = |what: &str| format!("return window.__sbTurnstile ? window.__sbTurnstile.{what} : null;");
+        let summary = format!(
+            "const s = {}.querySelector('[part=error-summary]'); return s && !s.hidden && s.textContent;",
+            root_js(0)
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            b.wait_for_js(
+                &format!("return !!{}.querySelector('form [part=challenge][data-challenge] [name=cf-turnstile-response]');", root_js(0)),
+                TIMEOUT,
+                "the challenge drawn in the live form's slot",
+            )
+            .await?;
+
+            fill_and_submit(b, &root).await?;
+            let shown = b.wait_for_js(&summary, TIMEOUT, "the error summary").await?;
+            ensure(shown.as_str().is_some_and(|t| t.contains(challenge_message())), || {
+                format!("an unsolved challenge should stop the submit with the check's line; the summary says {shown}")
+            })?;
+            let posts = b.eval(POSTS_TO_INQUIRIES, vec![]).await?;
+            ensure(posts == json!(0), || {
+                format!("an unsolved challenge still sent {posts} submits to the edge")
+            })?;
+
+            let refused = solve(b, "fail-").await?;
+            b.find_in(&root, "button[part=\"submit\"]", TIMEOUT).await?.click().await?;
+            b.wait_for_js(&count("resets"), TIMEOUT, "the refused answer's challenge reset")
+                .await?;
+            let shown = b.wait_for_js(&summary, TIMEOUT, "the error summary").await?;
+            ensure(shown.as_str().is_some_and(|t| t.contains(challenge_message())), || {
+                format!("a refused answer should show the check's line; the summary says {shown}")
+            })?;
+            ensure(env.turnstile.requests_for(&refused).len() == 1, || {
+                format!("siteverify saw {:?} for the refused answer", env.turnstile.requests_for(&refused))
+            })?;
+
+            let token = solve(b, "pass-").await?;
+            b.find_in(&root, "button[part=\"submit\"]", TIMEOUT).await?.click().await?;
+            let reference = shown_reference(b, &root, TIMEOUT).await?;
+            let verified = env.turnstile.requests_for(&token);
+            ensure(token.starts_with("pass-") && verified.len() == 1, || {
+                format!("the passing answer {token:?} reached siteverify {} times", verified.len())
+            })?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1
+                    && stored[0]["reference"].as_str() == Some(reference.as_str())
+                    && !stored[0]["tags"].as_array().is_some_and(|t| t.contains(&json!("turnstile_unverified"))),
+                || format!("the page shows {reference}, the store holds {stored:?}"),
+            )?;
+
+            b.find_in(&root, "[part=\"again\"]", TIMEOUT).await?.click().await?;
+            b.wait_for_js(
+                "return window.__sbTurnstile.renders === 2 && window.__sbTurnstile.removes === 1;",
+                TIMEOUT,
+                "a new challenge in the new form, and the old one removed",
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+    })
+}
+
+/// How many requests the page has sent to the inquiries endpoint.
+const POSTS_TO_INQUIRIES: &str = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/inquiries')).length;";
+
+/// Solves the open challenge with a `{prefix}…` answer (see the fake's script); returns it.
+async fn solve(b: &Browser, prefix: &str) -> Result<String> {
+    b.eval(&format!("window.__sbTurnstile.solve('{prefix}');"), vec![])
+        .await?;
+    let token = b
+        .eval(
+            &format!(
+                "return {}.querySelector('[name=cf-turnstile-response]').value;",
+                root_js(0)
+            ),
+            vec![],
+        )
+        .await?;
+    let token = token.as_str().unwrap_or_default().to_owned();
+    ensure(token.starts_with(prefix), || {
+        format!("the challenge holds {token:?} after solving it with {prefix}")
+    })?;
+    Ok(token)
 }

@@ -17,6 +17,10 @@
  * `cargo xtask build` bundles this file with the wasm-bindgen glue and the stylesheet into
  * one minified script (widget/dist/widget.js) and writes the wasm's SHA-384 into it, so the
  * one integrity hash on the script tag covers the glue, the styles and the wasm.
+ * On a site that uses Cloudflare Turnstile it adds Turnstile's script (the URL the edge
+ * names) to the page and draws the challenge in the live form; the page's CSP then also
+ * needs https://challenges.cloudflare.com in script-src and frame-src.
+ *
  * No eval, no inline styles: it runs under a CSP that allows only the edge origin
  * (script-src, connect-src, style-src) plus 'wasm-unsafe-eval', and with Trusted Types
  * enforced (its one policy is named `switchboard`).
@@ -226,6 +230,7 @@ function setup(host) {
       var focus = form ? focusOf(root) : null;
       // The loading line or the prerendered form is all the place holds.
       while (place.firstChild) place.removeChild(place.firstChild);
+      challenges(root, done[0], locale);
       mount(place, edge, site, done[0], locale, tz, draft);
       mark("switchboard:mounted");
       if (!visible) mark("switchboard:visible");
@@ -307,11 +312,12 @@ function clean(parent) {
 }
 
 var policy = null;
-// On a page that enforces Trusted Types, `innerHTML` takes only values from a policy the
-// page allows by name (`trusted-types switchboard`); without that the prerendered form is
-// skipped and the form appears once the wasm runs. The policy passes the HTML through
-// unchanged: it goes into an inert template and is cleaned before any of it is adopted.
-function trustedHTML(html) {
+// On a page that enforces Trusted Types, `innerHTML` and a script's `src` take only values
+// from a policy the page allows by name (`trusted-types switchboard`); without that the
+// prerendered form is skipped and the form appears once the wasm runs. The policy passes
+// the HTML through unchanged: it goes into an inert template and is cleaned before any of
+// it is adopted. The one script URL it passes is the Turnstile script the edge names.
+function trusted() {
   if (policy === null) {
     policy = false;
     try {
@@ -319,12 +325,76 @@ function trustedHTML(html) {
         policy = trustedTypes.createPolicy("switchboard", {
           createHTML: function (s) {
             return s;
+          },
+          createScriptURL: function (s) {
+            if (s !== turnstileSrc) throw new TypeError("switchboard: not the Turnstile script");
+            return s;
           }
         });
       }
     } catch (e) {}
   }
-  return policy ? policy.createHTML(html) : html;
+  return policy;
+}
+
+function trustedHTML(html) {
+  return trusted() ? policy.createHTML(html) : html;
+}
+
+var turnstileSrc = "";
+var turnstileReady = null;
+// Cloudflare's Turnstile script, added to the page once, however many forms need it.
+function turnstile(src) {
+  if (!turnstileReady) {
+    turnstileSrc = src;
+    turnstileReady = new Promise(function (resolve, reject) {
+      if (window.turnstile) return resolve(window.turnstile);
+      var tag = document.createElement("script");
+      tag.src = trusted() ? policy.createScriptURL(src) : src;
+      tag.async = true;
+      tag.onload = function () {
+        if (window.turnstile) resolve(window.turnstile);
+        else reject(new Error("switchboard: the Turnstile script defined no turnstile"));
+      };
+      tag.onerror = function () {
+        reject(new Error("switchboard: the Turnstile script did not load"));
+      };
+      document.head.appendChild(tag);
+    });
+  }
+  return turnstileReady;
+}
+
+// On a Turnstile site the live form sends `switchboard-challenge` from its empty slot
+// (see widget/src/browser.rs), and again when the answer in it is spent: the first draws
+// the challenge there, the next ones reset it. A slot the form re-created (after "send
+// another") gets a new challenge, and the old one is removed.
+function challenges(root, def, locale) {
+  if (!def.turnstile_site_key || !def.turnstile_script) return;
+  var current = null;
+  root.addEventListener(
+    "switchboard-challenge",
+    function (event) {
+      var slot = event.target;
+      turnstile(def.turnstile_script)
+        .then(function (t) {
+          var id = slot.getAttribute("data-challenge");
+          if (id) return t.reset(id);
+          if (current) t.remove(current);
+          current = t.render(slot, {
+            sitekey: def.turnstile_site_key,
+            theme: "auto",
+            language: locale
+          });
+          if (current) slot.setAttribute("data-challenge", current);
+        })
+        .catch(function (error) {
+          if (window.console) console.error(error);
+        });
+    },
+    // The event does not bubble; a capturing listener on the root still hears it.
+    true
+  );
 }
 
 // Shows the edge's HTML of the idle form in place of the loading line, so the visitor

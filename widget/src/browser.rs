@@ -1,10 +1,12 @@
-//! The few browser calls the form makes outside Leptos: random keys, timers, focus and
-//! the clipboard. Each one degrades quietly when the browser lacks the feature.
+//! The few browser calls the form makes outside Leptos: random keys, timers, focus, the
+//! clipboard and the Turnstile challenge. Each one degrades quietly when the browser lacks
+//! the feature.
 
 use js_sys::{Function, Promise, Reflect};
+use switchboard_shared::markup::{CHALLENGE_CLASS, TURNSTILE_RESPONSE};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, Event, HtmlElement};
 
 /// A fresh idempotency key: `crypto.randomUUID()`, or an equivalent v4 UUID built from
 /// `crypto.getRandomValues` where `randomUUID` is missing (pages served over plain http).
@@ -112,4 +114,28 @@ pub async fn copy_text(text: &str) -> bool {
         return false;
     }
     JsFuture::from(clipboard.write_text(text)).await.is_ok()
+}
+
+/// The event the form sends from its empty challenge slot, and again once the slot's
+/// answer is spent; the loader then draws (or resets) Cloudflare's Turnstile in it.
+pub const CHALLENGE_EVENT: &str = "switchboard-challenge";
+
+/// Asks the loader for a fresh Turnstile challenge in `form`'s slot.
+pub fn ask_challenge(form: &Element) {
+    if let Ok(Some(slot)) = form.query_selector(&format!(".{CHALLENGE_CLASS}"))
+        && let Ok(event) = Event::new(CHALLENGE_EVENT)
+    {
+        let _ = slot.dispatch_event(&event);
+    }
+}
+
+/// The answer of the solved challenge in `form`, if there is one.
+pub fn challenge_token(form: &Element) -> Option<String> {
+    let input = form
+        .query_selector(&format!("[name=\"{TURNSTILE_RESPONSE}\"]"))
+        .ok()??;
+    Reflect::get(&input, &JsValue::from_str("value"))
+        .ok()?
+        .as_string()
+        .filter(|t| !t.trim().is_empty())
 }

@@ -1,8 +1,8 @@
 //! The whole widget: every field of the site's form, the topic hint, the error summary,
-//! submission (one at a time, retried with the same key), the status line, and the success
-//! view.
+//! the Turnstile challenge's slot (on sites that use it), submission (one at a time,
+//! retried with the same key), the status line, and the success view.
 
-use crate::browser::{focus_soon, focus_soon_in, new_key};
+use crate::browser::{ask_challenge, challenge_token, focus_soon, focus_soon_in, new_key};
 use crate::error_summary::{ErrorSummary, SummaryItem};
 use crate::field::Field;
 use crate::field_state::FieldState;
@@ -12,8 +12,9 @@ use crate::topic_hint::TopicHint;
 use leptos::html::{Div, Form};
 use leptos::prelude::*;
 use switchboard_shared::Locale;
-use switchboard_shared::api::{FormDefinition, SubmitAccepted, SubmitRequest};
+use switchboard_shared::api::{FormDefinition, SubmitAccepted, SubmitRequest, TURNSTILE_FIELD};
 use switchboard_shared::inquiry::{Draft, RawValue, parse_inquiry};
+use switchboard_shared::markup::CHALLENGE_CLASS;
 use switchboard_shared::words::ui;
 
 /// Everything the form needs from the page: the fetched definition and where to post.
@@ -58,8 +59,11 @@ pub fn ContactForm(
         form,
         topics,
         render_token,
+        turnstile_site_key,
         ..
     } = definition;
+    // The loader draws Cloudflare's Turnstile into the form's slot when asked.
+    let challenge = turnstile_site_key.is_some();
     let any_required = form.fields.iter().any(|f| f.required);
     let topic_index = form.fields.iter().position(|f| f.topic);
     let states = StoredValue::new(
@@ -128,6 +132,20 @@ pub fn ContactForm(
         if outcome.needs_new_key() {
             key.set_value(new_key());
         }
+        // A Turnstile answer is good for one check. Field errors come before the check and
+        // leave it unspent; without an answer the retry reuses key and token, which the edge
+        // lets through (it asks Cloudflare under a key made from the submit's key).
+        let spent = match &outcome {
+            Outcome::Invalid(fields) => fields.iter().any(|f| f.field == TURNSTILE_FIELD),
+            Outcome::Refused => true,
+            Outcome::Accepted(_) | Outcome::Unreachable => false,
+        };
+        if challenge
+            && spent
+            && let Some(form) = form_ref.get_untracked()
+        {
+            ask_challenge(&form);
+        }
         match outcome {
             Outcome::Accepted(answer) => {
                 phase.set(Phase::Editing);
@@ -138,7 +156,19 @@ pub fn ContactForm(
             }
             Outcome::Invalid(fields) => {
                 phase.set(Phase::Editing);
-                show_errors(fields.into_iter().map(|f| (f.field, f.message)).collect());
+                show_errors(
+                    fields
+                        .into_iter()
+                        .map(|f| {
+                            let message = if f.field == TURNSTILE_FIELD {
+                                ui.challenge.to_owned()
+                            } else {
+                                f.message
+                            };
+                            (f.field, message)
+                        })
+                        .collect(),
+                );
             }
             Outcome::Refused => phase.set(Phase::Refused),
             Outcome::Unreachable => phase.set(Phase::Offline),
@@ -165,7 +195,15 @@ pub fn ContactForm(
         draft
             .entry(trap)
             .or_insert_with(|| RawValue::Text(honeypot.get_untracked()));
+        let turnstile_token = form_ref
+            .get_untracked()
+            .filter(|_| challenge)
+            .and_then(|f| challenge_token(&f));
         match form.with_value(|f| parse_inquiry(f, &draft)) {
+            Ok(_) if challenge && turnstile_token.is_none() => {
+                phase.set(Phase::Editing);
+                show_errors(vec![(TURNSTILE_FIELD.to_owned(), ui.challenge.to_owned())]);
+            }
             Err(errors) => {
                 phase.set(Phase::Editing);
                 show_errors(
@@ -184,7 +222,7 @@ pub fn ContactForm(
                     locale: Some(locale.tag().to_owned()),
                     time_zone: Some(time_zone),
                     render_token: Some(render_token),
-                    turnstile_token: None,
+                    turnstile_token,
                     fields: draft,
                 };
                 let url = submit_url.get_value();
@@ -236,6 +274,14 @@ pub fn ContactForm(
             })
             .collect_view();
         let trap = form.with_value(|f| f.honeypot.clone());
+        if challenge {
+            // Once this form is in the page (also after "send another"), ask for its check.
+            request_animation_frame(move || {
+                if let Some(form) = form_ref.get_untracked() {
+                    ask_challenge(&form);
+                }
+            });
+        }
         view! {
             <form
                 part="form"
@@ -250,6 +296,7 @@ pub fn ContactForm(
                 <ErrorSummary items=summary locale container=summary_ref form=form_ref />
                 {any_required.then(|| view! { <p class="note">{ui.required_note}</p> })}
                 {fields}
+                {challenge.then(|| view! { <div class=CHALLENGE_CLASS part="challenge"></div> })}
                 <div class="trap" aria-hidden="true">
                     <label>
                         {ui.honeypot}

@@ -142,8 +142,9 @@ pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
         })?,
         render_token: opt_text(v, "render_token"),
         turnstile_site_key: Some(opt_text(v, "turnstile_site_key")).filter(|k| !k.is_empty()),
-        // The loader has used both: it passes the browser's zone to `mount` and has
-        // shown the prerendered form; the widget draws its own.
+        // The loader has used these: it loads the Turnstile script, passes the browser's
+        // zone to `mount` and has shown the prerendered form; the widget draws its own.
+        turnstile_script: None,
         time_zone: None,
         html: None,
     })
@@ -188,26 +189,35 @@ fn raw_value(value: &RawValue) -> JsValue {
 
 /// The `POST /v1/sites/{site}/inquiries` body as JSON text.
 pub fn submit_request(r: &SubmitRequest) -> Result<String, WireError> {
+    // Every member is named, so a field added to the shared type fails to compile here.
+    let SubmitRequest {
+        idempotency_key,
+        locale,
+        time_zone,
+        render_token,
+        turnstile_token,
+        fields: values,
+    } = r;
     let fields = Object::new();
     let body = Object::new();
     let optional = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
     let set = |obj: &Object, key: &str, value: &JsValue| {
         Reflect::set(obj, &JsValue::from_str(key), value).map(|_| ())
     };
-    let filled = r
-        .fields
+    let filled = values
         .iter()
         .try_for_each(|(id, value)| set(&fields, id, &raw_value(value)))
         .and_then(|()| {
             set(
                 &body,
                 "idempotency_key",
-                &JsValue::from_str(&r.idempotency_key),
+                &JsValue::from_str(idempotency_key),
             )
         })
-        .and_then(|()| set(&body, "locale", &optional(&r.locale)))
-        .and_then(|()| set(&body, "time_zone", &optional(&r.time_zone)))
-        .and_then(|()| set(&body, "render_token", &optional(&r.render_token)))
+        .and_then(|()| set(&body, "locale", &optional(locale)))
+        .and_then(|()| set(&body, "time_zone", &optional(time_zone)))
+        .and_then(|()| set(&body, "render_token", &optional(render_token)))
+        .and_then(|()| set(&body, "turnstile_token", &optional(turnstile_token)))
         .and_then(|()| set(&body, "fields", &fields));
     filled
         .and_then(|()| JSON::stringify(&body))
