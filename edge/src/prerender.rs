@@ -11,6 +11,7 @@
 use crate::plain_form::esc;
 use std::fmt::Write;
 use switchboard_shared::Locale;
+use switchboard_shared::api::TURNSTILE_FIELD;
 use switchboard_shared::form::{FieldSpec, FormSpec};
 use switchboard_shared::markup::{
     CHALLENGE_CLASS, Control, SUMMARY_TITLE_ID, TEXTAREA_ROWS, TOPIC_HINT_ID, control, control_id,
@@ -52,7 +53,8 @@ pub fn form_html(form: &FormSpec, locale: Locale, challenge: bool) -> String {
     if challenge {
         let _ = write!(
             out,
-            "<div class=\"{CHALLENGE_CLASS}\" part=\"challenge\"></div>"
+            "<div class=\"{CHALLENGE_CLASS}\" part=\"challenge\" id=\"{}\" tabindex=\"-1\"></div>",
+            control_id(TURNSTILE_FIELD)
         );
     }
     let _ = write!(
@@ -247,7 +249,10 @@ mod tests {
 
     #[test]
     fn holds_the_challenge_slot_only_for_turnstile_sites() {
-        let slot = format!("<div class=\"{CHALLENGE_CLASS}\" part=\"challenge\"></div>");
+        let slot = format!(
+            "<div class=\"{CHALLENGE_CLASS}\" part=\"challenge\" id=\"sb-f-turnstile_token\" \
+             tabindex=\"-1\"></div>"
+        );
         let with = form_html(&every_kind(), Locale::En, true);
         assert!(
             with.contains(&format!("{slot}<div class=\"trap\"")),

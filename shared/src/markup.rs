@@ -16,7 +16,8 @@ pub const TOPIC_HINT_ID: &str = "sb-topic-hint";
 pub const SUMMARY_TITLE_ID: &str = "sb-summary-title";
 
 /// The class of the empty element, above the send button, that Cloudflare's Turnstile
-/// script draws its challenge into on sites that use it.
+/// script draws its challenge into on sites that use it. Its id is the control id of
+/// `turnstile_token`, so the error summary's line for the challenge can focus it.
 pub const CHALLENGE_CLASS: &str = "challenge";
 
 /// The hidden input Turnstile adds to its element, holding the answer (the token). The

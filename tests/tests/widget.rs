@@ -772,6 +772,14 @@ fn turnstile_challenge(env: &Env, site: &str) -> Result<()> {
             ensure(shown.as_str().is_some_and(|t| t.contains(challenge_message())), || {
                 format!("an unsolved challenge should stop the submit with the check's line; the summary says {shown}")
             })?;
+            // The summary's line for the check takes keyboard users to it.
+            b.find_in(&root, "[part=\"error-summary\"] a", TIMEOUT).await?.click().await?;
+            let focused = b
+                .eval(&format!("const a = {}.activeElement; return a && a.getAttribute('part');", root_js(0)), vec![])
+                .await?;
+            ensure(focused == json!("challenge"), || {
+                format!("the summary's line for the check focused {focused}, not the challenge")
+            })?;
             let posts = b.eval(POSTS_TO_INQUIRIES, vec![]).await?;
             ensure(posts == json!(0), || {
                 format!("an unsolved challenge still sent {posts} submits to the edge")

@@ -3,7 +3,7 @@
 //! the feature.
 
 use js_sys::{Function, Promise, Reflect};
-use switchboard_shared::markup::{CHALLENGE_CLASS, TURNSTILE_RESPONSE};
+use switchboard_shared::markup::{CHALLENGE_CLASS, TURNSTILE_RESPONSE, control_id};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Event, HtmlElement};
@@ -65,7 +65,8 @@ pub async fn sleep(ms: i32) {
 }
 
 /// Focuses the first control named `field` inside `root` (an input, select, textarea or
-/// the first box of a group).
+/// the first box of a group), or else the element whose id is the field's control id
+/// (the Turnstile challenge's slot).
 pub fn focus_field(root: &Element, field: &str) {
     let Ok(controls) = root.query_selector_all("[name]") else {
         return;
@@ -81,6 +82,11 @@ pub fn focus_field(root: &Element, field: &str) {
             let _ = el.focus();
             return;
         }
+    }
+    if let Ok(Some(el)) = root.query_selector(&format!("#{}", control_id(field)))
+        && let Ok(el) = el.dyn_into::<HtmlElement>()
+    {
+        let _ = el.focus();
     }
 }
 

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use switchboard_shared::Locale;
 use switchboard_shared::api::{FormDefinition, SubmitAccepted, SubmitRequest, TURNSTILE_FIELD};
 use switchboard_shared::inquiry::{Draft, RawValue, parse_inquiry};
-use switchboard_shared::markup::CHALLENGE_CLASS;
+use switchboard_shared::markup::{CHALLENGE_CLASS, control_id};
 use switchboard_shared::words::ui;
 
 /// Everything the form needs from the page: the fetched definition and where to post.
@@ -296,7 +296,11 @@ pub fn ContactForm(
                 <ErrorSummary items=summary locale container=summary_ref form=form_ref />
                 {any_required.then(|| view! { <p class="note">{ui.required_note}</p> })}
                 {fields}
-                {challenge.then(|| view! { <div class=CHALLENGE_CLASS part="challenge"></div> })}
+                {challenge.then(|| {
+                    view! {
+                        <div class=CHALLENGE_CLASS part="challenge" id=control_id(TURNSTILE_FIELD) tabindex="-1"></div>
+                    }
+                })}
                 <div class="trap" aria-hidden="true">
                     <label>
                         {ui.honeypot}
