@@ -1,6 +1,12 @@
 //! Retention: the cron trigger deletes inquiries older than their site's `retention_days`
 //! together with every row that points at them (delivery attempts and any other table
 //! with an `inquiry_id` column), and the rate-limit events that left their window.
+//!
+//! Two things outlive the cutoff. An inquiry still being delivered (`pending`) stays
+//! until its delivery has settled, so a short retention never drops one before its POC
+//! has it. And `disabled_endpoints`, which names the inquiry whose delivery got the 410,
+//! is the site's state rather than that inquiry's data: only an admin call enables an
+//! endpoint again.
 
 use crate::error::EdgeError;
 use crate::platform::{self, log};
@@ -13,6 +19,11 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 365;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Tables known to point at inquiries, used if the schema cannot be read.
 const KNOWN_CHILD_TABLES: [&str; 1] = ["delivery_attempts"];
+/// Tables with an `inquiry_id` column that hold the site's state, not the inquiry's data.
+const SITE_STATE_TABLES: [&str; 1] = ["disabled_endpoints"];
+/// The inquiries a purge may delete: past the cutoff, and not still being delivered.
+const EXPIRED: &str =
+    "SELECT id FROM inquiries WHERE site_id = ?1 AND submitted_ms < ?2 AND status <> 'pending'";
 
 /// Inquiries submitted before this instant are purged. `0` days purges everything
 /// submitted up to now.
@@ -20,7 +31,8 @@ pub fn cutoff_ms(now_ms: i64, retention_days: Option<u32>) -> i64 {
     now_ms - i64::from(retention_days.unwrap_or(DEFAULT_RETENTION_DAYS)) * DAY_MS
 }
 
-/// A table name safe to put into SQL text (it came from the schema, but still).
+/// A table name safe to put into SQL text (it came from the schema, but still), and one
+/// whose rows are per-inquiry data to purge.
 pub fn plain_identifier(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
@@ -28,6 +40,7 @@ pub fn plain_identifier(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && name != "inquiries"
+        && !SITE_STATE_TABLES.contains(&name)
 }
 
 #[derive(Deserialize)]
@@ -41,7 +54,8 @@ struct TableName {
     name: String,
 }
 
-/// Every table other than `inquiries` with an `inquiry_id` column: the per-inquiry data.
+/// Every table other than `inquiries` with an `inquiry_id` column, bar the site-state
+/// ones: the per-inquiry data.
 async fn child_tables(db: &D1Database) -> Vec<String> {
     let found = db
         .prepare(
@@ -90,14 +104,13 @@ pub async fn purge(env: &Env) -> Result<u64, EdgeError> {
         for table in &tables {
             statements.push(
                 db.prepare(format!(
-                    "DELETE FROM {table} WHERE inquiry_id IN
-                     (SELECT id FROM inquiries WHERE site_id = ?1 AND submitted_ms < ?2)"
+                    "DELETE FROM {table} WHERE inquiry_id IN ({EXPIRED})"
                 ))
                 .bind(&args)?,
             );
         }
         statements.push(
-            db.prepare("DELETE FROM inquiries WHERE site_id = ?1 AND submitted_ms < ?2")
+            db.prepare(format!("DELETE FROM inquiries WHERE id IN ({EXPIRED})"))
                 .bind(&args)?,
         );
         // One batch is one transaction: a site's purge is all or nothing.
@@ -131,5 +144,6 @@ mod tests {
         assert!(plain_identifier("delivery_attempts"));
         assert!(!plain_identifier("inquiries"));
         assert!(!plain_identifier("x; DROP TABLE sites"));
+        assert!(!plain_identifier("disabled_endpoints"));
     }
 }
