@@ -49,6 +49,8 @@ pub fn response_headers(decision: &OriginDecision, preflight: bool) -> Vec<(&'st
         headers.push(("access-control-allow-origin", origin.clone()));
         // The host page's own performance tooling may see how long the widget's requests took.
         headers.push(("timing-allow-origin", origin.clone()));
+        // A 429's wait: the widget sits out a short one and names a long one.
+        headers.push(("access-control-expose-headers", "Retry-After".to_owned()));
         if preflight {
             headers.push(("access-control-allow-methods", ALLOW_METHODS.to_owned()));
             headers.push(("access-control-allow-headers", ALLOW_HEADERS.to_owned()));
@@ -98,6 +100,11 @@ mod tests {
         let h = response_headers(&OriginDecision::Allowed("https://example.com".into()), true);
         assert!(h.contains(&("access-control-allow-origin", "https://example.com".into())));
         assert!(h.iter().any(|(k, _)| *k == "access-control-allow-headers"));
+        let actual = response_headers(
+            &OriginDecision::Allowed("https://example.com".into()),
+            false,
+        );
+        assert!(actual.contains(&("access-control-expose-headers", "Retry-After".into())));
         assert_eq!(
             response_headers(&OriginDecision::Denied, true),
             vec![("vary", "Origin".to_owned())]

@@ -24,6 +24,8 @@ pub struct Ui {
     pub honeypot: &'static str,
     /// Shown when a submit lacks a solved Turnstile check, or the edge refused it.
     pub challenge: &'static str,
+    /// The status line when the edge's per-visitor limit says to come back later.
+    pub limited: &'static str,
     pub choose: &'static str,
 }
 
@@ -57,6 +59,7 @@ static EN: Ui = Ui {
     send_another: "Send another message",
     honeypot: "Leave this field empty",
     challenge: "Please complete the security check above the send button.",
+    limited: "Too many messages were sent from here. Please try again later.",
     choose: "Please choose…",
 };
 
@@ -78,6 +81,7 @@ static DE: Ui = Ui {
     send_another: "Weitere Nachricht senden",
     honeypot: "Dieses Feld leer lassen",
     challenge: "Bitte die Sicherheitsprüfung über der Senden-Schaltfläche abschließen.",
+    limited: "Von hier wurden zu viele Nachrichten gesendet. Bitte später erneut versuchen.",
     choose: "Bitte wählen…",
 };
 
@@ -99,6 +103,7 @@ static FR: Ui = Ui {
     send_another: "Envoyer un autre message",
     honeypot: "Laissez ce champ vide",
     challenge: "Veuillez terminer la vérification de sécurité au-dessus du bouton d'envoi.",
+    limited: "Trop de messages ont été envoyés depuis cet appareil. Veuillez réessayer plus tard.",
     choose: "Veuillez choisir…",
 };
 
@@ -120,6 +125,7 @@ static ES: Ui = Ui {
     send_another: "Enviar otro mensaje",
     honeypot: "Deja este campo vacío",
     challenge: "Completa la verificación de seguridad situada encima del botón de envío.",
+    limited: "Se han enviado demasiados mensajes desde aquí. Inténtalo de nuevo más tarde.",
     choose: "Elige una opción…",
 };
 

@@ -45,6 +45,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         "widget::turnstile_challenge_guards_the_submit",
         turnstile_challenge,
     ),
+    (
+        "widget::a_short_429_is_waited_out_a_long_one_is_named",
+        rate_limits,
+    ),
 ];
 
 /// WebDriver key codes.
@@ -846,4 +850,57 @@ async fn solve(b: &Browser, prefix: &str) -> Result<String> {
         format!("the challenge holds {token:?} after solving it with {prefix}")
     })?;
     Ok(token)
+}
+
+/// A site that wants 12 s between showing and sending the form, and one inquiry per
+/// visitor: a quick first submit gets a `429 too_fast` with a short `Retry-After`, which
+/// the form waits out and sends again by itself; the second inquiry gets the 12-hour
+/// limit's long wait, and the form says so instead of blaming the network.
+fn rate_limits(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let mut config = env.site_config(site)?;
+        for (from, to) in [
+            ("require_render_token = false", "require_render_token = true"),
+            ("min_fill_seconds = 0", "min_fill_seconds = 12"),
+            ("max_inquiries_per_12h = 10000", "max_inquiries_per_12h = 1"),
+        ] {
+            ensure(config.contains(from), || format!("the fixture has no `{from}`"))?;
+            config = config.replacen(from, to, 1);
+        }
+        let admin_site = env.admin.provision(site, &config).await?;
+        let url = env.pages.put(
+            &format!("/limits/{site}.html"),
+            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            fill_and_submit(b, &root).await?;
+            let reference = shown_reference(b, &root, TIMEOUT).await?;
+            let posts = b.eval(POSTS_TO_INQUIRIES, vec![]).await?;
+            ensure(posts == json!(2), || {
+                format!("{posts} submits for a form sent before its fill time: expected the 429 and one resend after its wait")
+            })?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()), || {
+                format!("the page shows {reference}, the store holds {stored:?}")
+            })?;
+
+            b.find_in(&root, "[part=\"again\"]", TIMEOUT).await?.click().await?;
+            fill_and_submit(b, &root).await?;
+            b.find_in(&root, "button[part=\"retry\"]", TIMEOUT).await?;
+            let status = b
+                .eval(&format!("return {}.querySelector('[part=status]').textContent;", root_js(0)), vec![])
+                .await?;
+            let limited = switchboard_shared::words::ui(switchboard_shared::Locale::En).limited;
+            ensure(status.as_str() == Some(limited), || {
+                format!("status line over the visitor's limit: {status}, expected {limited:?}")
+            })?;
+            let posts = b.eval(POSTS_TO_INQUIRIES, vec![]).await?;
+            ensure(posts == json!(3), || format!("{posts} submits in all; a long wait must not be retried"))?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(stored.len() == 1, || format!("the limit let a second inquiry through: {stored:?}"))
+        })
+        .await
+    })
 }

@@ -39,6 +39,8 @@ enum Phase {
     Offline,
     /// The edge refused the request for a reason other than field errors.
     Refused,
+    /// The edge's per-visitor limit: come back later.
+    Limited,
 }
 
 /// The contact form for one site.
@@ -138,7 +140,7 @@ pub fn ContactForm(
         let spent = match &outcome {
             Outcome::Invalid(fields) => fields.iter().any(|f| f.field == TURNSTILE_FIELD),
             Outcome::Refused => true,
-            Outcome::Accepted(_) | Outcome::Unreachable => false,
+            Outcome::Accepted(_) | Outcome::Unreachable | Outcome::Limited => false,
         };
         if challenge
             && spent
@@ -172,6 +174,7 @@ pub fn ContactForm(
             }
             Outcome::Refused => phase.set(Phase::Refused),
             Outcome::Unreachable => phase.set(Phase::Offline),
+            Outcome::Limited => phase.set(Phase::Limited),
         }
     };
     // True from a submit until its outcome: disables the button, so no double submit.
@@ -257,6 +260,7 @@ pub fn ContactForm(
         Phase::Retrying => ui.retrying,
         Phase::Offline => ui.offline,
         Phase::Refused => ui.failed,
+        Phase::Limited => ui.limited,
     };
 
     let form_view = move || {
@@ -320,7 +324,7 @@ pub fn ContactForm(
                         {move || if pending.get() { ui.sending } else { ui.submit }}
                     </button>
                     {move || {
-                        matches!(phase.get(), Phase::Offline | Phase::Refused)
+                        matches!(phase.get(), Phase::Offline | Phase::Refused | Phase::Limited)
                             .then(|| {
                                 view! {
                                     <button type="button" class="secondary" part="retry" on:click=move |_| submit()>

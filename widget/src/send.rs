@@ -14,6 +14,11 @@ use web_sys::{AbortSignal, RequestCredentials, RequestInit, Response};
 const BACKOFF_MS: [i32; 2] = [800, 2_400];
 /// A request that has not answered by then is treated as lost (and retried).
 const TIMEOUT_MS: u32 = 15_000;
+/// The longest `Retry-After` of a `429` the form sits out by itself (a submit sooner than
+/// the site's fill time, a burst), and how often. Longer waits (the per-visitor limit)
+/// end the submit with [`Outcome::Limited`].
+const MAX_WAIT_S: u32 = 15;
+const MAX_WAITS: u32 = 2;
 
 /// What became of one submit.
 #[derive(Debug, Clone)]
@@ -26,6 +31,8 @@ pub enum Outcome {
     Refused,
     /// No answer (or only 5xx) after every retry: the visitor may try again.
     Unreachable,
+    /// `429` with a long wait: the visitor has sent too many; nothing was stored.
+    Limited,
 }
 
 impl Outcome {
@@ -36,27 +43,56 @@ impl Outcome {
     }
 }
 
-/// Posts `request` to `url`, retrying transient failures; `on_retry` runs before each retry.
+/// What one attempt came to.
+enum Answer {
+    Final(Outcome),
+    /// No answer, a 5xx or a 408: worth a retry after a pause.
+    Lost,
+    /// `429` with this `Retry-After` in seconds (0 when the header is missing).
+    Wait(u32),
+}
+
+/// Posts `request` to `url`, retrying transient failures and sitting out short `429`s;
+/// `on_retry` runs before each retry of a lost request.
 pub async fn send(url: &str, request: &SubmitRequest, on_retry: impl Fn()) -> Outcome {
     let Ok(body) = wire::submit_request(request) else {
         return Outcome::Refused;
     };
-    for delay in BACKOFF_MS.into_iter().map(Some).chain([None]) {
-        if let Some(outcome) = attempt(url, &body).await {
-            return outcome;
+    let mut backoff = BACKOFF_MS.into_iter();
+    let mut waits = 0;
+    loop {
+        match attempt(url, &body).await {
+            Answer::Final(outcome) => return outcome,
+            Answer::Wait(s) if (1..=MAX_WAIT_S).contains(&s) && waits < MAX_WAITS => {
+                waits += 1;
+                sleep(i32::try_from(s * 1000).unwrap_or(i32::MAX)).await;
+            }
+            Answer::Wait(_) => return Outcome::Limited,
+            Answer::Lost => {
+                let Some(delay) = backoff.next() else {
+                    return Outcome::Unreachable;
+                };
+                on_retry();
+                sleep(delay).await;
+            }
         }
-        let Some(delay) = delay else { break };
-        on_retry();
-        sleep(delay).await;
     }
-    Outcome::Unreachable
+}
+
+/// `AbortSignal.timeout(ms)`, where the browser has it (Safari before 16 does not).
+fn timeout_signal(ms: u32) -> Option<AbortSignal> {
+    let class = Reflect::get(&js_sys::global(), &JsValue::from_str("AbortSignal")).ok()?;
+    Reflect::get(&class, &JsValue::from_str("timeout"))
+        .ok()
+        .filter(JsValue::is_function)?;
+    Some(AbortSignal::timeout_with_u32(ms))
 }
 
 // The browser's fetch, called directly: an HTTP client crate would ship header maps and
-// conversions the form never needs. `None` is a transient failure, worth a retry.
-async fn attempt(url: &str, body: &str) -> Option<Outcome> {
+// conversions the form never needs.
+async fn attempt(url: &str, body: &str) -> Answer {
     let Some(window) = web_sys::window() else {
-        return Some(Outcome::Refused);
+        return Answer::Final(Outcome::Refused);
     };
     let headers = Object::new();
     let _ = Reflect::set(
@@ -69,16 +105,20 @@ async fn attempt(url: &str, body: &str) -> Option<Outcome> {
     init.set_credentials(RequestCredentials::Omit);
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(body));
-    init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
+    init.set_signal(timeout_signal(TIMEOUT_MS).as_ref());
     let Ok(answer) = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await else {
-        return None;
+        return Answer::Lost;
     };
     let Ok(response) = answer.dyn_into::<Response>() else {
-        return None;
+        return Answer::Lost;
     };
     let status = response.status();
-    if status >= 500 || status == 408 || status == 429 {
-        return None;
+    if status == 429 {
+        let wait = response.headers().get("retry-after").ok().flatten();
+        return Answer::Wait(wait.and_then(|s| s.trim().parse().ok()).unwrap_or(0));
+    }
+    if status >= 500 || status == 408 {
+        return Answer::Lost;
     }
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise)
@@ -87,8 +127,10 @@ async fn attempt(url: &str, body: &str) -> Option<Outcome> {
             .and_then(|t| t.as_string()),
         Err(_) => None,
     };
-    let text = text?;
-    Some(classify(status, &text))
+    match text {
+        Some(text) => Answer::Final(classify(status, &text)),
+        None => Answer::Lost,
+    }
 }
 
 /// Sorts an answer from the edge by status and body.
@@ -116,5 +158,6 @@ mod tests {
         assert!(Outcome::Refused.needs_new_key());
         assert!(Outcome::Invalid(Vec::new()).needs_new_key());
         assert!(!Outcome::Unreachable.needs_new_key());
+        assert!(!Outcome::Limited.needs_new_key());
     }
 }
