@@ -1,7 +1,8 @@
 //! The form without JavaScript: `GET /v1/sites/{site}/form.html` serves a plain HTML form
-//! (for `<noscript>` or a link) that posts `application/x-www-form-urlencoded` to the same
-//! inquiry endpoint, which answers with an HTML page: the confirmation with the reference
-//! and expected response, or the form again, refilled, with every field error listed.
+//! (for `<noscript>` or a link) that posts `application/x-www-form-urlencoded` back to the
+//! same address, which runs the inquiry endpoint's checks and storage and answers with an
+//! HTML page: the confirmation with the reference and expected response, or the form
+//! again, refilled, with every field error listed.
 //! Rendering and decoding are plain functions of plain values, tested natively.
 
 use crate::auth::issue_render_token;
@@ -88,7 +89,7 @@ pub struct FormPage<'a> {
     pub form: &'a FormSpec,
     pub topics: &'a [TopicInfo],
     pub locale: Locale,
-    /// Absolute URL of `POST /v1/sites/{site}/inquiries`.
+    /// Absolute URL the form posts to: `/v1/sites/{site}/form.html`.
     pub action: &'a str,
     pub key: &'a str,
     pub time_zone: &'a str,
@@ -365,19 +366,19 @@ fn site_base(req: &worker::Request, site: &str) -> Result<String, EdgeError> {
     Ok(format!("{origin}/v1/sites/{site}/"))
 }
 
-/// The visitor's language: `?locale=`, else Accept-Language, else the site's default.
+/// The visitor's language: `?locale=`, else the first supported one of Accept-Language,
+/// else the site's default.
 fn locale_of(req: &worker::Request, config: &SiteConfig) -> Result<Locale, EdgeError> {
     if let Some(tag) = query_param(req, "locale")? {
         return Ok(Locale::from_tag(&tag));
     }
-    Ok(match req.headers().get("accept-language")? {
-        Some(header) => Locale::negotiate(
-            header
-                .split(',')
-                .map(|part| part.split(';').next().unwrap_or("").trim()),
-        ),
-        None => config.default_locale,
-    })
+    let header = req.headers().get("accept-language")?.unwrap_or_default();
+    Ok(Locale::negotiate(
+        header
+            .split(',')
+            .map(|part| part.split(';').next().unwrap_or("").trim()),
+        config.default_locale,
+    ))
 }
 
 /// `GET /v1/sites/{site}/form.html[?locale=..&tz=..]`.
@@ -387,7 +388,13 @@ pub async fn get(
     config: &SiteConfig,
 ) -> Result<Reply, EdgeError> {
     let locale = locale_of(req, config)?;
-    let tz = query_param(req, "tz")?.unwrap_or_default();
+    // Without `tz`, the zone Cloudflare places the visitor in, as for the widget; the page
+    // posts it back, so the confirmation's reply time is in that zone too.
+    let known = |name: &String| jiff::tz::TimeZone::get(name).is_ok();
+    let tz = query_param(req, "tz")?
+        .filter(known)
+        .or_else(|| platform::request_time_zone(req).filter(known))
+        .unwrap_or_default();
     let now = platform::now_ms();
     let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
     let topics = crate::form::topics(

@@ -35,14 +35,15 @@ impl Locale {
         }
     }
 
-    /// The first supported locale in a list of preferences (e.g. `navigator.languages`).
-    pub fn negotiate<'a>(tags: impl IntoIterator<Item = &'a str>) -> Locale {
+    /// The first supported locale in a list of preferences (e.g. an Accept-Language
+    /// header), or `fallback` (the site's default) when none is supported.
+    pub fn negotiate<'a>(tags: impl IntoIterator<Item = &'a str>, fallback: Locale) -> Locale {
         tags.into_iter()
             .find_map(|t| {
                 let l = Locale::from_tag(t);
                 (l != Locale::En || t.to_ascii_lowercase().starts_with("en")).then_some(l)
             })
-            .unwrap_or_default()
+            .unwrap_or(fallback)
     }
 
     pub fn tag(self) -> &'static str {
@@ -129,8 +130,12 @@ mod tests {
         assert_eq!(Locale::from_tag("FR"), Locale::Fr);
         assert_eq!(Locale::from_tag("es_MX"), Locale::Es);
         assert_eq!(Locale::from_tag("ja"), Locale::En);
-        assert_eq!(Locale::negotiate(["ja", "fr-CA", "de"]), Locale::Fr);
-        assert_eq!(Locale::negotiate(["en-GB", "de"]), Locale::En);
+        assert_eq!(
+            Locale::negotiate(["ja", "fr-CA", "de"], Locale::En),
+            Locale::Fr
+        );
+        assert_eq!(Locale::negotiate(["en-GB", "de"], Locale::Es), Locale::En);
+        assert_eq!(Locale::negotiate(["ja", "zh"], Locale::De), Locale::De);
     }
 
     #[test]

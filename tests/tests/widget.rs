@@ -13,7 +13,7 @@
 
 use crate::env::{Env, Test};
 use fantoccini::elements::ShadowRoot;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::time::Duration;
 use switchboard_tests::browser::Browser;
 use switchboard_tests::pages::ERROR_CAPTURE;
@@ -48,6 +48,10 @@ pub const TRIALS: &[(&str, Test)] = &[
     (
         "widget::a_short_429_is_waited_out_a_long_one_is_named",
         rate_limits,
+    ),
+    (
+        "widget::an_unsupported_language_gets_the_site_default",
+        site_default_language,
     ),
 ];
 
@@ -832,6 +836,17 @@ fn turnstile_challenge(env: &Env, site: &str) -> Result<()> {
 /// How many requests the page has sent to the inquiries endpoint.
 const POSTS_TO_INQUIRIES: &str = "return performance.getEntriesByType('resource').filter(e => e.name.includes('/inquiries')).length;";
 
+/// Waits until the page has sent `n` requests to the inquiries endpoint (an entry lands
+/// once its body is in, a moment after the form has the answer), then for a later one
+/// that should not come, and returns how many there were.
+async fn posts_settled(b: &Browser, n: usize) -> Result<Value> {
+    let at_least = format!("{} >= {n};", POSTS_TO_INQUIRIES.trim_end_matches(';'));
+    b.wait_for_js(&at_least, TIMEOUT, &format!("{n} submits"))
+        .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    b.eval(POSTS_TO_INQUIRIES, vec![]).await
+}
+
 /// Solves the open challenge with a `{prefix}…` answer (see the fake's script); returns it.
 async fn solve(b: &Browser, prefix: &str) -> Result<String> {
     b.eval(&format!("window.__sbTurnstile.solve('{prefix}');"), vec![])
@@ -877,7 +892,7 @@ fn rate_limits(env: &Env, site: &str) -> Result<()> {
             let root = b.widget(TIMEOUT).await?;
             fill_and_submit(b, &root).await?;
             let reference = shown_reference(b, &root, TIMEOUT).await?;
-            let posts = b.eval(POSTS_TO_INQUIRIES, vec![]).await?;
+            let posts = posts_settled(b, 2).await?;
             ensure(posts == json!(2), || {
                 format!("{posts} submits for a form sent before its fill time: expected the 429 and one resend after its wait")
             })?;
@@ -896,11 +911,55 @@ fn rate_limits(env: &Env, site: &str) -> Result<()> {
             ensure(status.as_str() == Some(limited), || {
                 format!("status line over the visitor's limit: {status}, expected {limited:?}")
             })?;
-            let posts = b.eval(POSTS_TO_INQUIRIES, vec![]).await?;
+            let posts = posts_settled(b, 3).await?;
             ensure(posts == json!(3), || format!("{posts} submits in all; a long wait must not be retried"))?;
             let stored = env.admin.inquiries(&admin_site).await?;
             ensure(stored.len() == 1, || format!("the limit let a second inquiry through: {stored:?}"))
         })
         .await
+    })
+}
+
+/// A German site and a visitor whose browser speaks only Japanese: the widget and the
+/// form without JavaScript both fall back to the site's `default_locale`, not to English.
+fn site_default_language(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let config = env.site_config(site)?;
+        ensure(config.contains("default_locale = \"en\""), || "the fixture has no default_locale".to_owned())?;
+        env.admin
+            .provision(site, &config.replacen("default_locale = \"en\"", "default_locale = \"de\"", 1))
+            .await?;
+        let german = switchboard_shared::words::ui(switchboard_shared::Locale::De);
+
+        let plain = env
+            .http
+            .get(format!("{}/v1/sites/{site}/form.html", env.worker.origin))
+            .header("accept-language", "ja-JP, zh;q=0.8")
+            .send()
+            .await?
+            .text()
+            .await?;
+        ensure(plain.contains("lang=\"de\"") && plain.contains(german.submit), || {
+            format!("the form without JavaScript for a Japanese-only visitor is not the site's German: {plain}")
+        })?;
+
+        let url = env.pages.put(
+            &format!("/default-lang/{site}.html"),
+            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
+        );
+        let browser = Browser::start_with(&["--lang=ja".to_owned(), "--accept-lang=ja".to_owned()]).await?;
+        let outcome = async {
+            browser.client.goto(&url).await?;
+            let languages = browser.eval("return navigator.languages;", vec![]).await?;
+            ensure(languages == json!(["ja"]), || format!("the browser should speak only Japanese: {languages}"))?;
+            let root = browser.widget(TIMEOUT).await?;
+            let submit = browser.find_in(&root, "button[part=\"submit\"]", TIMEOUT).await?.text().await?;
+            ensure(submit.trim() == german.submit, || {
+                format!("the send button says {submit:?}, not the site's German {:?}", german.submit)
+            })
+        }
+        .await;
+        browser.close().await;
+        outcome
     })
 }

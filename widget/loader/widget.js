@@ -72,13 +72,15 @@ function attr(host, name) {
   return host.getAttribute("data-" + name) || (script && script.getAttribute("data-" + name)) || "";
 }
 
+// `data-lang`, else the first of the browser's languages the form speaks; "" when none
+// is: the edge then uses the site's `default_locale` and says which in the definition.
 function pickLocale(host) {
   var tags = [attr(host, "lang")].concat(navigator.languages || [navigator.language]);
   for (var i = 0; i < tags.length; i++) {
     var primary = String(tags[i] || "").toLowerCase().split(/[-_]/)[0];
     if (WORDS[primary]) return primary;
   }
-  return "en";
+  return "";
 }
 
 function timeZone() {
@@ -183,10 +185,12 @@ function setup(host) {
     if (value) host.setAttribute("data-" + name, value);
   });
   var locale = pickLocale(host);
-  var words = WORDS[locale];
+  var words = WORDS[locale || "en"];
   var root = host.attachShadow({ mode: "open" });
   var styled = styles(root);
   var container = element("div", "sb-root", "root");
+  // The loading line and the launcher's words are in this language, whatever the page's.
+  container.setAttribute("lang", locale || "en");
   root.appendChild(container);
   var place = attr(host, "mode") === "launcher" ? launcher(container, words) : container;
   var status = element("p", "sb-loading", "loading");
@@ -230,7 +234,7 @@ function setup(host) {
       var focus = form ? focusOf(root) : null;
       // The loading line or the prerendered form is all the place holds.
       while (place.firstChild) place.removeChild(place.firstChild);
-      challenges(root, done[0], locale);
+      challenges(root, done[0], locale || done[0].locale, attr(host, "theme"));
       mount(place, edge, site, done[0], locale, tz, draft);
       mark("switchboard:mounted");
       if (!visible) mark("switchboard:visible");
@@ -257,7 +261,7 @@ var definitions = {};
 // `tz` (the first request, started as early as possible) it asks for the prerendered
 // form and lets the edge guess the zone; with it, only for sentences in that zone.
 function definition(site, locale, tz) {
-  var query = "?locale=" + encodeURIComponent(locale) + (tz ? "&tz=" + encodeURIComponent(tz) : "&prerender=1");
+  var query = (locale ? "?locale=" + encodeURIComponent(locale) + "&" : "?") + (tz ? "tz=" + encodeURIComponent(tz) : "prerender=1");
   var url = edge + "/v1/sites/" + encodeURIComponent(site) + "/form" + query;
   if (!definitions[url]) {
     definitions[url] = fetch(url, { credentials: "omit" })
@@ -369,7 +373,7 @@ function turnstile(src) {
 // (see widget/src/browser.rs), and again when the answer in it is spent: the first draws
 // the challenge there, the next ones reset it. A slot the form re-created (after "send
 // another") gets a new challenge, and the old one is removed.
-function challenges(root, def, locale) {
+function challenges(root, def, locale, theme) {
   if (!def.turnstile_site_key || !def.turnstile_script) return;
   var current = null;
   root.addEventListener(
@@ -383,7 +387,7 @@ function challenges(root, def, locale) {
           if (current) t.remove(current);
           current = t.render(slot, {
             sitekey: def.turnstile_site_key,
-            theme: "auto",
+            theme: theme === "light" || theme === "dark" ? theme : "auto",
             language: locale
           });
           if (current) slot.setAttribute("data-challenge", current);
