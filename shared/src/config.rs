@@ -118,7 +118,8 @@ pub struct Endpoint {
     pub url: String,
     #[serde(default)]
     pub format: PayloadFormat,
-    /// `whsec_` signing secrets; all sign each delivery so a POC can rotate.
+    /// `whsec_` signing secrets; all sign each delivery so a POC can rotate. A JSON
+    /// endpoint needs at least one; a chat endpoint (whose service checks none) may have none.
     #[serde(default)]
     pub secrets: Vec<String>,
 }
@@ -685,6 +686,14 @@ fn check_endpoint(
     };
     if let Err(why) = url_guard::check_webhook_url(&e.url, options.allow_loopback_http) {
         err(with("url"), format!("webhook URL refused: {why}"));
+    }
+    if e.secrets.is_empty() && e.format == PayloadFormat::Json {
+        err(
+            with("secrets"),
+            "a JSON endpoint needs at least one `whsec_` secret: its deliveries are signed \
+             and the POC checks them"
+                .to_owned(),
+        );
     }
     for (k, s) in e.secrets.iter().enumerate() {
         if let Err(why) = crate::signing::decode_secret(s) {

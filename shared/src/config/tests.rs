@@ -230,3 +230,18 @@ fn confirmation_placeholders_are_checked() {
         es[0]
     );
 }
+
+#[test]
+fn json_endpoints_need_a_secret_chat_ones_do_not() {
+    let signed = "secrets = [\"whsec_c3dpdGNoYm9hcmQtZGVtby1zaWduaW5nLXNlY3JldCE=\"]";
+    assert!(BASE.contains(signed));
+    let unsigned = BASE.replacen(signed, "secrets = []", 1);
+    let got = errors(&unsigned);
+    assert!(
+        got.iter()
+            .any(|e| e.contains("pocs[0].endpoints[0].secrets: a JSON endpoint needs")),
+        "{got:#?}"
+    );
+    let slack = BASE.replacen(signed, "format = \"slack\"", 1);
+    assert_eq!(errors(&slack), Vec::<String>::new());
+}
