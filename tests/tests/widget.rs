@@ -53,6 +53,7 @@ pub const TRIALS: &[(&str, Test)] = &[
         "widget::an_unsupported_language_gets_the_site_default",
         site_default_language,
     ),
+    ("widget::a_form_open_for_a_day_still_sends", day_old_form),
 ];
 
 /// WebDriver key codes.
@@ -961,5 +962,72 @@ fn site_default_language(env: &Env, site: &str) -> Result<()> {
         .await;
         browser.close().await;
         outcome
+    })
+}
+
+/// Installed before the loader: the form definitions the loader fetches (`/form?…`) carry
+/// `token` as their render token, as if the page had been open for a day.
+fn stale_definitions(token: &str) -> String {
+    format!(
+        "<script>(function(){{var real=window.fetch.bind(window);\
+window.fetch=function(input,init){{var url=String((input&&input.url)||input);var p=real(input,init);\
+if(url.indexOf('/form?')<0)return p;return p.then(function(r){{return r.json().then(function(j){{\
+j.render_token='{token}';return new Response(JSON.stringify(j),{{status:r.status,headers:{{'content-type':'application/json'}}}});}});}});}};}})();</script>"
+    )
+}
+
+/// A form whose render token is 25 hours old: the edge answers `render_token_expired`, the
+/// form fetches a fresh token and sends the same inquiry again, and it is stored once.
+fn day_old_form(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let config = env.site_config(site)?;
+        ensure(config.contains("require_render_token = false"), || {
+            "the fixture has no require_render_token".to_owned()
+        })?;
+        let admin_site = env
+            .admin
+            .provision(
+                site,
+                &config.replacen(
+                    "require_render_token = false",
+                    "require_render_token = true",
+                    1,
+                ),
+            )
+            .await?;
+        let issued = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+            - 25 * 3600 * 1000;
+        let stale = switchboard_edge::auth::issue_render_token(
+            &repo::dev_var("RENDER_TOKEN_SECRET")?,
+            site,
+            issued,
+        );
+        let url = env.pages.put(
+            &format!("/stale/{site}.html"),
+            page(
+                &env.worker.origin,
+                &stale_definitions(&stale),
+                "",
+                &format!("data-site=\"{site}\""),
+            ),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let root = b.widget(TIMEOUT).await?;
+            fill_and_submit(b, &root).await?;
+            let reference = shown_reference(b, &root, TIMEOUT).await?;
+            let posts = posts_settled(b, 2).await?;
+            ensure(posts == json!(2), || {
+                format!("{posts} submits: expected the refused one and one with a fresh token")
+            })?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
+                || format!("the page shows {reference}, the store holds {stored:?}"),
+            )
+        })
+        .await
     })
 }

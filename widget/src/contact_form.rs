@@ -6,7 +6,7 @@ use crate::browser::{ask_challenge, challenge_token, focus_soon, focus_soon_in, 
 use crate::error_summary::{ErrorSummary, SummaryItem};
 use crate::field::Field;
 use crate::field_state::FieldState;
-use crate::send::{Outcome, send};
+use crate::send::{Outcome, fresh_render_token, send};
 use crate::success_view::{self, SuccessView};
 use crate::topic_hint::TopicHint;
 use leptos::html::{Div, Form};
@@ -22,6 +22,8 @@ pub struct Setup {
     pub definition: FormDefinition,
     /// `{edge}/v1/sites/{site}/inquiries`.
     pub submit_url: String,
+    /// `{edge}/v1/sites/{site}/form`, asked again for a fresh render token.
+    pub definition_url: String,
     pub locale: Locale,
     /// The visitor's IANA time zone, sent along for the reply-time sentence.
     pub time_zone: String,
@@ -52,6 +54,7 @@ pub fn ContactForm(
     let Setup {
         definition,
         submit_url,
+        definition_url,
         locale,
         time_zone,
         initial,
@@ -140,7 +143,9 @@ pub fn ContactForm(
         let spent = match &outcome {
             Outcome::Invalid(fields) => fields.iter().any(|f| f.field == TURNSTILE_FIELD),
             Outcome::Refused => true,
-            Outcome::Accepted(_) | Outcome::Unreachable | Outcome::Limited => false,
+            Outcome::Accepted(_) | Outcome::Unreachable | Outcome::Limited | Outcome::Expired => {
+                false
+            }
         };
         if challenge
             && spent
@@ -172,7 +177,8 @@ pub fn ContactForm(
                         .collect(),
                 );
             }
-            Outcome::Refused => phase.set(Phase::Refused),
+            // Expired here: even a fresh token did not help (or none came).
+            Outcome::Refused | Outcome::Expired => phase.set(Phase::Refused),
             Outcome::Unreachable => phase.set(Phase::Offline),
             Outcome::Limited => phase.set(Phase::Limited),
         }
@@ -180,6 +186,7 @@ pub fn ContactForm(
     // True from a submit until its outcome: disables the button, so no double submit.
     let pending = RwSignal::new(false);
     let submit_url = StoredValue::new(submit_url);
+    let definition_url = StoredValue::new(definition_url);
 
     let submit = move || {
         if pending.get_untracked() {
@@ -231,7 +238,19 @@ pub fn ContactForm(
                 let url = submit_url.get_value();
                 pending.set(true);
                 leptos::task::spawn_local(async move {
-                    let outcome = send(&url, &request, move || phase.set(Phase::Retrying)).await;
+                    let retrying = move || phase.set(Phase::Retrying);
+                    let mut outcome = send(&url, &request, retrying).await;
+                    // A form left open for over a day: the same inquiry, with a fresh token.
+                    if matches!(outcome, Outcome::Expired)
+                        && let Some(token) = fresh_render_token(&definition_url.get_value()).await
+                    {
+                        context.update_value(|c| c.1 = token.clone());
+                        let request = SubmitRequest {
+                            render_token: Some(token),
+                            ..request
+                        };
+                        outcome = send(&url, &request, retrying).await;
+                    }
                     pending.set(false);
                     settle(outcome);
                 });

@@ -51,6 +51,7 @@ pub fn mount(
     let setup = Setup {
         definition,
         submit_url: format!("{edge}/v1/sites/{site}/inquiries"),
+        definition_url: format!("{edge}/v1/sites/{site}/form"),
         locale,
         time_zone,
         initial: wire::draft(&draft),

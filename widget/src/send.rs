@@ -33,6 +33,9 @@ pub enum Outcome {
     Unreachable,
     /// `429` with a long wait: the visitor has sent too many; nothing was stored.
     Limited,
+    /// `422 render_token_expired`: the form was fetched over a day ago; nothing was stored,
+    /// and the same inquiry goes through with a fresh token ([`fresh_render_token`]).
+    Expired,
 }
 
 impl Outcome {
@@ -41,6 +44,30 @@ impl Outcome {
     pub fn needs_new_key(&self) -> bool {
         matches!(self, Outcome::Invalid(_) | Outcome::Refused)
     }
+}
+
+/// The edge's code for a render token past its age.
+const EXPIRED: &str = "render_token_expired";
+
+/// A new render token from `GET {definition_url}` (the form definition), or `None`.
+pub async fn fresh_render_token(definition_url: &str) -> Option<String> {
+    let init = RequestInit::new();
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_signal(timeout_signal(TIMEOUT_MS).as_ref());
+    let fetched = web_sys::window()?.fetch_with_str_and_init(definition_url, &init);
+    let response = JsFuture::from(fetched)
+        .await
+        .ok()?
+        .dyn_into::<Response>()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    wire::render_token(&wire::parse(&text).ok()?)
 }
 
 /// What one attempt came to.
@@ -142,6 +169,7 @@ fn classify(status: u16, body: &str) -> Outcome {
         200..=299 => wire::submit_accepted(&json).map_or(Outcome::Refused, Outcome::Accepted),
         422 => match wire::error_fields(&json) {
             fields if !fields.is_empty() => Outcome::Invalid(fields),
+            _ if wire::error_code(&json) == EXPIRED => Outcome::Expired,
             _ => Outcome::Refused,
         },
         _ => Outcome::Refused,
@@ -159,5 +187,6 @@ mod tests {
         assert!(Outcome::Invalid(Vec::new()).needs_new_key());
         assert!(!Outcome::Unreachable.needs_new_key());
         assert!(!Outcome::Limited.needs_new_key());
+        assert!(!Outcome::Expired.needs_new_key());
     }
 }

@@ -162,6 +162,16 @@ pub fn submit_accepted(v: &JsValue) -> Result<SubmitAccepted, WireError> {
     })
 }
 
+/// `error.code` of a 4xx body ("" when missing).
+pub fn error_code(v: &JsValue) -> String {
+    opt_text(&get(v, "error"), "code")
+}
+
+/// The `render_token` of a form definition, if it has a non-empty one.
+pub fn render_token(v: &JsValue) -> Option<String> {
+    Some(opt_text(v, "render_token")).filter(|t| !t.is_empty())
+}
+
 /// `error.fields` of a 4xx body.
 pub fn error_fields(v: &JsValue) -> Vec<FieldErrorView> {
     list(&get(v, "error"), "fields", |f| {
