@@ -29,11 +29,17 @@ const LOCALE: &str = "locale";
 const TZ: &str = "time_zone";
 const TOKEN: &str = "render_token";
 
-/// The page's own words, per locale: its title and the summary line. Everything else is
-/// the widget's wording (`switchboard_shared::words`), so both forms say the same.
+/// The page's own words, per locale: its title, the summary lines and the refusals only a
+/// page without JavaScript meets. Everything else is the widget's wording
+/// (`switchboard_shared::words`), so both forms say the same.
 struct Words {
     title: &'static str,
     summary: &'static str,
+    /// The summary line when the refusal names no field.
+    refused: &'static str,
+    expired: &'static str,
+    too_fast: &'static str,
+    challenge: &'static str,
 }
 
 fn words(locale: Locale) -> &'static Words {
@@ -41,19 +47,48 @@ fn words(locale: Locale) -> &'static Words {
         Locale::En => &Words {
             title: "Contact us",
             summary: "Please correct these fields:",
+            refused: "Your message was not sent:",
+            expired: "The form had expired and has been renewed. Please send it again.",
+            too_fast: "That was faster than anyone types. Please wait a few seconds and send it again.",
+            challenge: "This site asks for a security check that needs JavaScript. Please turn JavaScript on, or reach us another way.",
         },
         Locale::De => &Words {
             title: "Kontakt",
             summary: "Bitte diese Felder korrigieren:",
+            refused: "Die Nachricht wurde nicht gesendet:",
+            expired: "Das Formular war abgelaufen und wurde erneuert. Bitte erneut senden.",
+            too_fast: "Das ging schneller, als jemand tippen kann. Bitte einige Sekunden warten und erneut senden.",
+            challenge: "Diese Website verlangt eine Sicherheitsprüfung, die JavaScript braucht. Bitte JavaScript einschalten oder uns auf anderem Weg erreichen.",
         },
         Locale::Fr => &Words {
             title: "Nous contacter",
             summary: "Veuillez corriger ces champs :",
+            refused: "Votre message n'a pas été envoyé :",
+            expired: "Le formulaire avait expiré et a été renouvelé. Veuillez l'envoyer à nouveau.",
+            too_fast: "C'était plus rapide que quiconque ne tape. Veuillez patienter quelques secondes et l'envoyer à nouveau.",
+            challenge: "Ce site demande une vérification de sécurité qui nécessite JavaScript. Veuillez activer JavaScript ou nous joindre autrement.",
         },
         Locale::Es => &Words {
             title: "Contacto",
             summary: "Corrige estos campos:",
+            refused: "Tu mensaje no se ha enviado:",
+            expired: "El formulario había caducado y se ha renovado. Envíalo de nuevo.",
+            too_fast: "Ha sido más rápido de lo que nadie escribe. Espera unos segundos y envíalo de nuevo.",
+            challenge: "Este sitio pide una verificación de seguridad que necesita JavaScript. Activa JavaScript o contáctanos de otra forma.",
         },
+    }
+}
+
+/// A refusal that names no field, in the visitor's words (the edge's own message is
+/// English and written for developers).
+fn refusal_line(code: &str, locale: Locale) -> &'static str {
+    let w = words(locale);
+    match code {
+        "render_token_expired" => w.expired,
+        "too_fast" => w.too_fast,
+        "turnstile_failed" => w.challenge,
+        "rate_limited" => ui(locale).limited,
+        _ => ui(locale).failed,
     }
 }
 
@@ -186,9 +221,14 @@ pub fn render_form(p: &FormPage<'_>) -> String {
     let ui = ui(p.locale);
     let mut body = format!("<h1>{}</h1>\n", esc(w.title));
     if !p.errors.is_empty() {
+        let heading = if p.errors.iter().all(|e| e.field.is_empty()) {
+            w.refused
+        } else {
+            w.summary
+        };
         body.push_str(&format!(
             "<div role=\"alert\" id=\"errors\"><p>{}</p><ul>",
-            esc(w.summary)
+            esc(heading)
         ));
         for e in p.errors {
             let label = p
@@ -448,11 +488,11 @@ pub async fn post(
     };
     let errors = match serde_json::from_str::<ErrorBody>(&json.body) {
         Ok(body) if !(200..300).contains(&json.status) && body.error.fields.is_empty() => {
-            // Not about a field (a bad key, a refused origin): said once, above the form.
+            // Not about a field (an old form, too fast, a limit): said once, above the form.
             vec![FieldErrorView {
                 field: String::new(),
+                message: refusal_line(&body.error.code, locale).to_owned(),
                 code: body.error.code,
-                message: body.error.message,
                 limit: None,
             }]
         }
@@ -470,6 +510,13 @@ pub async fn post(
     );
     // Refused: nothing was stored under the old key, so the corrected form gets a new one.
     let key = fresh_key()?;
+    // An expired form is renewed, so sending it again can work.
+    let token = if errors.iter().any(|e| e.code == "render_token_expired") {
+        let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
+        issue_render_token(&secret, &config.site, platform::now_ms())
+    } else {
+        token
+    };
     Ok(html_reply(
         &json,
         &FormPage {
@@ -499,7 +546,12 @@ pub fn html_reply(json: &Reply, p: &FormPage<'_>, form_url: &str) -> Reply {
             render_confirmation(&answer, p.locale, form_url),
         );
     }
-    Reply::text(json.status, HTML, render_form(p))
+    let mut reply = Reply::text(json.status, HTML, render_form(p));
+    // A 429's wait holds for the page too.
+    if let Some((_, wait)) = json.headers.iter().find(|(k, _)| *k == "retry-after") {
+        reply = reply.with_header("retry-after", wait.clone());
+    }
+    reply
 }
 
 #[cfg(test)]
@@ -592,5 +644,52 @@ mod tests {
         assert!(html.contains("SB-AAAA-BBBB"));
         assert!(html.contains("Support"));
         assert!(html.contains("Expect a reply by tomorrow."));
+    }
+
+    #[test]
+    fn refusals_without_a_field_are_in_the_visitors_words() {
+        for locale in [Locale::En, Locale::De, Locale::Fr, Locale::Es] {
+            let lines = [
+                "render_token_expired",
+                "too_fast",
+                "turnstile_failed",
+                "rate_limited",
+                "x",
+            ]
+            .map(|code| refusal_line(code, locale));
+            assert_eq!(lines[3], ui(locale).limited);
+            assert_eq!(lines[4], ui(locale).failed);
+            let distinct = lines.iter().collect::<std::collections::BTreeSet<_>>();
+            assert_eq!(distinct.len(), 5, "{locale:?}: {lines:?}");
+        }
+        let errors = vec![FieldErrorView {
+            field: String::new(),
+            code: "too_fast".into(),
+            message: refusal_line("too_fast", Locale::De).to_owned(),
+            limit: None,
+        }];
+        let json = Reply::raw_json(429, "{}".to_owned()).with_header("retry-after", "3");
+        let f = form();
+        let page = FormPage {
+            form: &f,
+            topics: &[],
+            locale: Locale::De,
+            action: "https://edge.example/v1/sites/s/form.html",
+            key: "form-1",
+            time_zone: "",
+            render_token: "t",
+            values: &Draft::new(),
+            errors: &errors,
+        };
+        let reply = html_reply(&json, &page, "/form.html");
+        assert_eq!(reply.status, 429);
+        assert!(reply.headers.contains(&("retry-after", "3".to_owned())));
+        assert!(
+            reply.body.contains(words(Locale::De).refused),
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains(words(Locale::De).too_fast));
+        assert!(!reply.body.contains(words(Locale::De).summary));
     }
 }

@@ -609,6 +609,47 @@ fn no_js_form(env: &Env, site: &str) -> Result<()> {
         )?;
         let key = hidden_value(&html, "idempotency_key")
             .ok_or_else(|| Error::msg("no idempotency key in the refilled form"))?;
+        // A page kept open for over a day: refused in the visitor's words, and renewed.
+        let day_old = switchboard_edge::auth::issue_render_token(
+            &repo::dev_var("RENDER_TOKEN_SECRET")?,
+            site,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64)
+                - 25 * 3600 * 1000,
+        );
+        let old_form = |token: String, key: &str| {
+            vec![
+                ("name", "Grace Hopper".into()),
+                ("email", "not-an-email".into()),
+                ("topic", "support".into()),
+                ("message", "A moth.".into()),
+                ("idempotency_key", key.to_owned()),
+                ("locale", "de".into()),
+                ("render_token", token),
+            ]
+        };
+        let expired = post(old_form(day_old.clone(), &format!("{key}-old"))).await?;
+        let status = expired.status().as_u16();
+        let html = expired.text().await?;
+        let renewed = hidden_value(&html, "render_token").unwrap_or_default();
+        ensure(
+            status == 422
+                && html.contains("Die Nachricht wurde nicht gesendet:")
+                && html.contains("Das Formular war abgelaufen")
+                && !renewed.is_empty()
+                && renewed != day_old,
+            || format!("a day-old page answered {status} with token {renewed:?}:\n{html}"),
+        )?;
+        let after = post(old_form(renewed, &format!("{key}-renewed"))).await?;
+        let status = after.status().as_u16();
+        let html = after.text().await?;
+        ensure(
+            status == 422
+                && html.contains("aria-describedby=\"e-email\"")
+                && !html.contains("abgelaufen"),
+            || format!("the renewed page's token was not accepted (answered {status}):\n{html}"),
+        )?;
         let valid = vec![
             ("name", "Grace Hopper".into()),
             ("email", "grace@example.com".into()),
