@@ -177,13 +177,16 @@ fn route(
         .or(body_locale)
         .map_or(config.default_locale, |l| Locale::from_tag(&l));
     let tz = tz.or(body_tz);
-    let parsed = parse_inquiry(&config.form, &draft).map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{}: {}: {}", e.field, e.code, e.message(Locale::En)))
-            .collect();
-        format!("the form would refuse this inquiry:\n{}", lines.join("\n"))
-    })?;
+    let parsed = parse_inquiry(&config.form, &draft)
+        .map_err(|errors| {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}: {}", e.field, e.code, e.message(Locale::En)))
+                .collect();
+            format!("the form would refuse this inquiry:\n{}", lines.join("\n"))
+        })?
+        // As the edge does before routing: an email domain in A-labels.
+        .with_ascii_email();
     let at = match at {
         Some(s) => s
             .parse::<jiff::Timestamp>()

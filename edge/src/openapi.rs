@@ -114,9 +114,9 @@ fn schemas() -> Value {
             "properties": {"field": text, "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                 "message": text, "limit": {"type": "integer", "minimum": 0}}},
         "Health": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": true}}},
-        "SubmitRequest": {"type": "object", "required": ["idempotency_key", "fields"], "additionalProperties": false,
+        "SubmitRequest": {"type": "object", "required": ["fields"], "additionalProperties": false,
             "properties": {
-                "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 100},
+                "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 100, "description": "required unless the Idempotency-Key header is sent"},
                 "locale": text, "time_zone": text,
                 "render_token": {"type": "string", "description": "from the form definition; required unless the site turns it off"},
                 "turnstile_token": {"type": "string", "maxLength": 2048},

@@ -396,5 +396,11 @@ mod tests {
         assert_eq!(e.to_http().1.error.code, "invalid_json");
         assert_eq!(with_tag("[\"a\"]", "b"), "[\"a\",\"b\"]");
         assert!(parse_request(br#"{"idempotency_key":"k","fields":{},"extra":1}"#).is_err());
+        // The key may come in the Idempotency-Key header instead.
+        let headerless = parse_request(br#"{"fields":{"name":"Ada"}}"#).unwrap();
+        assert_eq!(
+            idempotency_key(&headerless.idempotency_key, Some("hdr-1")).unwrap(),
+            "hdr-1"
+        );
     }
 }

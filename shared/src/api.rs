@@ -55,7 +55,9 @@ pub struct TopicInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
-    /// Made once per inquiry by the client and reused on every retry.
+    /// Made once per inquiry by the client and reused on every retry. May be left out
+    /// when the request carries the [`IDEMPOTENCY_HEADER`] instead.
+    #[serde(default)]
     pub idempotency_key: String,
     #[serde(default)]
     pub locale: Option<String>,
