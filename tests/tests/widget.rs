@@ -12,6 +12,7 @@
 //! `button[part="launcher"]` and `[part="panel"]` (hidden until opened).
 
 use crate::env::{Env, Test};
+use fantoccini::Locator;
 use fantoccini::elements::ShadowRoot;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -54,6 +55,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         site_default_language,
     ),
     ("widget::a_form_open_for_a_day_still_sends", day_old_form),
+    (
+        "widget::without_its_wasm_the_prerendered_form_still_sends",
+        without_wasm,
+    ),
 ];
 
 /// WebDriver key codes.
@@ -1067,6 +1072,47 @@ fn day_old_form(env: &Env, site: &str) -> Result<()> {
             ensure(
                 stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
                 || format!("the page shows {reference}, the store holds {stored:?}"),
+            )
+        })
+        .await
+    })
+}
+
+/// Installed before the loader: the wasm never arrives, as under a policy that blocks it.
+const NO_WASM: &str = "<script>(function(){var real=window.fetch.bind(window);\
+window.fetch=function(input,init){if(/\\.wasm$/.test(String((input&&input.url)||input)))\
+return Promise.reject(new TypeError('wasm blocked'));return real(input,init);};})();</script>";
+
+/// The wasm cannot load: the prerendered form stays, with what was typed, and sends as the
+/// form without JavaScript does; the visitor lands on the edge's confirmation page.
+fn without_wasm(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/no-wasm/{site}.html"),
+            page(&env.worker.origin, NO_WASM, "", &format!("data-site=\"{site}\"")),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            b.wait_for_js(
+                &format!("return !!{}.querySelector('form[data-prerendered] input[name=render_token]');", root_js(0)),
+                TIMEOUT,
+                "the prerendered form made ready to post by itself",
+            )
+            .await?;
+            let root = b.client.find(Locator::Css("switchboard-form")).await?.shadow_root().await?;
+            fill_and_submit(b, &root).await?;
+            let shown = b
+                .wait_for_js(
+                    "const r = document.getElementById('reference'); return r && r.textContent.trim();",
+                    TIMEOUT,
+                    "the edge's confirmation page",
+                )
+                .await?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1 && stored[0]["reference"] == shown,
+                || format!("the confirmation shows {shown}, the store holds {stored:?}"),
             )
         })
         .await

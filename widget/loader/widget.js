@@ -203,13 +203,17 @@ function setup(host) {
   var tz = "";
   var visible = false;
   var early = false;
+  var def = null;
+  var posts = false;
   Promise.all([fetched, styled])
     .then(function (done) {
+      def = done[0];
       var form = done[0].html ? prerender(place, status, done[0].html) : null;
       if (form) {
         visible = true;
         // A submit waits for the widget, which sends it as soon as it runs.
         form.addEventListener("submit", function (event) {
+          if (posts) return;
           event.preventDefault();
           early = true;
           form.setAttribute("aria-busy", "true");
@@ -246,14 +250,54 @@ function setup(host) {
       }
     })
     .catch(function (error) {
+      if (window.console) console.error(error);
+      var form = place.querySelector("form[data-prerendered]");
+      // A Turnstile site's plain form is refused (the check needs JavaScript).
+      if (form && def && !def.turnstile_site_key) {
+        posts = true;
+        plain(form, site, def, locale || def.locale, tz || def.time_zone);
+        if (early) {
+          if (form.requestSubmit) form.requestSubmit();
+          else form.submit();
+        }
+        return;
+      }
       if (!status.parentNode) {
         while (place.firstChild) place.removeChild(place.firstChild);
         place.appendChild(status);
       }
       status.className = "sb-loading sb-failed";
       status.textContent = words[1];
-      if (window.console) console.error(error);
     });
+}
+
+// When the WebAssembly form cannot run (its download failed or was refused, a policy
+// blocks wasm), the prerendered form, with what the visitor typed, still sends: like the
+// form without JavaScript, as a plain POST to the edge, which answers with its HTML
+// confirmation page (or the form again, with the errors).
+function plain(form, site, def, locale, tz) {
+  form.action = edge + "/v1/sites/" + encodeURIComponent(site) + "/form.html";
+  form.method = "post";
+  form.acceptCharset = "utf-8";
+  form.setAttribute("aria-busy", "false");
+  var key;
+  try {
+    key = crypto.randomUUID();
+  } catch (e) {
+    key = "sb-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+  [
+    ["idempotency_key", key],
+    ["locale", locale || ""],
+    ["time_zone", tz || ""],
+    ["render_token", def.render_token || ""]
+  ].forEach(function (pair) {
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = pair[0];
+    input.value = pair[1];
+    form.appendChild(input);
+  });
 }
 
 var definitions = {};
