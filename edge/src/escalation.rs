@@ -14,17 +14,19 @@
 //! deadline sends `overdue`, not a late `warning` as well. Each step is written to D1
 //! (`escalations`, unique per inquiry and level) before its webhook is queued, so two cron
 //! runs cannot both send it. The webhook goes through the delivery queue like any other
-//! (signed with the target POC's secrets, retried, every attempt logged).
+//! (in each endpoint's format, signed with the target POC's secrets, endpoints disabled by
+//! a 410 skipped, retried, every attempt logged).
 
 use crate::delivery::{self, PostResult};
 use crate::error::EdgeError;
 use crate::payload::rfc3339;
 use crate::platform::{self, log};
+use crate::retry::{self, Verdict};
 use crate::sla_store::{self, OpenRow};
-use crate::store::{self, Attempt};
-use crate::{ack, ids};
+use crate::store;
+use crate::{ack, dead_letter, formats, ids};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use switchboard_shared::config::{Endpoint, SiteConfig};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
@@ -268,7 +270,9 @@ async fn escalate_one(
     Ok(true)
 }
 
-/// Delivers one escalation step to every endpoint of its target POC that has not taken it.
+/// Delivers one escalation step to every endpoint of its target POC that has neither taken
+/// it yet nor been disabled by a 410, each in the endpoint's format (JSON event or chat
+/// message), as `delivery::deliver` does for an inquiry's own webhook.
 pub async fn deliver(
     db: &D1Database,
     env: &Env,
@@ -293,43 +297,143 @@ pub async fn deliver(
         )));
     };
     let endpoints = target_endpoints(&config, &step.target_poc);
+    let disabled: BTreeSet<String> = store::disabled_endpoints(db, &row.site_id)
+        .await?
+        .into_iter()
+        .map(|d| d.endpoint_url)
+        .collect();
     let history = sla_store::escalation_attempts(db, &row.id, &msg.level).await?;
     let (done, next_attempt) = delivery::plan(&history, 0);
-    let routed = serde_json::to_value(
-        delivery::event_for(db, &config, &row, ack::link_for(env, &row.id)).await?,
-    )?;
-    let body = payload(
+    let routed = delivery::event_for(db, &config, &row, ack::link_for(env, &row.id)).await?;
+    let target_name = config
+        .poc(&step.target_poc)
+        .map_or(step.target_poc.as_str(), |p| p.name.as_str());
+    let card = formats::escalation_card(&routed, &msg.level, target_name);
+    let event = payload(
         &msg.level,
         &step.target_poc,
         &row.poc,
         step.at_ms,
         row.deadline_ms,
-        routed.get("data").cloned().unwrap_or_default(),
-    )
-    .to_string();
+        serde_json::to_value(&routed.data)?,
+    );
     let msg_id = webhook_id(&row.id, &msg.level);
-    let mut failed_rounds = Vec::new();
-    for endpoint in endpoints.iter().filter(|e| !done.contains(&e.url)) {
+
+    let mut round = Round::default();
+    if endpoints.is_empty() {
+        let attempt = next_attempt.get("").copied().unwrap_or(1);
+        let r = PostResult {
+            sent: false,
+            status_code: None,
+            error: Some("the poc has no webhook endpoints".to_owned()),
+            response_snippet: None,
+            retry_after: None,
+            started_ms: platform::now_ms(),
+            latency_ms: 0,
+        };
+        sla_store::record_escalation_attempt(db, &r.attempt(&row.id, "", attempt), &msg.level)
+            .await?;
+        round.refused += 1;
+    }
+    for endpoint in &endpoints {
+        if done.contains(&endpoint.url) {
+            round.accepted += 1;
+            continue;
+        }
+        if disabled.contains(&endpoint.url) {
+            continue;
+        }
         let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
+        let body = formats::render(endpoint.format, &event, &card)?;
         let r = delivery::post_signed(endpoint, &msg_id, &body, allow_loopback).await;
-        let ok = r.ok();
         sla_store::record_escalation_attempt(
             db,
-            &attempt_of(&row.id, endpoint, attempt, r),
+            &r.attempt(&row.id, &endpoint.url, attempt),
             &msg.level,
         )
         .await?;
-        if !ok {
-            failed_rounds.push(attempt);
+        match retry::verdict(r.status_code, r.sent) {
+            Verdict::Delivered => round.accepted += 1,
+            Verdict::Refused => round.refused += 1,
+            Verdict::Retry => {
+                round.retry += 1;
+                round.retry_after = round.retry_after.max(r.retry_after);
+                round.max_attempt = round.max_attempt.max(attempt);
+            }
+            Verdict::Gone => {
+                let newly = store::disable_endpoint(
+                    db,
+                    &row.site_id,
+                    &endpoint.url,
+                    &row.id,
+                    r.status_code.map_or(410, i64::from),
+                    platform::now_ms(),
+                )
+                .await?;
+                log(&format!(
+                    "escalation: an endpoint of site {} answered 410 and is disabled",
+                    row.site_id
+                ));
+                if newly {
+                    let target_row = store::InquiryRow {
+                        poc: step.target_poc.clone(),
+                        ..row.clone()
+                    };
+                    dead_letter::alert_endpoint_disabled(env, &config, &target_row, &endpoint.url)
+                        .await;
+                }
+            }
         }
     }
-    Ok(match failed_rounds.iter().max() {
-        None => Outcome::Done,
-        Some(round) => Outcome::RetryAfter(retry_delay(
+    match conclude(&round, schedule) {
+        Outcome::GiveUp => {
+            // Nobody can take this step: the dead-letter consumer alerts the owner
+            // (`escalation.failed`) at once instead of after a schedule of futile retries.
+            log(&format!(
+                "escalation: {} of inquiry {} reached no endpoint of {}",
+                msg.level, row.id, step.target_poc
+            ));
+            env.queue(delivery::DEAD_LETTER_BINDING)?.send(msg).await?;
+            Ok(Outcome::Done)
+        }
+        outcome => Ok(outcome),
+    }
+}
+
+/// What one escalation round did, endpoint by endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Endpoints that hold the step (this round or earlier).
+    pub accepted: usize,
+    /// Endpoints that should be tried again.
+    pub retry: usize,
+    /// Endpoints whose request could not be made (refused URL, bad secret, none at all).
+    pub refused: usize,
+    /// The largest `Retry-After` (seconds) among endpoints to retry.
+    pub retry_after: Option<u32>,
+    /// The highest attempt number among endpoints to retry.
+    pub max_attempt: i64,
+}
+
+/// The decision after a round, as `delivery::conclude` decides for an inquiry: retry while
+/// an endpoint may still take it; give up (the owner is alerted) when one refused or none
+/// holds it (no endpoints, or all disabled by a 410); else done.
+pub fn conclude(round: &Round, schedule: &[u32]) -> Outcome {
+    if round.retry > 0 {
+        let step = retry_delay(
             schedule,
-            u32::try_from(*round).unwrap_or(u32::MAX),
-        )),
-    })
+            u32::try_from(round.max_attempt).unwrap_or(u32::MAX),
+        );
+        let wait = step
+            .max(round.retry_after.unwrap_or(0))
+            .min(crate::retry::MAX_HOP_SECONDS);
+        return Outcome::RetryAfter(wait);
+    }
+    if round.refused > 0 || round.accepted == 0 {
+        Outcome::GiveUp
+    } else {
+        Outcome::Done
+    }
 }
 
 /// Settles a queue message after [`deliver`], as the inquiry consumer does.
@@ -339,7 +443,7 @@ pub fn settle(
     schedule: &[u32],
 ) {
     let delay = match outcome {
-        Ok(Outcome::Done) => return message.ack(),
+        Ok(Outcome::Done | Outcome::GiveUp) => return message.ack(),
         Ok(Outcome::RetryAfter(secs)) => secs,
         Err(e) => {
             log(&format!(
@@ -363,19 +467,6 @@ fn target_endpoints(config: &SiteConfig, poc: &str) -> Vec<Endpoint> {
         .or_else(|| config.poc(&config.default_poc))
         .map(|p| p.endpoints.clone())
         .unwrap_or_default()
-}
-
-fn attempt_of(inquiry_id: &str, endpoint: &Endpoint, attempt: i64, r: PostResult) -> Attempt {
-    Attempt {
-        inquiry_id: inquiry_id.to_owned(),
-        endpoint_url: endpoint.url.clone(),
-        attempt,
-        status_code: r.status_code.map(i64::from),
-        error: r.error,
-        latency_ms: r.latency_ms,
-        response_snippet: r.response_snippet,
-        at_ms: r.started_ms,
-    }
 }
 
 /// The escalation steps of an inquiry for the admin view, each with its delivery attempts.
@@ -410,10 +501,13 @@ pub async fn admin_view(
 }
 
 /// What became of one escalation delivery round.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Done,
     /// Retry the queue message after this many seconds.
     RetryAfter(u32),
+    /// No endpoint can take the step; `deliver` hands it to the dead-letter queue.
+    GiveUp,
 }
 
 /// Seconds before retry `round` of an escalation: the delivery schedule's step (its last
@@ -540,6 +634,46 @@ mod tests {
             assert!(c.poc(last).unwrap().backup.is_none() || chain.len() > c.pocs.len());
         }
         assert_eq!(backup_chain(&c, "gone"), chain(&["gone"]));
+    }
+
+    #[test]
+    fn rounds_conclude_like_deliveries() {
+        let schedule = [5, 300, 1800];
+        let round = |accepted, retry, refused, max_attempt, retry_after| Round {
+            accepted,
+            retry,
+            refused,
+            retry_after,
+            max_attempt,
+        };
+        assert_eq!(conclude(&round(1, 0, 0, 0, None), &schedule), Outcome::Done);
+        // Retried on the schedule of the highest attempt, never sooner than Retry-After.
+        assert_eq!(
+            conclude(&round(1, 1, 0, 1, None), &schedule),
+            Outcome::RetryAfter(5)
+        );
+        assert_eq!(
+            conclude(&round(0, 2, 0, 2, Some(60)), &schedule),
+            Outcome::RetryAfter(300)
+        );
+        assert_eq!(
+            conclude(&round(0, 1, 0, 1, Some(600)), &schedule),
+            Outcome::RetryAfter(600)
+        );
+        assert_eq!(
+            conclude(&round(0, 1, 0, 9, None), &schedule),
+            Outcome::RetryAfter(1800)
+        );
+        // No endpoint at all, or every one disabled by a 410: nobody holds it.
+        assert_eq!(
+            conclude(&round(0, 0, 0, 0, None), &schedule),
+            Outcome::GiveUp
+        );
+        // A refused URL never becomes deliverable by waiting.
+        assert_eq!(
+            conclude(&round(1, 0, 1, 0, None), &schedule),
+            Outcome::GiveUp
+        );
     }
 
     #[test]

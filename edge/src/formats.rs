@@ -76,6 +76,24 @@ pub fn inquiry_card(p: &WebhookPayload) -> Card {
     }
 }
 
+/// The card of an escalation step: the inquiry's card titled as escalated, with the level
+/// and the POC it was handed to. `inquiry` is the inquiry's own event (`inquiry.routed`);
+/// `escalated_to` is the target POC's display name.
+pub fn escalation_card(inquiry: &WebhookPayload, level: &str, escalated_to: &str) -> Card {
+    let escalated = WebhookPayload {
+        kind: crate::payload::INQUIRY_ESCALATED,
+        ..inquiry.clone()
+    };
+    let mut card = inquiry_card(&escalated);
+    card.title = format!("{} ({level})", card.title);
+    card.facts.insert(1, ("Level".to_owned(), level.to_owned()));
+    card.facts
+        .insert(2, ("Escalated to".to_owned(), escalated_to.to_owned()));
+    // Past the deadline is urgent whatever the priority; a warning keeps the inquiry's.
+    card.alarm |= level != "warning";
+    card
+}
+
 /// The bytes posted to an endpoint of `format`: `event` itself for JSON, else a chat
 /// message drawn from `card`.
 pub fn render<T: Serialize>(
@@ -218,6 +236,30 @@ mod tests {
             payload::tests::sample(),
         ));
         assert!(escalated.title.starts_with("Escalated inquiry"));
+    }
+
+    #[test]
+    fn escalation_card_names_level_and_target() {
+        let mut input = payload::tests::sample();
+        input.priority = "normal".into();
+        let routed = payload::build(input);
+        let c = escalation_card(&routed, "overdue", "Team lead");
+        assert_eq!(
+            c.title,
+            "Escalated inquiry SB-7KQ2-M9XD for Billing (overdue)"
+        );
+        assert_eq!(
+            c.facts[..3],
+            [
+                ("Reference".to_owned(), "SB-7KQ2-M9XD".to_owned()),
+                ("Level".to_owned(), "overdue".to_owned()),
+                ("Escalated to".to_owned(), "Team lead".to_owned()),
+            ]
+        );
+        assert!(c.alarm, "an overdue escalation is marked urgent");
+        assert!(!escalation_card(&routed, "warning", "Billing").alarm);
+        let slack = slack(&c).to_string();
+        assert!(slack.contains("Escalated inquiry SB-7KQ2-M9XD") && slack.contains("Team lead"));
     }
 
     #[test]

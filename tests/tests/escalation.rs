@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use switchboard_tests::admin::Answer;
 use switchboard_tests::fixture::{TEST_SECRET, hook_path};
-use switchboard_tests::receiver::{Delivery, Signature};
+use switchboard_tests::receiver::{Behavior, Delivery, Signature};
 use switchboard_tests::{Error, Result, ensure};
 
 pub const TRIALS: &[(&str, Test)] = &[(
@@ -20,7 +20,9 @@ pub const TRIALS: &[(&str, Test)] = &[(
 const TARGET: Duration = Duration::from_secs(60);
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A site whose `desk` POC promises a reply within a minute and is backed up by `lead`.
+/// A site whose `desk` POC promises a reply within a minute and is backed up by `lead`. Both
+/// share the `gone` endpoint, which answers 410: the desk's deliveries disable it, so the
+/// escalation must skip it. `lead` also has a Slack endpoint.
 fn site_config(env: &Env, site: &str) -> String {
     let receiver = env.receiver.origin();
     let pages = env.pages.origin();
@@ -51,7 +53,10 @@ kind = "support"
 backup = "lead"
 calendar = {{ time_zone = "Europe/Berlin", always_open = true }}
 targets = {{ normal = "1m calendar" }}
-endpoints = [{{ url = "{receiver}/hooks/{site}/desk", secrets = ["{TEST_SECRET}"] }}]
+endpoints = [
+  {{ url = "{receiver}/hooks/{site}/desk", secrets = ["{TEST_SECRET}"] }},
+  {{ url = "{receiver}/hooks/{site}/gone", secrets = ["{TEST_SECRET}"] }},
+]
 confirmation = {{ en = "Hello {{name}}: {{team}} answers {{reference}} by {{deadline}}." }}
 
 [[pocs]]
@@ -60,7 +65,11 @@ name = "Team lead"
 kind = "support"
 calendar = {{ time_zone = "Europe/Berlin", always_open = true }}
 targets = {{ normal = "1d" }}
-endpoints = [{{ url = "{receiver}/hooks/{site}/lead", secrets = ["{TEST_SECRET}"] }}]
+endpoints = [
+  {{ url = "{receiver}/hooks/{site}/lead", secrets = ["{TEST_SECRET}"] }},
+  {{ url = "{receiver}/hooks/{site}/slack-lead", secrets = ["{TEST_SECRET}"], format = "slack" }},
+  {{ url = "{receiver}/hooks/{site}/gone", secrets = ["{TEST_SECRET}"] }},
+]
 "#
     )
 }
@@ -109,6 +118,8 @@ async fn fire_cron(env: &Env) -> Result<()> {
 
 fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
+        let gone = hook_path(site, "gone");
+        env.receiver.set_behavior(&gone, Behavior::Always(410));
         let admin_site = env.admin.provision(site, &site_config(env, site)).await?;
         let submitted = Instant::now();
         let mut answers = Vec::new();
@@ -221,6 +232,28 @@ fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
             d.header("webhook-id").is_some_and(|id| id.starts_with("msg_") && id.ends_with("_overdue")),
             || format!("escalation webhook-id: {:?}", d.header("webhook-id")),
         )?;
+        // The Slack endpoint got the escalation as a Slack message, not as the JSON event.
+        let slack_lead = hook_path(site, "slack-lead");
+        let at_slack = env.receiver.wait_for(&slack_lead, 1, DELIVERY_TIMEOUT).await?;
+        ensure(at_slack.len() == 1, || {
+            format!("expected one Slack escalation, got {}:\n{}", at_slack.len(), summary(&at_slack))
+        })?;
+        let slack = at_slack[0].json()?;
+        let slack_text = slack.to_string();
+        ensure(
+            at_slack[0].signature == Signature::Valid
+                && slack["type"].is_null()
+                && slack["blocks"].is_array()
+                && slack["text"].as_str().is_some_and(|t| t.starts_with(&format!("Escalated inquiry {late} for Front desk")))
+                && slack_text.contains("Team lead"),
+            || format!("expected a signed Slack message about the escalation of {late} to Team lead: {slack}"),
+        )?;
+        // The 410 endpoint was disabled by the desk's deliveries and skipped by the escalation.
+        let at_gone = env.receiver.deliveries(&gone);
+        ensure(!at_gone.is_empty() && at_gone.iter().all(|d| kind(d) == "inquiry.routed"), || {
+            format!("the disabled endpoint must get no escalation:\n{}", summary(&at_gone))
+        })?;
+
         // The acknowledged inquiry was escalated nowhere.
         let everywhere = escalations(env, &format!("/hooks/{site}/"));
         ensure(!everywhere.iter().any(|d| d.body_text().contains(&acked)), || {
