@@ -271,6 +271,9 @@ pub async fn get_inquiry(
     )
 }
 
+/// Seconds a redelivery the queue refused should wait before it is asked for again.
+pub const REDELIVER_RETRY_SECONDS: u32 = 30;
+
 /// `POST /v1/admin/sites/{site}/inquiries/{reference}/redeliver`: posts the inquiry to every
 /// endpoint of its POC again, whatever happened before. Spam stays spam.
 pub async fn redeliver(
@@ -289,15 +292,31 @@ pub async fn redeliver(
         ));
     }
     let now = platform::now_ms();
+    // Pending before the message is sent, so its round does not find the old status.
     store::set_status(&db, &row.id, "pending").await?;
-    delivery::enqueue(
-        env,
-        &DeliveryMessage {
-            since_ms: now,
-            ..DeliveryMessage::new(&row.id, site)
-        },
-    )
-    .await?;
+    let msg = DeliveryMessage {
+        since_ms: now,
+        ..DeliveryMessage::new(&row.id, site)
+    };
+    if let Err(e) = delivery::enqueue(env, &msg).await {
+        // Nothing was queued: the inquiry gets its status back, as `redeliver-failed`
+        // does. Left pending it would be stranded (the sweeper only picks up inquiries
+        // without attempts).
+        store::restore_status(&db, &row.id, &row.status).await?;
+        return Err(EdgeError::Unavailable {
+            code: "queue_unavailable",
+            message: format!(
+                "the delivery queue did not take the inquiry; it is still `{}`; try again",
+                row.status
+            ),
+            cause: format!(
+                "redeliver: enqueue of {} failed: {}",
+                row.id,
+                e.log_cause().unwrap_or("")
+            ),
+            retry_after_s: REDELIVER_RETRY_SECONDS,
+        });
+    }
     Reply::json(
         202,
         &serde_json::json!({"reference": row.reference, "status": "pending"}),

@@ -61,6 +61,15 @@ pub enum EdgeError {
         message: String,
         retry_after_s: u32,
     },
+    /// A service the request needs (the delivery queue) refused it; nothing was changed,
+    /// so the client may try again: 503 with its own code and `Retry-After`. The cause is
+    /// logged, never sent.
+    Unavailable {
+        code: &'static str,
+        message: String,
+        cause: String,
+        retry_after_s: u32,
+    },
     /// Something on our side broke; the cause is logged, never sent.
     Internal(String),
 }
@@ -163,6 +172,9 @@ impl EdgeError {
             EdgeError::TooManyRequests { code, message, .. } => {
                 (429, code, message.clone(), Vec::new())
             }
+            EdgeError::Unavailable { code, message, .. } => {
+                (503, code, message.clone(), Vec::new())
+            }
             EdgeError::Internal(_) => (
                 500,
                 "internal",
@@ -185,7 +197,8 @@ impl EdgeError {
     /// Seconds the client should wait before trying again, for answers that say so.
     pub fn retry_after(&self) -> Option<u32> {
         match self {
-            EdgeError::TooManyRequests { retry_after_s, .. } => Some(*retry_after_s),
+            EdgeError::TooManyRequests { retry_after_s, .. }
+            | EdgeError::Unavailable { retry_after_s, .. } => Some(*retry_after_s),
             _ => None,
         }
     }
@@ -193,7 +206,7 @@ impl EdgeError {
     /// The cause to log, for internal failures only: client errors are not logged.
     pub fn log_cause(&self) -> Option<&str> {
         match self {
-            EdgeError::Internal(cause) => Some(cause),
+            EdgeError::Internal(cause) | EdgeError::Unavailable { cause, .. } => Some(cause),
             _ => None,
         }
     }
@@ -246,6 +259,22 @@ mod tests {
             EdgeError::SiteNotFound.to_http().1.error.code,
             "site_not_found"
         );
+    }
+
+    #[test]
+    fn unavailable_is_a_typed_503_that_logs_its_cause() {
+        let e = EdgeError::Unavailable {
+            code: "queue_unavailable",
+            message: "try again".into(),
+            cause: "Queue send failed: boom".into(),
+            retry_after_s: 30,
+        };
+        let (status, body) = e.to_http();
+        assert_eq!(status, 503);
+        assert_eq!(body.error.code, "queue_unavailable");
+        assert!(!body.error.message.contains("boom"));
+        assert_eq!(e.log_cause(), Some("Queue send failed: boom"));
+        assert_eq!(e.retry_after(), Some(30));
     }
 
     #[test]

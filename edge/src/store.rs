@@ -332,6 +332,17 @@ pub async fn set_status(db: &D1Database, id: &str, status: &str) -> Result<(), E
     Ok(())
 }
 
+/// Puts back the status an inquiry had before a redelivery whose message could not be
+/// queued. Only a `pending` inquiry is changed: nothing was queued, so nothing else can
+/// have moved it since.
+pub async fn restore_status(db: &D1Database, id: &str, status: &str) -> Result<(), EdgeError> {
+    db.prepare("UPDATE inquiries SET status = ?2 WHERE id = ?1 AND status = 'pending'")
+        .bind(&[text(id), text(status)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
 /// Marks an inquiry failed unless it was delivered meanwhile (a late success wins).
 pub async fn mark_failed(db: &D1Database, id: &str) -> Result<(), EdgeError> {
     db.prepare("UPDATE inquiries SET status = 'failed' WHERE id = ?1 AND status = 'pending'")
