@@ -68,6 +68,8 @@ pub fn failed_card(alert: &FailedAlert) -> Card {
         ],
         body: Vec::new(),
         alarm: true,
+        // The details are admin API paths, not pages to open.
+        action: None,
     }
 }
 
@@ -120,6 +122,8 @@ pub fn escalation_failed_card(alert: &EscalationFailedAlert) -> Card {
         ],
         body: Vec::new(),
         alarm: true,
+        // The details are admin API paths, not pages to open.
+        action: None,
     }
 }
 
@@ -172,6 +176,8 @@ pub fn disabled_card(alert: &DisabledAlert) -> Card {
         ],
         body: Vec::new(),
         alarm: true,
+        // The details are admin API paths, not pages to open.
+        action: None,
     }
 }
 

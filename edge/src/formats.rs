@@ -12,6 +12,8 @@ use switchboard_shared::config::PayloadFormat;
 pub const TEXT_CHARS: usize = 1500;
 /// Discord refuses embed field values longer than 1024 characters.
 const DISCORD_FIELD_CHARS: usize = 1024;
+/// Discord refuses a message `content` longer than 2000 characters.
+const DISCORD_CONTENT_CHARS: usize = 2000;
 
 /// What a chat message shows, independent of the service.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,15 @@ pub struct Card {
     pub body: Vec<(String, String)>,
     /// Marks urgent or failure messages in services that colour them.
     pub alarm: bool,
+    /// A link drawn as a button (Teams), a link line (Slack) or a markdown link (Discord).
+    pub action: Option<Action>,
+}
+
+/// A link a chat message offers, such as the acknowledgement page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub label: String,
+    pub url: String,
 }
 
 /// The card of an inquiry event (`inquiry.routed`, `inquiry.escalated`).
@@ -44,6 +55,9 @@ pub fn inquiry_card(p: &WebhookPayload) -> Card {
     }
     if let Some(email) = &d.submitter.email {
         facts.push(("From".to_owned(), email.clone()));
+    }
+    if let Some(why) = routing_reason(&d.routing) {
+        facts.push(("Why".to_owned(), why));
     }
     if d.submitter.earlier_inquiries > 0 {
         facts.push((
@@ -73,7 +87,41 @@ pub fn inquiry_card(p: &WebhookPayload) -> Card {
         facts,
         body,
         alarm: d.priority == "urgent" || d.priority == "high",
+        action: d.acknowledge_url.as_ref().map(|url| Action {
+            label: "Acknowledge".to_owned(),
+            url: url.clone(),
+        }),
     }
+}
+
+/// Characters of the routing explanation shown as the "Why" fact.
+pub const WHY_CHARS: usize = 300;
+
+/// The stored routing explanation (`{"reason": {..}, "explanation": "..."}`) as one short
+/// line, or `None` when it has none.
+pub fn routing_reason(routing: &Value) -> Option<String> {
+    routing
+        .get("explanation")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| clip(s, WHY_CHARS))
+}
+
+/// `url` with every character that could end or break a link in chat markup (`<`, `>`,
+/// `|`, `(`, `)`, `[`, `]`, spaces, quotes, ...) percent-encoded. Our links are plain
+/// ASCII, so this only guards against a surprising one.
+fn markup_safe_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for b in url.bytes() {
+        let c = char::from(b);
+        if c.is_ascii_alphanumeric() || "-._~:/?#@!$&'*+,;=%".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The card of an escalation step: the inquiry's card titled as escalated, with the level
@@ -144,6 +192,19 @@ pub fn slack(card: &Card) -> Value {
             .collect();
         blocks.push(json!({"type": "section", "fields": fields}));
     }
+    if let Some(a) = &card.action {
+        // A mrkdwn link, not a button: a button in an incoming-webhook message shows a
+        // warning when no app handles its click. Inside `<url|label>` the URL is
+        // entity-escaped, and `|` and `>` cannot occur in it.
+        blocks.push(json!({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": format!(
+                "*<{}|{}>*",
+                slack_escape(&markup_safe_url(&a.url)),
+                slack_escape(&a.label)
+            )}
+        }));
+    }
     for (k, v) in &card.body {
         blocks.push(json!({
             "type": "section",
@@ -165,8 +226,23 @@ pub fn discord(card: &Card) -> Value {
         }))
         .take(25)
         .collect();
+    // The link goes in `content` (at most 2000 characters): `<...>` around the URL keeps
+    // Discord from adding a preview of the acknowledgement page. A link that cannot fit
+    // whole is left out rather than cut.
+    let link = card
+        .action
+        .as_ref()
+        .map(|a| format!("[{}](<{}>)", a.label, markup_safe_url(&a.url)))
+        .filter(|l| l.chars().count() < DISCORD_CONTENT_CHARS);
+    let content = match link {
+        Some(l) => format!(
+            "{}\n{l}",
+            clip(&card.title, DISCORD_CONTENT_CHARS - 1 - l.chars().count())
+        ),
+        None => clip(&card.title, DISCORD_CONTENT_CHARS),
+    };
     json!({
-        "content": clip(&card.title, 2000),
+        "content": content,
         "allowed_mentions": {"parse": []},
         "embeds": [{
             "title": clip(&card.title, 256),
@@ -198,17 +274,21 @@ pub fn teams(card: &Card) -> Value {
         body.push(json!({"type": "TextBlock", "text": k, "weight": "Bolder", "wrap": true, "spacing": "Medium"}));
         body.push(json!({"type": "TextBlock", "text": clip(v, TEXT_CHARS), "wrap": true}));
     }
+    let mut content = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body
+    });
+    if let Some(a) = &card.action {
+        content["actions"] = json!([{"type": "Action.OpenUrl", "title": a.label, "url": a.url}]);
+    }
     json!({
         "type": "message",
         "attachments": [{
             "contentType": "application/vnd.microsoft.card.adaptive",
             "contentUrl": null,
-            "content": {
-                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                "type": "AdaptiveCard",
-                "version": "1.4",
-                "body": body
-            }
+            "content": content
         }]
     })
 }
@@ -218,8 +298,123 @@ mod tests {
     use super::*;
     use crate::payload::{self, INQUIRY_ESCALATED};
 
+    const ACK_URL: &str = "https://edge.example/v1/ack/0123abcd.c2lnbmF0dXJl";
+
+    /// The sample inquiry as delivered: with its routing explanation and acknowledgement link.
+    fn delivered() -> payload::PayloadInput {
+        let mut input = payload::tests::sample();
+        input.routing = json!({
+            "reason": {"kind": "rule", "rule": "refunds", "position": 3,
+                "matched": "message mentions \"refund\""},
+            "explanation": "rule `refunds` (#3) matched because message mentions \"refund\"; routed to `billing`"
+        });
+        input.acknowledge_url = Some(ACK_URL.into());
+        input
+    }
+
     fn card() -> Card {
-        inquiry_card(&payload::build(payload::tests::sample()))
+        inquiry_card(&payload::build(delivered()))
+    }
+
+    fn with_action(url: &str) -> Card {
+        let mut c = card();
+        c.action = Some(Action {
+            label: "Acknowledge".into(),
+            url: url.into(),
+        });
+        c
+    }
+
+    #[test]
+    fn inquiry_card_carries_the_acknowledge_link_and_why() {
+        let c = card();
+        assert_eq!(
+            c.action,
+            Some(Action {
+                label: "Acknowledge".into(),
+                url: ACK_URL.into()
+            })
+        );
+        assert!(c.facts.contains(&(
+            "Why".into(),
+            "rule `refunds` (#3) matched because message mentions \"refund\"; routed to `billing`"
+                .into()
+        )));
+        // Without a link or an explanation the card has neither.
+        let bare = inquiry_card(&payload::build(payload::tests::sample()));
+        assert_eq!(bare.action, None);
+        assert!(!bare.facts.iter().any(|(k, _)| k == "Why"));
+    }
+
+    #[test]
+    fn routing_reason_is_the_explanation_clipped() {
+        assert_eq!(routing_reason(&json!({"rule": "refunds"})), None);
+        assert_eq!(routing_reason(&json!({"honeypot": true})), None);
+        assert_eq!(routing_reason(&json!({"explanation": "  "})), None);
+        assert_eq!(routing_reason(&json!({"explanation": 7})), None);
+        assert_eq!(
+            routing_reason(&json!({"explanation": " no rule matched "})),
+            Some("no rule matched".into())
+        );
+        let long = routing_reason(&json!({"explanation": "x".repeat(1000)})).unwrap();
+        assert_eq!(long.chars().count(), WHY_CHARS);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn slack_links_to_the_acknowledgement_page() {
+        let s = slack(&card());
+        let blocks = s["blocks"].as_array().unwrap();
+        assert!(blocks.contains(&json!({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": format!("*<{ACK_URL}|Acknowledge>*")}
+        })));
+        // Characters that would end the link or start markup cannot come through.
+        let s = slack(&with_action("https://x.example/a?b=1&c=<d>|e f")).to_string();
+        assert!(
+            s.contains("*<https://x.example/a?b=1&amp;c=%3Cd%3E%7Ce%20f|Acknowledge>*"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn discord_links_in_content_within_its_limit() {
+        let d = discord(&card());
+        assert_eq!(
+            d["content"],
+            format!("New inquiry SB-7KQ2-M9XD for Billing\n[Acknowledge](<{ACK_URL}>)")
+        );
+        let d = discord(&with_action("https://x.example/a(b)"));
+        assert!(
+            d["content"]
+                .as_str()
+                .unwrap()
+                .ends_with("[Acknowledge](<https://x.example/a%28b%29>)")
+        );
+        // A long title is cut so that the link stays whole and the content fits.
+        let mut long = card();
+        long.title = "t".repeat(3000);
+        let content = discord(&long)["content"].as_str().unwrap().to_owned();
+        assert_eq!(content.chars().count(), DISCORD_CONTENT_CHARS);
+        assert!(content.ends_with(&format!("[Acknowledge](<{ACK_URL}>)")));
+        // A link that cannot fit at all is left out rather than cut.
+        let huge = discord(&with_action(&format!(
+            "https://x.example/{}",
+            "a".repeat(2000)
+        )));
+        assert_eq!(huge["content"], "New inquiry SB-7KQ2-M9XD for Billing");
+    }
+
+    #[test]
+    fn teams_opens_the_acknowledgement_page() {
+        let t = teams(&card());
+        assert_eq!(
+            t["attachments"][0]["content"]["actions"],
+            json!([{"type": "Action.OpenUrl", "title": "Acknowledge", "url": ACK_URL}])
+        );
+        let mut bare = card();
+        bare.action = None;
+        assert!(teams(&bare)["attachments"][0]["content"]["actions"].is_null());
     }
 
     #[test]

@@ -248,6 +248,13 @@ fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
                 && slack_text.contains("Team lead"),
             || format!("expected a signed Slack message about the escalation of {late} to Team lead: {slack}"),
         )?;
+        // It links to the same acknowledgement page as the JSON escalation, so a POC on
+        // Slack can acknowledge.
+        let late_ack = body["data"]["inquiry"]["acknowledge_url"].as_str().unwrap_or_default();
+        ensure(
+            late_ack.contains("/v1/ack/") && slack_text.contains(&format!("<{late_ack}|Acknowledge>")),
+            || format!("the Slack escalation should link to {late_ack:?}: {slack}"),
+        )?;
         // The 410 endpoint was disabled by the desk's deliveries and skipped by the escalation.
         let at_gone = env.receiver.deliveries(&gone);
         ensure(!at_gone.is_empty() && at_gone.iter().all(|d| kind(d) == "inquiry.routed"), || {
