@@ -125,9 +125,9 @@ pub fn decide(
         Level::Warning => Level::Warning,
         Level::Overdue(n) => {
             // The chain has chain.len() - 1 backups; with none, `overdue` goes to the owner.
-            let last = u32::try_from(chain.len().saturating_sub(1))
-                .unwrap_or(u32::MAX)
-                .max(1);
+            let Level::Overdue(last) = final_level(chain) else {
+                return None;
+            };
             Level::Overdue(n.min(last))
         }
     };
@@ -142,6 +142,23 @@ pub fn decide(
         level,
         target_poc: target.clone(),
     })
+}
+
+/// The last level an inquiry owned by `chain[0]` can reach: `overdue-N` at the end of
+/// the backup chain (`overdue` when there is no backup), as [`decide`] caps it.
+pub fn final_level(chain: &[String]) -> Level {
+    Level::Overdue(
+        u32::try_from(chain.len().saturating_sub(1))
+            .unwrap_or(u32::MAX)
+            .max(1),
+    )
+}
+
+/// Whether the ladder is finished: its final level is recorded. That level is recorded
+/// only once it is due, and the level due only rises with time, so [`decide`] can never
+/// send anything again (lower levels are skipped, never sent late).
+pub fn ladder_complete(chain: &[String], recorded: &[String]) -> bool {
+    !chain.is_empty() && recorded.contains(&final_level(chain).name())
 }
 
 /// An escalation webhook waiting on the delivery queue.
@@ -209,7 +226,18 @@ pub async fn run(env: &Env) -> Result<u32, EdgeError> {
     let mut queued = 0;
     for row in rows {
         if !configs.contains_key(&row.site_id) {
-            let config = store::site_config(&db, &row.site_id, allow_loopback).await?;
+            // One site whose stored config cannot be read must not stop the others.
+            let config = match store::site_config(&db, &row.site_id, allow_loopback).await {
+                Ok(config) => config,
+                Err(e) => {
+                    log(&format!(
+                        "escalation: site {} skipped, its config could not be read: {}",
+                        row.site_id,
+                        e.log_cause().unwrap_or("client error")
+                    ));
+                    None
+                }
+            };
             configs.insert(row.site_id.clone(), config);
         }
         let Some(Some(config)) = configs.get(&row.site_id) else {
@@ -248,6 +276,11 @@ async fn escalate_one(
         .collect();
     let chain = backup_chain(config, &row.poc);
     let Some(step) = decide(row.submitted_ms, row.deadline_ms, now, &chain, &recorded) else {
+        // Finished before its flag was set (an earlier run failed to set it, or the
+        // ladder ended before the flag existed): set it now so the scan moves on.
+        if ladder_complete(&chain, &recorded) {
+            sla_store::mark_escalation_done(db, &row.id, now).await?;
+        }
         return Ok(false);
     };
     let level = step.level.name();
@@ -266,6 +299,16 @@ async fn escalate_one(
         // Not sent: forget the step so the next run tries again.
         sla_store::delete_escalation(db, &row.id, &level).await?;
         return Err(EdgeError::internal(format!("enqueue failed: {e}")));
+    }
+    if step.level == final_level(&chain) {
+        // Best effort: if this fails, the next run finds the ladder complete and sets it.
+        if let Err(e) = sla_store::mark_escalation_done(db, &row.id, now).await {
+            log(&format!(
+                "escalation: inquiry {}: {}",
+                row.id,
+                e.log_cause().unwrap_or("client error")
+            ));
+        }
     }
     Ok(true)
 }
@@ -589,6 +632,46 @@ mod tests {
         assert_eq!(decide(SUB, DL, DL + MIN, &c, &chain(&["overdue"])), None);
         // Long after the deadline, with one backup, the level stays `overdue`.
         assert_eq!(decide(SUB, DL, 5 * DL, &c, &chain(&["overdue"])), None);
+    }
+
+    #[test]
+    fn a_ladder_is_complete_once_its_final_level_is_recorded() {
+        let three = chain(&["billing", "support", "leads"]);
+        let alone = chain(&["press"]);
+        assert_eq!(final_level(&three), Level::Overdue(2));
+        assert_eq!(final_level(&alone), Level::Overdue(1));
+        assert_eq!(final_level(&chain(&["a", "b"])), Level::Overdue(1));
+        assert!(!ladder_complete(&three, &[]));
+        assert!(!ladder_complete(&three, &chain(&["warning", "overdue"])));
+        assert!(ladder_complete(&three, &chain(&["overdue-2"])));
+        assert!(ladder_complete(&alone, &chain(&["overdue"])));
+        assert!(!ladder_complete(&alone, &chain(&["warning"])));
+        assert!(!ladder_complete(&[], &chain(&["overdue"])));
+        // The final level is recorded once it is due (2 * DL here); from then on, however
+        // late the run, decide sends nothing.
+        for recorded in [
+            chain(&["overdue-2"]),
+            chain(&["warning", "overdue", "overdue-2"]),
+        ] {
+            assert!(ladder_complete(&three, &recorded));
+            for now in [2 * DL, 2 * DL + 1, 3 * DL, 50 * DL] {
+                assert_eq!(decide(SUB, DL, now, &three, &recorded), None, "{now}");
+            }
+        }
+        // And the step that records the final level is the one `final_level` names.
+        let last = decide(SUB, DL, 3 * DL, &three, &chain(&["overdue"])).unwrap();
+        assert_eq!(last.level, final_level(&three));
+    }
+
+    #[test]
+    fn before_the_deadline_a_sent_warning_leaves_nothing_to_send() {
+        // `open_past_warning` leaves such inquiries out in SQL on the strength of this.
+        let c = chain(&["billing", "support", "leads"]);
+        for now in [80 * MIN, 90 * MIN, DL - 1] {
+            assert_eq!(due_level(SUB, DL, now), Some(Level::Warning));
+            assert_eq!(decide(SUB, DL, now, &c, &chain(&["warning"])), None);
+        }
+        assert!(decide(SUB, DL, DL, &c, &chain(&["warning"])).is_some());
     }
 
     #[test]

@@ -73,7 +73,9 @@ pub struct OpenRow {
 
 /// Unacknowledged, deliverable inquiries whose warning point (`warning_permille` of the
 /// way from submission to deadline) is at or before `now_ms`, with a deadline after
-/// `oldest_deadline_ms` (older ones are left alone), earliest deadline first.
+/// `oldest_deadline_ms` (older ones are left alone), earliest deadline first. Left out,
+/// because they have nothing to send now: ladders marked done ([`mark_escalation_done`])
+/// and inquiries before their deadline that already had their `warning`.
 pub async fn open_past_warning(
     db: &D1Database,
     now_ms: i64,
@@ -87,8 +89,11 @@ pub async fn open_past_warning(
                     (SELECT group_concat(e.level) FROM escalations e WHERE e.inquiry_id = i.id) AS levels
              FROM inquiries i
              WHERE i.acknowledged_ms IS NULL AND i.status <> 'spam'
+               AND i.escalation_done_ms IS NULL
                AND i.deadline_ms > ?3
                AND i.submitted_ms + (i.deadline_ms - i.submitted_ms) * ?2 / 1000 <= ?1
+               AND NOT (i.deadline_ms > ?1 AND EXISTS (
+                   SELECT 1 FROM escalations w WHERE w.inquiry_id = i.id AND w.level = 'warning'))
              ORDER BY i.deadline_ms LIMIT ?4",
         )
         .bind(&[
@@ -100,6 +105,21 @@ pub async fn open_past_warning(
         .all()
         .await?
         .results::<OpenRow>()?)
+}
+
+/// Marks an inquiry's escalation ladder finished: the scan no longer selects it.
+pub async fn mark_escalation_done(
+    db: &D1Database,
+    inquiry_id: &str,
+    now_ms: i64,
+) -> Result<(), EdgeError> {
+    db.prepare(
+        "UPDATE inquiries SET escalation_done_ms = ?2 WHERE id = ?1 AND escalation_done_ms IS NULL",
+    )
+    .bind(&[text(inquiry_id), int(now_ms)])?
+    .run()
+    .await?;
+    Ok(())
 }
 
 /// Records an escalation step. `true` when this call wrote it; `false` when the step was
