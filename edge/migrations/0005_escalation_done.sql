@@ -1,5 +1,5 @@
--- Escalation ladders that have nothing left to send (issue: escalation starved once more
--- than a batch of such inquiries waited out their 30 days). Set, in unix milliseconds, when
+-- Escalation ladders that have nothing left to send. Without this, once more than a batch
+-- of such inquiries waited out their 30 days, the scan saw only them. Set, in unix milliseconds, when
 -- the last level of the inquiry's backup chain was queued; the scan skips these rows, so
 -- every batch goes to inquiries that may still need a step.
 ALTER TABLE inquiries ADD COLUMN escalation_done_ms INTEGER;
