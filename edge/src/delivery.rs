@@ -319,23 +319,16 @@ pub async fn deliver(
                 round.retry_after = round.retry_after.max(r.retry_after);
             }
             Verdict::Gone => {
-                let newly = store::disable_endpoint(
+                disable_gone(
                     db,
-                    &row.site_id,
+                    env,
+                    &config,
+                    &row,
                     &endpoint.url,
-                    &row.id,
-                    r.status_code.map_or(410, i64::from),
-                    platform::now_ms(),
+                    r.status_code,
+                    "delivery",
                 )
                 .await?;
-                log(&format!(
-                    "delivery: an endpoint of site {} answered 410 and is disabled",
-                    row.site_id
-                ));
-                if newly {
-                    // The endpoint is disabled either way; an alert that fails is logged.
-                    dead_letter::alert_endpoint_disabled(env, &config, &row, &endpoint.url).await;
-                }
             }
         }
     }
@@ -345,6 +338,38 @@ pub async fn deliver(
         store::set_status(db, &row.id, "delivered").await?;
     }
     Ok(outcome)
+}
+
+/// An endpoint answered `410 Gone`: disables it for the site (naming `row`'s inquiry) and,
+/// the first time, alerts the owner about `row` (its `poc` is the one whose endpoint it
+/// was). `what` names the caller in the log. An alert that fails is logged; the endpoint
+/// is disabled either way.
+pub async fn disable_gone(
+    db: &D1Database,
+    env: &Env,
+    config: &SiteConfig,
+    row: &store::InquiryRow,
+    endpoint_url: &str,
+    status_code: Option<u16>,
+    what: &str,
+) -> Result<(), EdgeError> {
+    let newly = store::disable_endpoint(
+        db,
+        &row.site_id,
+        endpoint_url,
+        &row.id,
+        status_code.map_or(410, i64::from),
+        platform::now_ms(),
+    )
+    .await?;
+    log(&format!(
+        "{what}: an endpoint of site {} answered 410 and is disabled",
+        row.site_id
+    ));
+    if newly {
+        dead_letter::alert_endpoint_disabled(env, config, row, endpoint_url).await;
+    }
+    Ok(())
 }
 
 /// The endpoints of `poc`, or of the default POC when the config no longer has it.

@@ -24,7 +24,7 @@ use crate::platform::{self, log};
 use crate::retry::{self, Verdict};
 use crate::sla_store::{self, OpenRow};
 use crate::store;
-use crate::{ack, dead_letter, formats, ids};
+use crate::{ack, formats, ids};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use switchboard_shared::config::{Endpoint, SiteConfig};
@@ -404,27 +404,21 @@ pub async fn deliver(
                 round.max_attempt = round.max_attempt.max(attempt);
             }
             Verdict::Gone => {
-                let newly = store::disable_endpoint(
+                // The alert names the POC whose endpoint it was: the step's target.
+                let target_row = store::InquiryRow {
+                    poc: step.target_poc.clone(),
+                    ..row.clone()
+                };
+                delivery::disable_gone(
                     db,
-                    &row.site_id,
+                    env,
+                    &config,
+                    &target_row,
                     &endpoint.url,
-                    &row.id,
-                    r.status_code.map_or(410, i64::from),
-                    platform::now_ms(),
+                    r.status_code,
+                    "escalation",
                 )
                 .await?;
-                log(&format!(
-                    "escalation: an endpoint of site {} answered 410 and is disabled",
-                    row.site_id
-                ));
-                if newly {
-                    let target_row = store::InquiryRow {
-                        poc: step.target_poc.clone(),
-                        ..row.clone()
-                    };
-                    dead_letter::alert_endpoint_disabled(env, &config, &target_row, &endpoint.url)
-                        .await;
-                }
             }
         }
     }

@@ -615,14 +615,7 @@ fn no_js_form(env: &Env, site: &str) -> Result<()> {
         let key = hidden_value(&html, "idempotency_key")
             .ok_or_else(|| Error::msg("no idempotency key in the refilled form"))?;
         // A page kept open for over a day: refused in the visitor's words, and renewed.
-        let day_old = switchboard_edge::auth::issue_render_token(
-            &repo::dev_var("RENDER_TOKEN_SECRET")?,
-            site,
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64)
-                - 25 * 3600 * 1000,
-        );
+        let day_old = day_old_token(site)?;
         let old_form = |token: String, key: &str| {
             vec![
                 ("name", "Grace Hopper".into()),
@@ -1041,15 +1034,7 @@ fn day_old_form(env: &Env, site: &str) -> Result<()> {
                 ),
             )
             .await?;
-        let issued = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64)
-            - 25 * 3600 * 1000;
-        let stale = switchboard_edge::auth::issue_render_token(
-            &repo::dev_var("RENDER_TOKEN_SECRET")?,
-            site,
-            issued,
-        );
+        let stale = day_old_token(site)?;
         let url = env.pages.put(
             &format!("/stale/{site}.html"),
             page(
@@ -1117,4 +1102,16 @@ fn without_wasm(env: &Env, site: &str) -> Result<()> {
         })
         .await
     })
+}
+
+/// A render token for `site`, signed with the Worker's secret, issued 25 hours ago.
+fn day_old_token(site: &str) -> Result<String> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    Ok(switchboard_edge::auth::issue_render_token(
+        &repo::dev_var("RENDER_TOKEN_SECRET")?,
+        site,
+        now_ms - 25 * 3600 * 1000,
+    ))
 }
