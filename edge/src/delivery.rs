@@ -278,11 +278,7 @@ pub async fn deliver(
         )));
     };
     let endpoints = endpoints_for(&config, &row.poc);
-    let disabled: BTreeSet<String> = store::disabled_endpoints(db, &row.site_id)
-        .await?
-        .into_iter()
-        .map(|d| d.endpoint_url)
-        .collect();
+    let disabled = disabled_urls(db, &row.site_id).await?;
     let history = store::attempts(db, &row.id).await?;
     let (done, next_attempt) = plan(&history, msg.since_ms);
     let event = event_for(db, &config, &row, crate::ack::link_for(env, &row.id)).await?;
@@ -372,8 +368,17 @@ pub async fn disable_gone(
     Ok(())
 }
 
+/// The URLs of the site's endpoints disabled by a 410, which no delivery posts to.
+pub async fn disabled_urls(db: &D1Database, site: &str) -> Result<BTreeSet<String>, EdgeError> {
+    Ok(store::disabled_endpoints(db, site)
+        .await?
+        .into_iter()
+        .map(|d| d.endpoint_url)
+        .collect())
+}
+
 /// The endpoints of `poc`, or of the default POC when the config no longer has it.
-fn endpoints_for(config: &SiteConfig, poc: &str) -> Vec<Endpoint> {
+pub fn endpoints_for(config: &SiteConfig, poc: &str) -> Vec<Endpoint> {
     config
         .poc(poc)
         .or_else(|| config.poc(&config.default_poc))

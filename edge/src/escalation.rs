@@ -26,8 +26,8 @@ use crate::sla_store::{self, OpenRow};
 use crate::store;
 use crate::{ack, formats, ids};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
-use switchboard_shared::config::{Endpoint, SiteConfig};
+use std::collections::HashMap;
+use switchboard_shared::config::SiteConfig;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
@@ -339,12 +339,8 @@ pub async fn deliver(
             row.site_id
         )));
     };
-    let endpoints = target_endpoints(&config, &step.target_poc);
-    let disabled: BTreeSet<String> = store::disabled_endpoints(db, &row.site_id)
-        .await?
-        .into_iter()
-        .map(|d| d.endpoint_url)
-        .collect();
+    let endpoints = delivery::endpoints_for(&config, &step.target_poc);
+    let disabled = delivery::disabled_urls(db, &row.site_id).await?;
     let history = sla_store::escalation_attempts(db, &row.id, &msg.level).await?;
     let (done, next_attempt) = delivery::plan(&history, 0);
     let routed = delivery::event_for(db, &config, &row, ack::link_for(env, &row.id)).await?;
@@ -495,15 +491,6 @@ pub fn settle(
             .with_delay_seconds(delay)
             .build(),
     );
-}
-
-/// The target POC's endpoints, or the default POC's when the config no longer has it.
-fn target_endpoints(config: &SiteConfig, poc: &str) -> Vec<Endpoint> {
-    config
-        .poc(poc)
-        .or_else(|| config.poc(&config.default_poc))
-        .map(|p| p.endpoints.clone())
-        .unwrap_or_default()
 }
 
 /// The escalation steps of an inquiry for the admin view, each with its delivery attempts.
