@@ -283,12 +283,9 @@ pub fn parse_email(s: &str) -> Result<String, ErrorCode> {
 /// A phone number in one canonical form: `+` and digits for international numbers
 /// (a leading `00` counts as `+`), plain digits otherwise.
 pub fn parse_phone(s: &str) -> Option<String> {
-    let (international, rest) = if let Some(r) = s.strip_prefix('+') {
-        (true, r)
-    } else if let Some(r) = s.strip_prefix("00") {
-        (true, r)
-    } else {
-        (false, s)
+    let (plus, rest) = match s.strip_prefix('+') {
+        Some(r) => (true, r),
+        None => (false, s),
     };
     let mut digits = String::with_capacity(rest.len());
     for c in rest.chars() {
@@ -297,6 +294,12 @@ pub fn parse_phone(s: &str) -> Option<String> {
             ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
             _ => return None,
         }
+    }
+    // `00` before the digits is the international prefix, however it is spaced ("0 049"),
+    // so what this returns parses again to itself.
+    let international = plus || digits.starts_with("00");
+    if !plus && international {
+        digits.drain(..2);
     }
     if !(MIN_PHONE_DIGITS..=MAX_PHONE_DIGITS).contains(&digits.len()) {
         return None;

@@ -367,3 +367,26 @@ proptest! {
         }
     }
 }
+
+/// Found by `accepted_values_respect_their_limits`: "0000-00" was accepted as the national
+/// "000000", which then parsed as the international "+0000" and was refused.
+#[test]
+fn phone_numbers_parse_again_to_themselves() {
+    use switchboard_shared::inquiry::parse_phone;
+    for input in [
+        "0000-00",
+        "0 049 30 1234567",
+        "+49 30 1234567",
+        "030 1234567",
+        "00 (33) 1 23 45 67 89",
+    ] {
+        if let Some(once) = parse_phone(input) {
+            assert_eq!(parse_phone(&once), Some(once.clone()), "{input}");
+        }
+    }
+    assert_eq!(
+        parse_phone("0 049 30 1234567").as_deref(),
+        Some("+49301234567")
+    );
+    assert_eq!(parse_phone("030 1234567").as_deref(), Some("0301234567"));
+}
