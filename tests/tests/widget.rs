@@ -59,6 +59,11 @@ pub const TRIALS: &[(&str, Test)] = &[
         "widget::without_its_wasm_the_prerendered_form_still_sends",
         without_wasm,
     ),
+    ("widget::the_plain_look_takes_the_page_s_side", plain_look),
+    (
+        "widget::without_intl_segmenter_fields_are_still_checked",
+        without_segmenter,
+    ),
 ];
 
 /// WebDriver key codes.
@@ -722,7 +727,7 @@ fn prerendered_then_live(env: &Env, site: &str) -> Result<()> {
                 .wait_for_js(
                     &format!(
                         "const r = {root}; const f = r && r.querySelector('form[data-prerendered]'); \
-                         if (!f) return null; \
+                         if (!f || !performance.getEntriesByName('switchboard:visible').length) return null; \
                          return {{ fields: f.querySelectorAll('[part=field]').length, \
                                   visible: performance.getEntriesByName('switchboard:visible').length, \
                                   mounted: performance.getEntriesByName('switchboard:mounted').length, \
@@ -960,8 +965,9 @@ fn rate_limits(env: &Env, site: &str) -> Result<()> {
     })
 }
 
-/// A German site and a visitor whose browser speaks only Japanese: the widget and the
-/// form without JavaScript both fall back to the site's `default_locale`, not to English.
+/// A German site and a visitor whose browser speaks only Japanese: the widget (the
+/// launcher's words included) and the form without JavaScript both fall back to the
+/// site's `default_locale`, not to English.
 fn site_default_language(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         let config = env.site_config(site)?;
@@ -983,9 +989,11 @@ fn site_default_language(env: &Env, site: &str) -> Result<()> {
             format!("the form without JavaScript for a Japanese-only visitor is not the site's German: {plain}")
         })?;
 
+        // Launcher mode: the loader's own words (the button, the panel's name, its close
+        // button) are in the site's language too, not only the form's.
         let url = env.pages.put(
             &format!("/default-lang/{site}.html"),
-            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
+            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\" data-mode=\"launcher\"")),
         );
         let browser = Browser::start_with(&["--lang=ja".to_owned(), "--accept-lang=ja".to_owned()]).await?;
         let outcome = async {
@@ -993,6 +1001,22 @@ fn site_default_language(env: &Env, site: &str) -> Result<()> {
             let languages = browser.eval("return navigator.languages;", vec![]).await?;
             ensure(languages == json!(["ja"]), || format!("the browser should speak only Japanese: {languages}"))?;
             let root = browser.widget(TIMEOUT).await?;
+            let r = root_js(0);
+            let words = browser
+                .eval(
+                    &format!(
+                        "const r = {r}; return [r.querySelector('[part=root]').lang, \
+                         r.querySelector('[part=launcher]').textContent, \
+                         r.querySelector('[part=panel]').getAttribute('aria-label'), \
+                         r.querySelector('[part=close]').getAttribute('aria-label')];"
+                    ),
+                    vec![],
+                )
+                .await?;
+            ensure(words == json!(["de", "Kontakt", "Kontakt", "Schließen"]), || {
+                format!("the launcher's [lang, label, panel name, close] are not the site's German: {words}")
+            })?;
+            browser.find_in(&root, "button[part=\"launcher\"]", TIMEOUT).await?.click().await?;
             let submit = browser.find_in(&root, "button[part=\"submit\"]", TIMEOUT).await?.text().await?;
             ensure(submit.trim() == german.submit, || {
                 format!("the send button says {submit:?}, not the site's German {:?}", german.submit)
@@ -1114,4 +1138,97 @@ fn day_old_token(site: &str) -> Result<String> {
         site,
         now_ms - 25 * 3600 * 1000,
     ))
+}
+
+/// The plain look has no background: on a visitor's dark system it still shows dark text
+/// on a light page and light text on a dark one, while the card look (which brings its
+/// own background) follows the system, and `data-theme` still decides when it is given.
+/// The page's script tag names no site, as when each element names its own.
+fn plain_look(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let page_colours = "<style>body{background:#fff;color:#222}.night{background:#111;color:#eee}</style>";
+        let body = format!(
+            "<switchboard-form data-site=\"{site}\" data-look=\"plain\"></switchboard-form>\
+             <div class=\"night\"><switchboard-form data-site=\"{site}\" data-look=\"plain\"></switchboard-form></div>\
+             <switchboard-form data-site=\"{site}\"></switchboard-form>\
+             <switchboard-form data-site=\"{site}\" data-look=\"plain\" data-theme=\"dark\"></switchboard-form>"
+        );
+        let url = env.pages.put(
+            &format!("/plain/{site}.html"),
+            page(&env.worker.origin, page_colours, &body, ""),
+        );
+        let browser = Browser::start_with(&["--force-dark-mode".to_owned()]).await?;
+        let outcome = async {
+            browser.client.goto(&url).await?;
+            let dark = browser.eval("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await?;
+            ensure(dark == json!(true), || "the browser should prefer a dark scheme".to_owned())?;
+            browser.widget(TIMEOUT).await?;
+            let colours = browser
+                .wait_for_js(
+                    "const hosts = [...document.querySelectorAll('switchboard-form[data-site]')]; \
+                     const roots = hosts.map(h => h.shadowRoot && h.shadowRoot.querySelector('[part=root]')); \
+                     if (roots.some(r => !r || !r.querySelector('form'))) return null; \
+                     return roots.map(r => getComputedStyle(r).color);",
+                    TIMEOUT,
+                    "four forms",
+                )
+                .await?;
+            let (dark_text, light_text) = ("rgb(27, 34, 48)", "rgb(231, 234, 240)");
+            ensure(colours == json!([dark_text, light_text, light_text, light_text]), || {
+                format!(
+                    "text colours [plain on a light page, plain on a dark page, card, plain with \
+                     data-theme=dark] are {colours}; expected dark text only on the light page"
+                )
+            })?;
+            // The script names no site: it starts the four elements and adds none of its own.
+            let hosts = browser.eval("return document.querySelectorAll('switchboard-form').length;", vec![]).await?;
+            ensure(hosts == json!(4), || format!("{hosts} form elements on the page, not 4"))
+        }
+        .await;
+        browser.close().await;
+        outcome
+    })
+}
+
+/// A browser without `Intl.Segmenter` (Firefox before 125): the length rules still run in
+/// the form (a too-short message is marked), and a valid inquiry is sent and stored once.
+fn without_segmenter(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin_site = env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/no-segmenter/{site}.html"),
+            page(
+                &env.worker.origin,
+                "<script>delete Intl.Segmenter;</script>",
+                "",
+                &format!("data-site=\"{site}\""),
+            ),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            let gone = b.eval("return typeof Intl.Segmenter;", vec![]).await?;
+            ensure(gone == json!("undefined"), || format!("Intl.Segmenter is still there: {gone}"))?;
+            let root = b.widget(TIMEOUT).await?;
+            let message = b.find_in(&root, "[name=\"message\"]", TIMEOUT).await?;
+            message.click().await?;
+            // Not ASCII, so the count needs grapheme clusters.
+            message.send_keys("Hé").await?;
+            b.find_in(&root, "button[part=\"submit\"]", TIMEOUT).await?.click().await?;
+            b.wait_for_js(
+                &format!("return {}.querySelector('[name=message]').getAttribute('aria-invalid') === 'true';", root_js(0)),
+                TIMEOUT,
+                "the two-character message marked as too short",
+            )
+            .await?;
+            fill_and_submit(b, &root).await?;
+            let reference = shown_reference(b, &root, TIMEOUT).await?;
+            let stored = env.admin.inquiries(&admin_site).await?;
+            ensure(
+                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
+                || format!("the page shows {reference}, the store holds {stored:?}"),
+            )
+        })
+        .await
+    })
 }

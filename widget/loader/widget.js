@@ -6,10 +6,12 @@
  *           integrity="sha384-..." crossorigin="anonymous"></script>
  * Optional attributes (on the script tag or on a <switchboard-form> element):
  *   data-lang    BCP 47 tag; default: the browser's languages
- *   data-theme   "light" | "dark" | "auto" (default: follows the visitor's system)
+ *   data-theme   "light" | "dark" | "auto" (follows the visitor's system; the default,
+ *                except with the plain look)
  *   data-mode    "inline" (default: the form sits in the page) | "launcher" (a floating
  *                button opens the form in a panel)
- *   data-look    "card" (default: framed) | "plain" (no frame, blends into the page)
+ *   data-look    "card" (default: framed) | "plain" (no frame, blends into the page; without
+ *                data-theme, light or dark to match the page's text where it sits)
  *   data-target  (script only) CSS selector of elements to put a form into
  * Without data-target, <switchboard-form> elements are used (also ones added later), else
  * one form is inserted right after the script tag (launcher: at the end of the body).
@@ -129,21 +131,19 @@ function element(tag, className, part) {
 
 // Launcher mode: a floating button that opens a panel holding the form. Escape or the
 // close button shut it and give focus back to the button. Returns where the form goes.
-function launcher(container, words) {
+// Its words come from `label`.
+function launcher(container) {
   var button = element("button", "sb-launcher", "launcher");
   button.type = "button";
-  button.textContent = words[2];
   button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-controls", "sb-panel");
   var panel = element("div", "sb-panel", "panel");
   panel.id = "sb-panel";
   panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", words[2]);
   panel.tabIndex = -1;
   panel.hidden = true;
   var close = element("button", "sb-close", "close");
   close.type = "button";
-  close.setAttribute("aria-label", words[3]);
   close.textContent = "×";
   var body = document.createElement("div");
   panel.appendChild(close);
@@ -184,19 +184,20 @@ function setup(host) {
     var value = attr(host, name);
     if (value) host.setAttribute("data-" + name, value);
   });
+  if (attr(host, "look") === "plain" && !attr(host, "theme")) followPage(host);
   var locale = pickLocale(host);
-  var words = WORDS[locale || "en"];
+  // The language of the words shown before the live form: the visitor's, else English
+  // until the definition names the site's default.
+  var shown = locale || "en";
   var root = host.attachShadow({ mode: "open" });
   var styled = styles(root);
   var container = element("div", "sb-root", "root");
-  // The loading line and the launcher's words are in this language, whatever the page's.
-  container.setAttribute("lang", locale || "en");
   root.appendChild(container);
-  var place = attr(host, "mode") === "launcher" ? launcher(container, words) : container;
+  var place = attr(host, "mode") === "launcher" ? launcher(container) : container;
   var status = element("p", "sb-loading", "loading");
   status.setAttribute("role", "status");
-  status.textContent = words[0];
   place.appendChild(status);
+  label(container, status, shown);
 
   var fetched = definition(site, locale);
   var wasm = start();
@@ -208,6 +209,10 @@ function setup(host) {
   Promise.all([fetched, styled])
     .then(function (done) {
       def = done[0];
+      if (!locale && WORDS[def.locale] && def.locale !== shown) {
+        shown = def.locale;
+        label(container, status, shown);
+      }
       var form = done[0].html ? prerender(place, status, done[0].html) : null;
       if (form) {
         visible = true;
@@ -267,8 +272,46 @@ function setup(host) {
         place.appendChild(status);
       }
       status.className = "sb-loading sb-failed";
-      status.textContent = words[1];
+      status.textContent = WORDS[shown][1];
     });
+}
+
+// The words shown before the live form, in `locale`, whatever the page's language: the
+// loading line and, in launcher mode, the button, the panel's name and its close button.
+function label(container, status, locale) {
+  var words = WORDS[locale];
+  container.setAttribute("lang", locale);
+  status.textContent = words[0];
+  var button = container.querySelector(".sb-launcher");
+  if (!button) return;
+  button.textContent = words[2];
+  container.querySelector(".sb-panel").setAttribute("aria-label", words[2]);
+  container.querySelector(".sb-close").setAttribute("aria-label", words[3]);
+}
+
+// The plain look has no background of its own, so it takes the page's side: dark when
+// the page's text where the form sits is light, light when it is dark. The visitor's
+// system setting could say the opposite of what the page shows. Checked again when that
+// setting changes, since pages that follow it change with it. A colour that is not
+// plain sRGB leaves the choice to the visitor's system, as with `data-theme="auto"`.
+function followPage(host) {
+  function apply() {
+    var parent = host.parentElement;
+    var rgb = parent && /^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)/.exec(getComputedStyle(parent).color);
+    if (!rgb) return host.removeAttribute("data-theme");
+    // Relative luminance (WCAG), from the page's text colour.
+    var lin = rgb.slice(1, 4).map(function (c) {
+      c = c / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var light = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] > 0.3;
+    host.setAttribute("data-theme", light ? "dark" : "light");
+  }
+  apply();
+  if (window.matchMedia) {
+    var query = matchMedia("(prefers-color-scheme: dark)");
+    if (query.addEventListener) query.addEventListener("change", apply);
+  }
 }
 
 // When the WebAssembly form cannot run (its download failed or was refused, a policy
@@ -534,7 +577,8 @@ function hosts() {
     var own = el.getAttribute("data-site");
     return !own || own === site;
   });
-  if (found.length) return found;
+  // A script without `data-site` only starts the <switchboard-form> elements that name one.
+  if (found.length || !site) return found;
   var host = document.createElement(TAG);
   var parent = script.parentNode;
   var launch = script.getAttribute("data-mode") === "launcher";
