@@ -16,6 +16,7 @@ use fantoccini::Locator;
 use fantoccini::elements::ShadowRoot;
 use serde_json::{Value, json};
 use std::time::Duration;
+use switchboard_tests::admin::Site;
 use switchboard_tests::browser::Browser;
 use switchboard_tests::pages::ERROR_CAPTURE;
 use switchboard_tests::{Error, Result, ensure, repo};
@@ -123,6 +124,16 @@ async fn shown_reference(b: &Browser, root: &ShadowRoot, timeout: Duration) -> R
         .find_in(root, "[part=\"success\"] [part=\"reference\"]", timeout)
         .await?;
     Ok(shown.text().await?.trim().to_owned())
+}
+
+/// The store holds exactly one inquiry for the site: the one whose reference the visitor
+/// was shown.
+async fn stored_once(env: &Env, site: &Site, reference: &str) -> Result<()> {
+    let stored = env.admin.inquiries(site).await?;
+    ensure(
+        stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference),
+        || format!("the visitor was shown {reference:?}, the store holds {stored:?}"),
+    )
 }
 
 /// JS expression: the shadow root of the `n`th widget host on the page.
@@ -246,11 +257,7 @@ fn two_forms(env: &Env, site: &str) -> Result<()> {
             ensure(first_still_editing == json!(true), || {
                 "submitting the second form changed the first".to_owned()
             })?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(
-                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
-                || format!("the page shows {reference}, the store holds {stored:?}"),
-            )
+            stored_once(env, &admin_site, &reference).await
         })
         .await
     })
@@ -319,11 +326,7 @@ fn keyboard_only(env: &Env, site: &str) -> Result<()> {
             ensure(heading == json!("h2"), || {
                 format!("after success focus is on {heading}, not the confirmation heading")
             })?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(
-                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
-                || format!("the page shows {reference}, the store holds {stored:?}"),
-            )
+            stored_once(env, &admin_site, &reference).await
         })
         .await
     })
@@ -342,30 +345,42 @@ fn network_failure_then_success(env: &Env, site: &str) -> Result<()> {
         let admin_site = env.provision(site).await?;
         let url = env.pages.put(
             &format!("/flaky/{site}.html"),
-            page(&env.worker.origin, FLAKY_NETWORK, "", &format!("data-site=\"{site}\"")),
+            page(
+                &env.worker.origin,
+                FLAKY_NETWORK,
+                "",
+                &format!("data-site=\"{site}\""),
+            ),
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;
             let root = b.widget(TIMEOUT).await?;
             fill_and_submit(b, &root).await?;
-            let retry = b.find_in(&root, "button[part=\"retry\"]", OFFLINE_TIMEOUT).await?;
+            let retry = b
+                .find_in(&root, "button[part=\"retry\"]", OFFLINE_TIMEOUT)
+                .await?;
             let posts = b.eval("return window.__sbPosts;", vec![]).await?;
             ensure(posts == json!(3), || {
                 format!("{posts} POSTs before the retry button, expected 3 automatic attempts")
             })?;
             let status = b
-                .eval(&format!("return {}.querySelector('[part=status]').textContent;", root_js(0)), vec![])
+                .eval(
+                    &format!(
+                        "return {}.querySelector('[part=status]').textContent;",
+                        root_js(0)
+                    ),
+                    vec![],
+                )
                 .await?;
-            ensure(status.as_str().is_some_and(|s| s.contains("could not be sent")), || {
-                format!("status line while offline: {status}")
-            })?;
+            ensure(
+                status
+                    .as_str()
+                    .is_some_and(|s| s.contains("could not be sent")),
+                || format!("status line while offline: {status}"),
+            )?;
             retry.click().await?;
             let reference = shown_reference(b, &root, TIMEOUT).await?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(
-                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
-                || format!("after a lost answer and a manual retry the page shows {reference}, the store holds {stored:?}"),
-            )
+            stored_once(env, &admin_site, &reference).await
         })
         .await
     })
@@ -434,11 +449,7 @@ fn strict_host_page(env: &Env, site: &str, policy: &str) -> Result<()> {
             })?;
             fill_and_submit(b, &root).await?;
             let reference = shown_reference(b, &root, TIMEOUT).await?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(
-                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
-                || format!("the page shows {reference}, the store holds {stored:?}"),
-            )
+            stored_once(env, &admin_site, &reference).await
         })
         .await
     })
@@ -941,10 +952,7 @@ fn rate_limits(env: &Env, site: &str) -> Result<()> {
             ensure(posts == json!(2), || {
                 format!("{posts} submits for a form sent before its fill time: expected the 429 and one resend after its wait")
             })?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()), || {
-                format!("the page shows {reference}, the store holds {stored:?}")
-            })?;
+            stored_once(env, &admin_site, &reference).await?;
 
             b.find_in(&root, "[part=\"again\"]", TIMEOUT).await?.click().await?;
             fill_and_submit(b, &root).await?;
@@ -1077,11 +1085,7 @@ fn day_old_form(env: &Env, site: &str) -> Result<()> {
             ensure(posts == json!(2), || {
                 format!("{posts} submits: expected the refused one and one with a fresh token")
             })?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(
-                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
-                || format!("the page shows {reference}, the store holds {stored:?}"),
-            )
+            stored_once(env, &admin_site, &reference).await
         })
         .await
     })
@@ -1118,11 +1122,7 @@ fn without_wasm(env: &Env, site: &str) -> Result<()> {
                     "the edge's confirmation page",
                 )
                 .await?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(
-                stored.len() == 1 && stored[0]["reference"] == shown,
-                || format!("the confirmation shows {shown}, the store holds {stored:?}"),
-            )
+            stored_once(env, &admin_site, shown.as_str().unwrap_or_default()).await
         })
         .await
     })
@@ -1223,11 +1223,7 @@ fn without_segmenter(env: &Env, site: &str) -> Result<()> {
             .await?;
             fill_and_submit(b, &root).await?;
             let reference = shown_reference(b, &root, TIMEOUT).await?;
-            let stored = env.admin.inquiries(&admin_site).await?;
-            ensure(
-                stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference.as_str()),
-                || format!("the page shows {reference}, the store holds {stored:?}"),
-            )
+            stored_once(env, &admin_site, &reference).await
         })
         .await
     })
