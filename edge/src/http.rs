@@ -58,6 +58,9 @@ pub enum Route {
     AdminEnableEndpoint {
         site: String,
     },
+    AdminTestEndpoints {
+        site: String,
+    },
     NotFound,
 }
 
@@ -96,6 +99,9 @@ pub fn route(path: &str) -> Route {
         ["v1", "admin", "sites", site, "endpoints"] => Route::AdminEndpoints { site: s(site) },
         ["v1", "admin", "sites", site, "endpoints", "enable"] => {
             Route::AdminEnableEndpoint { site: s(site) }
+        }
+        ["v1", "admin", "sites", site, "endpoints", "test"] => {
+            Route::AdminTestEndpoints { site: s(site) }
         }
         _ => Route::NotFound,
     }
@@ -259,6 +265,10 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         },
         Route::AdminEnableEndpoint { site } => match method {
             Method::Post => crate::redelivery::enable_endpoint(&mut req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminTestEndpoints { site } => match method {
+            Method::Post => crate::ping::test_endpoints(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::NotFound => Err(EdgeError::NotFound),

@@ -25,6 +25,7 @@ pub mod ids;
 pub mod intake;
 pub mod openapi;
 pub mod payload;
+pub mod ping;
 pub mod plain_form;
 pub mod platform;
 pub mod prerender;

@@ -87,7 +87,11 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/endpoints/enable": {"post": {
                 "summary": "enable an endpoint disabled after a 410; body {\"url\": ...}",
                 "parameters": [site], "security": admin,
-                "responses": {"200": {"description": "{site, url, state}"}, "400": error, "401": error, "415": error}}}
+                "responses": {"200": {"description": "{site, url, state}"}, "400": error, "401": error, "415": error}}},
+            "/v1/admin/sites/{site}/endpoints/test": {"post": {
+                "summary": "send a signed `webhook.test` event to every endpoint, or to those of one POC (`{\"poc\": ...}`, `alert` for the owner's) or one URL (`{\"url\": ...}`); nothing is stored",
+                "parameters": [site], "security": admin,
+                "responses": {"200": body("EndpointTest", "what each endpoint answered"), "400": error, "401": error, "413": error, "415": error}}}
         },
         "components": {
             "securitySchemes": {
@@ -114,6 +118,15 @@ fn schemas() -> Value {
             "properties": {"field": text, "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                 "message": text, "limit": {"type": "integer", "minimum": 0}}},
         "Health": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": true}}},
+        "EndpointTest": {"type": "object", "required": ["site", "type", "webhook_id", "results"], "additionalProperties": false,
+            "properties": {"site": text, "type": {"const": "webhook.test"}, "webhook_id": text,
+                "results": {"type": "array", "items": {"type": "object", "additionalProperties": false,
+                    "required": ["poc", "url", "format", "state", "ok", "status_code", "latency_ms", "error", "response_snippet"],
+                    "properties": {"poc": text, "url": text,
+                        "format": {"enum": ["json", "slack", "discord", "teams"]},
+                        "state": {"enum": ["active", "disabled"]}, "ok": {"type": "boolean"},
+                        "status_code": {"type": ["integer", "null"]}, "latency_ms": {"type": "integer", "minimum": 0},
+                        "error": {"type": ["string", "null"]}, "response_snippet": {"type": ["string", "null"]}}}}}},
         "SubmitRequest": {"type": "object", "required": ["fields"], "additionalProperties": false,
             "properties": {
                 "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 100, "description": "required unless the Idempotency-Key header is sent"},
@@ -166,7 +179,7 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 14);
+        assert_eq!(paths.len(), 15);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",
@@ -174,6 +187,7 @@ mod tests {
             "SubmitAccepted",
             "FormDefinition",
             "Health",
+            "EndpointTest",
         ] {
             assert!(schemas.contains_key(name), "{name}");
         }

@@ -136,13 +136,13 @@ fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a
 }
 
 /// Validators for the document's component schemas, built from the served /openapi.json.
-struct Schemas {
+pub struct Schemas {
     doc: Value,
     cache: std::sync::Mutex<BTreeMap<String, Arc<jsonschema::Validator>>>,
 }
 
 impl Schemas {
-    async fn fetch(env: &Env) -> Result<Schemas> {
+    pub async fn fetch(env: &Env) -> Result<Schemas> {
         let doc = Answer::read(
             env.http
                 .get(format!("{}/openapi.json", env.worker.origin))
@@ -183,7 +183,7 @@ impl Schemas {
         Ok(v)
     }
 
-    fn check(&self, name: &str, answer: &Answer, what: &str) -> Result<()> {
+    pub fn check(&self, name: &str, answer: &Answer, what: &str) -> Result<()> {
         let v = self.validator(name)?;
         let errors: Vec<String> = v.iter_errors(&answer.body).map(|e| e.to_string()).collect();
         ensure(errors.is_empty(), || {

@@ -43,6 +43,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         "delivery::signature_verified_by_the_npm_standardwebhooks_package",
         npm_verifies_signature,
     ),
+    (
+        "delivery::a_test_event_reaches_every_endpoint_and_stores_nothing",
+        endpoint_test,
+    ),
 ];
 
 /// Attempts of the compressed test schedule: the first try plus one per step.
@@ -601,4 +605,157 @@ async fn node_verify(
         )));
     }
     Ok(stdout)
+}
+
+/// `endpoints/test`: one signed `webhook.test` event goes to every endpoint (the owner's
+/// alert endpoint too, a Slack one as a chat message), the answer says what each endpoint
+/// answered, and nothing is stored or disabled. A POC or URL the config does not have is
+/// a 400 naming the field.
+fn endpoint_test(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let origin = env.receiver.origin();
+        let support = hook_path(site, "support");
+        let slack = hook_path(site, "slack");
+        let billing = hook_path(site, "billing");
+        let alerts = hook_path(site, "alerts");
+        env.receiver.set_behavior(&billing, Behavior::Always(410));
+        let admin = provision(
+            env,
+            site,
+            Some(&format!(
+                "{{ url = \"{origin}{support}\", secrets = [\"{TEST_SECRET}\"] }}, \
+                 {{ url = \"{origin}{slack}\", format = \"slack\" }}"
+            )),
+        )
+        .await?;
+
+        let answer = env
+            .admin
+            .post(&admin, "endpoints/test", None)
+            .await?
+            .expect_status(200, "testing every endpoint")?;
+        crate::abuse::Schemas::fetch(env)
+            .await?
+            .check("EndpointTest", &answer, "endpoint test")?;
+        let results: BTreeMap<String, (String, String, bool, Value)> = answer.body["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["url"].as_str().unwrap_or_default().replace(&origin, ""),
+                    (
+                        r["poc"].as_str().unwrap_or_default().to_owned(),
+                        r["format"].as_str().unwrap_or_default().to_owned(),
+                        r["ok"] == json!(true),
+                        r["status_code"].clone(),
+                    ),
+                )
+            })
+            .collect();
+        let expected: BTreeMap<String, (String, String, bool, Value)> = [
+            (&support, "support", "json", true, json!(200)),
+            (&slack, "support", "slack", true, json!(200)),
+            (&billing, "billing", "json", false, json!(410)),
+            (&alerts, "alert", "json", true, json!(200)),
+        ]
+        .into_iter()
+        .map(|(path, poc, format, ok, status)| {
+            (
+                path.clone(),
+                (poc.to_owned(), format.to_owned(), ok, status),
+            )
+        })
+        .collect();
+        ensure(results == expected, || {
+            format!("results by endpoint: {results:?}, expected {expected:?}")
+        })?;
+
+        let id = answer.body["webhook_id"].as_str().unwrap_or_default();
+        for (path, poc) in [
+            (&support, "support"),
+            (&billing, "billing"),
+            (&alerts, "alert"),
+        ] {
+            let hits = env.receiver.deliveries(path);
+            ensure(hits.len() == 1, || {
+                format!("{path}: {} requests, expected 1", hits.len())
+            })?;
+            check_valid(&hits[0])?;
+            let event = hits[0].json()?;
+            ensure(
+                event["type"] == "webhook.test"
+                    && event["data"]["poc"] == poc
+                    && event["data"]["site"] == site
+                    && hits[0].header("webhook-id") == Some(id),
+                || {
+                    format!(
+                        "{path} got {} with id {:?}; answer id {id}",
+                        event,
+                        hits[0].header("webhook-id")
+                    )
+                },
+            )?;
+        }
+        let chat = env.receiver.deliveries(&slack);
+        ensure(
+            chat.len() == 1
+                && chat[0].json()?["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Test message")),
+            || {
+                format!(
+                    "the Slack endpoint got {:?}",
+                    chat.iter().map(Delivery::body_text).collect::<Vec<_>>()
+                )
+            },
+        )?;
+
+        // A test is not a delivery: no inquiry, and the 410 disabled nothing.
+        ensure(env.admin.inquiries(&admin).await?.is_empty(), || {
+            "a test created an inquiry".to_owned()
+        })?;
+        let view = env
+            .admin
+            .get(&admin, "endpoints")
+            .await?
+            .expect_status(200, "endpoints")?;
+        ensure(
+            view.body["endpoints"]
+                .as_array()
+                .is_some_and(|all| all.iter().all(|e| e["state"] == "active")),
+            || format!("a 410 to a test disabled an endpoint: {}", view.raw),
+        )?;
+
+        let one = env
+            .admin
+            .post(&admin, "endpoints/test", Some(&json!({"poc": "billing"})))
+            .await?
+            .expect_status(200, "testing one POC")?;
+        ensure(
+            one.body["results"].as_array().is_some_and(|r| r.len() == 1),
+            || format!("testing billing alone: {}", one.raw),
+        )?;
+        for (body, code, field) in [
+            (json!({"poc": "nobody"}), "unknown_poc", Some("poc")),
+            (
+                json!({"url": "https://example.com/hook"}),
+                "unknown_endpoint",
+                Some("url"),
+            ),
+            (json!({"everyone": true}), "invalid_body", None),
+        ] {
+            let refused = env
+                .admin
+                .post(&admin, "endpoints/test", Some(&body))
+                .await?
+                .expect_status(400, &format!("testing {body}"))?;
+            ensure(
+                refused.body["error"]["code"] == code
+                    && refused.body["error"]["fields"][0]["field"].as_str() == field,
+                || format!("{body} was refused with {}", refused.raw),
+            )?;
+        }
+        Ok(())
+    })
 }
