@@ -51,23 +51,8 @@ const EXPIRED: &str = "render_token_expired";
 
 /// A new render token from `GET {definition_url}` (the form definition), or `None`.
 pub async fn fresh_render_token(definition_url: &str) -> Option<String> {
-    let init = RequestInit::new();
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_signal(timeout_signal(TIMEOUT_MS).as_ref());
-    let fetched = web_sys::window()?.fetch_with_str_and_init(definition_url, &init);
-    let response = JsFuture::from(fetched)
-        .await
-        .ok()?
-        .dyn_into::<Response>()
-        .ok()?;
-    if !response.ok() {
-        return None;
-    }
-    let text = JsFuture::from(response.text().ok()?)
-        .await
-        .ok()?
-        .as_string()?;
-    wire::render_token(&wire::parse(&text).ok()?)
+    let response = fetch(definition_url, None).await.filter(Response::ok)?;
+    wire::render_token(&wire::parse(&text(&response).await?).ok()?)
 }
 
 /// What one attempt came to.
@@ -119,27 +104,40 @@ fn timeout_signal(ms: u32) -> Option<AbortSignal> {
 }
 
 // The browser's fetch, called directly: an HTTP client crate would ship header maps and
-// conversions the form never needs.
-async fn attempt(url: &str, body: &str) -> Answer {
-    let Some(window) = web_sys::window() else {
-        return Answer::Final(Outcome::Refused);
-    };
-    let headers = Object::new();
-    let _ = Reflect::set(
-        &headers,
-        &JsValue::from_str("content-type"),
-        &JsValue::from_str("application/json"),
-    );
+// conversions the form never needs. `GET`, or a JSON `POST` of `body`; no cookies, and
+// the attempt's timeout. `None` when no answer came.
+async fn fetch(url: &str, body: Option<&str>) -> Option<Response> {
     let init = RequestInit::new();
-    init.set_method("POST");
     init.set_credentials(RequestCredentials::Omit);
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
     init.set_signal(timeout_signal(TIMEOUT_MS).as_ref());
-    let Ok(answer) = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await else {
-        return Answer::Lost;
-    };
-    let Ok(response) = answer.dyn_into::<Response>() else {
+    if let Some(body) = body {
+        let headers = Object::new();
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str("content-type"),
+            &JsValue::from_str("application/json"),
+        );
+        init.set_method("POST");
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(body));
+    }
+    let fetched = web_sys::window()?.fetch_with_str_and_init(url, &init);
+    JsFuture::from(fetched)
+        .await
+        .ok()?
+        .dyn_into::<Response>()
+        .ok()
+}
+
+async fn text(response: &Response) -> Option<String> {
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
+}
+
+async fn attempt(url: &str, body: &str) -> Answer {
+    let Some(response) = fetch(url, Some(body)).await else {
         return Answer::Lost;
     };
     let status = response.status();
@@ -150,14 +148,7 @@ async fn attempt(url: &str, body: &str) -> Answer {
     if status >= 500 || status == 408 {
         return Answer::Lost;
     }
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|t| t.as_string()),
-        Err(_) => None,
-    };
-    match text {
+    match text(&response).await {
         Some(text) => Answer::Final(classify(status, &text)),
         None => Answer::Lost,
     }
