@@ -2,7 +2,8 @@
 //! page, keyboard-only completion, a lost network followed by success with exactly one
 //! stored inquiry, a host page under a strict Content-Security-Policy (also one that
 //! enforces Trusted Types), and axe-core
-//! (WCAG 2.2 A/AA rules) with zero violations in the idle, error, sending and success states.
+//! (WCAG 2.2 A/AA rules) with zero violations in the idle, error, sending and success states,
+//! also in the dark theme inside the launcher's panel.
 //! And the form without JavaScript: plain HTTP, urlencoded posts, HTML answers. And the
 //! prerendered form the loader shows before the wasm runs: the same elements as the live
 //! form, and what the visitor typed (and where the caret was) carries over. And a site
@@ -38,6 +39,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         strict_csp_with_trusted_types,
     ),
     ("widget::axe_finds_no_violations_in_four_states", axe_states),
+    (
+        "widget::axe_finds_no_violations_in_the_dark_launcher",
+        axe_dark_launcher,
+    ),
     ("widget::no_js_form_posts_and_answers_html", no_js_form),
     (
         "widget::prerendered_form_shows_first_and_hands_over",
@@ -500,12 +505,24 @@ async fn axe(b: &Browser) -> Result<Vec<String>> {
 }
 
 fn axe_states(env: &Env, site: &str) -> Result<()> {
+    axe_in_four_states(env, site, "")
+}
+
+/// The same four states in the dark theme, in the launcher's panel.
+fn axe_dark_launcher(env: &Env, site: &str) -> Result<()> {
+    axe_in_four_states(env, site, "data-theme=\"dark\" data-mode=\"launcher\"")
+}
+
+/// axe-core on the idle, error, sending and success states of a form embedded with
+/// `attrs`; in launcher mode the panel is opened first.
+fn axe_in_four_states(env: &Env, site: &str, attrs: &str) -> Result<()> {
     env.block_on(async {
         env.provision(site).await?;
         let url = env.pages.put(
             &format!("/axe/{site}.html"),
-            page(&env.worker.origin, HELD_NETWORK, "", &format!("data-site=\"{site}\"")),
+            page(&env.worker.origin, HELD_NETWORK, "", &format!("data-site=\"{site}\" {attrs}")),
         );
+        let launcher = attrs.contains("launcher");
         with_browser(async move |b| {
             b.client
                 .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
@@ -516,6 +533,9 @@ fn axe_states(env: &Env, site: &str) -> Result<()> {
                 .await?;
             b.client.goto(&url).await?;
             let root = b.widget(TIMEOUT).await?;
+            if launcher {
+                b.find_in(&root, "button[part=\"launcher\"]", TIMEOUT).await?.click().await?;
+            }
             let mut report = Vec::new();
             report.push(("idle", axe(b).await?));
 
