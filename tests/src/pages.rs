@@ -25,7 +25,8 @@ pub fn with_error_capture(html: &str) -> String {
     }
 }
 
-/// demo/index.html with `{{EDGE}}` replaced and its site switched to `site`.
+/// demo/index.html with `{{EDGE}}` replaced and its site (script tag and no-JS link)
+/// switched to `site`.
 pub fn demo_page(edge: &str, site: &str) -> Result<String> {
     let file = repo::path("demo/index.html");
     let template = std::fs::read_to_string(&file)
@@ -35,6 +36,7 @@ pub fn demo_page(edge: &str, site: &str) -> Result<String> {
         page
     } else {
         page.replace("data-site=\"demo\"", &format!("data-site=\"{site}\""))
+            .replace("/v1/sites/demo/", &format!("/v1/sites/{site}/"))
     })
 }
 

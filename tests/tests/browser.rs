@@ -43,10 +43,20 @@ async fn with_browser(f: impl AsyncFnOnce(&Browser) -> Result<()>) -> Result<()>
 fn demo_page_submit_shows_the_reference(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         let admin_site = env.provision(site).await?;
-        let url = env.pages.put(
-            &format!("/demo/{site}.html"),
-            with_error_capture(&demo_page(&env.worker.origin, site)?),
-        );
+        let html = demo_page(&env.worker.origin, site)?;
+        // Its <noscript> link leads to the site's form without JavaScript.
+        let no_js = format!("{}/v1/sites/{site}/form.html", env.worker.origin);
+        ensure(
+            html.contains(&format!("<noscript><p><a href=\"{no_js}\"")),
+            || format!("the demo page offers no link to {no_js}"),
+        )?;
+        let page = env.http.get(&no_js).send().await?;
+        ensure(page.status() == 200, || {
+            format!("GET {no_js}: {}", page.status())
+        })?;
+        let url = env
+            .pages
+            .put(&format!("/demo/{site}.html"), with_error_capture(&html));
         with_browser(async move |b| {
             b.client.goto(&url).await?;
             let root = b.widget(MOUNT_TIMEOUT).await?;
