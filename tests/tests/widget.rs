@@ -70,6 +70,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         "widget::without_intl_segmenter_fields_are_still_checked",
         without_segmenter,
     ),
+    (
+        "widget::forced_colours_keep_focus_and_the_select_arrow",
+        forced_colours,
+    ),
 ];
 
 /// WebDriver key codes.
@@ -1246,5 +1250,56 @@ fn without_segmenter(env: &Env, site: &str) -> Result<()> {
             stored_once(env, &admin_site, &reference).await
         })
         .await
+    })
+}
+
+/// Forced colours (Windows High Contrast): the focus shadow of a text field is dropped
+/// there, so a focused field must show an outline in a system colour; and the select,
+/// whose arrow is drawn with a background gradient, gets the system's own arrow.
+fn forced_colours(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/forced-colours/{site}.html"),
+            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
+        );
+        let browser = Browser::start_with(&["--force-high-contrast".to_owned()]).await?;
+        let outcome = async {
+            browser.client.goto(&url).await?;
+            let forced = browser
+                .eval(
+                    "return matchMedia('(forced-colors: active)').matches;",
+                    vec![],
+                )
+                .await?;
+            ensure(forced == json!(true), || {
+                "the browser should force colours".to_owned()
+            })?;
+            let root = browser.widget(TIMEOUT).await?;
+            browser
+                .find_in(&root, "[name=\"email\"]", TIMEOUT)
+                .await?
+                .click()
+                .await?;
+            let r = root_js(0);
+            let seen = browser
+                .eval(
+                    &format!(
+                        "const r = {r}, f = getComputedStyle(r.activeElement), \
+                         s = getComputedStyle(r.querySelector('select')); \
+                         return [r.activeElement.name, f.outlineStyle, f.outlineWidth, \
+                                 f.outlineColor !== 'rgba(0, 0, 0, 0)', s.appearance];"
+                    ),
+                    vec![],
+                )
+                .await?;
+            ensure(
+                seen == json!(["email", "solid", "2px", true, "auto"]),
+                || format!("[focused, outline style, width, coloured, select appearance] = {seen}"),
+            )
+        }
+        .await;
+        browser.close().await;
+        outcome
     })
 }
