@@ -74,6 +74,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         "widget::forced_colours_keep_focus_and_the_select_arrow",
         forced_colours,
     ),
+    (
+        "widget::a_page_outside_allowed_origins_is_named_in_the_console",
+        origin_not_allowed,
+    ),
 ];
 
 /// WebDriver key codes.
@@ -1301,5 +1305,52 @@ fn forced_colours(env: &Env, site: &str) -> Result<()> {
         .await;
         browser.close().await;
         outcome
+    })
+}
+
+/// Embedded on a page whose origin the site does not allow: the visitor sees the failure
+/// line, and the console tells the site owner which origin to add to `allowed_origins`
+/// (the edge's CORS refusal itself is unreadable to the page).
+fn origin_not_allowed(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let config = env.site_config(site)?;
+        let pages = env.pages.origin();
+        let allowed = format!("allowed_origins = [\"{pages}\"]");
+        ensure(config.contains(&allowed), || {
+            format!("the fixture has no `{allowed}`")
+        })?;
+        env.admin
+            .provision(
+                site,
+                &config.replacen(
+                    &allowed,
+                    "allowed_origins = [\"https://www.example.com\"]",
+                    1,
+                ),
+            )
+            .await?;
+        let url = env.pages.put(
+            &format!("/elsewhere/{site}.html"),
+            page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            b.wait_for_js(
+                &format!("return !!{}.querySelector('.sb-failed');", root_js(0)),
+                TIMEOUT,
+                "the failure line",
+            )
+            .await?;
+            let errors = b.page_errors().await;
+            ensure(
+                errors.contains(&format!("is {pages} in the site's allowed_origins?")),
+                || {
+                    format!(
+                        "the console does not name the page's origin and allowed_origins: {errors}"
+                    )
+                },
+            )
+        })
+        .await
     })
 }

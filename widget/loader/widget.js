@@ -352,6 +352,10 @@ function definition(site, locale, tz) {
   var url = edge + "/v1/sites/" + encodeURIComponent(site) + "/form" + query;
   if (!definitions[url]) {
     definitions[url] = fetch(url, { credentials: "omit" })
+      .then(null, function () {
+        // Most often the edge's CORS refusal, which the page cannot read: say what to check.
+        throw new Error("switchboard: no form definition from " + edge + "; is " + location.origin + " in the site's allowed_origins?");
+      })
       .then(function (response) {
         if (!response.ok) throw new Error("switchboard: form definition answered " + response.status);
         return response.json();
