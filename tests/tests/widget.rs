@@ -163,7 +163,7 @@ fn launcher_mode(env: &Env, site: &str) -> Result<()> {
                 &env.worker.origin,
                 "",
                 "<p>Page text.</p>",
-                &format!("data-site=\"{site}\" data-mode=\"launcher\""),
+                &format!("data-site=\"{site}\" data-mode=\"launcher\" data-label=\"Questions?\""),
             ),
         );
         with_browser(async move |b| {
@@ -182,6 +182,19 @@ fn launcher_mode(env: &Env, site: &str) -> Result<()> {
             let button = b
                 .find_in(&root, "button[part=\"launcher\"]", TIMEOUT)
                 .await?;
+            // The site owner's `data-label` names the button and the panel.
+            let names = b
+                .eval(
+                    &format!(
+                        "const r = {r}; return [r.querySelector('[part=launcher]').textContent, \
+                         r.querySelector('[part=panel]').getAttribute('aria-label')];"
+                    ),
+                    vec![],
+                )
+                .await?;
+            ensure(names == json!(["Questions?", "Questions?"]), || {
+                format!("[launcher label, panel name] = {names}, not the page's data-label")
+            })?;
             button.click().await?;
             let state = b
                 .eval(

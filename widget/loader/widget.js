@@ -10,6 +10,7 @@
  *                except with the plain look)
  *   data-mode    "inline" (default: the form sits in the page) | "launcher" (a floating
  *                button opens the form in a panel)
+ *   data-label   the launcher's label (default: "Contact us" in the visitor's language)
  *   data-look    "card" (default: framed) | "plain" (no frame, blends into the page; without
  *                data-theme, light or dark to match the page's text where it sits)
  *   data-target  (script only) CSS selector of elements to put a form into
@@ -197,7 +198,7 @@ function setup(host) {
   var status = element("p", "sb-loading", "loading");
   status.setAttribute("role", "status");
   place.appendChild(status);
-  label(container, status, shown);
+  label(container, status, shown, attr(host, "label"));
 
   var fetched = definition(site, locale);
   var wasm = start();
@@ -211,7 +212,7 @@ function setup(host) {
       def = done[0];
       if (!locale && WORDS[def.locale] && def.locale !== shown) {
         shown = def.locale;
-        label(container, status, shown);
+        label(container, status, shown, attr(host, "label"));
       }
       var form = done[0].html ? prerender(place, status, done[0].html) : null;
       if (form) {
@@ -278,14 +279,15 @@ function setup(host) {
 
 // The words shown before the live form, in `locale`, whatever the page's language: the
 // loading line and, in launcher mode, the button, the panel's name and its close button.
-function label(container, status, locale) {
+// The site owner's `data-label`, if any, names the button and the panel instead.
+function label(container, status, locale, custom) {
   var words = WORDS[locale];
   container.setAttribute("lang", locale);
   status.textContent = words[0];
   var button = container.querySelector(".sb-launcher");
   if (!button) return;
-  button.textContent = words[2];
-  container.querySelector(".sb-panel").setAttribute("aria-label", words[2]);
+  button.textContent = custom || words[2];
+  container.querySelector(".sb-panel").setAttribute("aria-label", custom || words[2]);
   container.querySelector(".sb-close").setAttribute("aria-label", words[3]);
 }
 
