@@ -67,16 +67,10 @@ impl Inquiry {
         let Some(email) = self.email.clone() else {
             return self;
         };
-        let Some((local, domain)) = email.rsplit_once('@') else {
-            return self;
-        };
-        if domain.is_ascii() {
+        let converted = ascii_email(&email);
+        if converted == email {
             return self;
         }
-        let Ok(ascii) = idna::domain_to_ascii(domain) else {
-            return self;
-        };
-        let converted = format!("{local}@{ascii}");
         for (_, value) in self.fields.iter_mut() {
             if value.as_text() == Some(email.as_str()) {
                 *value = Value::Text(converted.clone());
@@ -85,6 +79,31 @@ impl Inquiry {
         self.email = Some(converted);
         self
     }
+}
+
+/// An accepted address with its domain in IDNA A-labels; as given when the domain is ASCII
+/// already or IDNA refuses it.
+#[cfg(feature = "server")]
+fn ascii_email(email: &str) -> String {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return email.to_owned();
+    };
+    if domain.is_ascii() {
+        return email.to_owned();
+    }
+    match idna::domain_to_ascii(domain) {
+        Ok(ascii) => format!("{local}@{ascii}"),
+        Err(_) => email.to_owned(),
+    }
+}
+
+/// The address exactly as the edge stores it for a submitter who typed `typed` in an email
+/// field (normalized, checked, domain in lowercase A-labels), or `None` when the form would
+/// refuse it. Lets the admin search find a submitter by the address they typed.
+#[cfg(feature = "server")]
+pub fn stored_email(typed: &str) -> Option<String> {
+    let text = text::normalize(typed, Lines::Single).ok()?;
+    parse_email(&text).ok().map(|e| ascii_email(&e))
 }
 
 /// Parses a whole draft against the form. Returns all field errors, in form order,
@@ -619,6 +638,32 @@ mod tests {
         let edge = inq.with_ascii_email();
         assert_eq!(edge.email.as_deref(), Some("Anna@xn--bcher-kva.example"));
         assert_eq!(edge.text("email"), Some("Anna@xn--bcher-kva.example"));
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn a_typed_address_maps_to_the_stored_one() {
+        let inq = parse_inquiry(
+            &spec(),
+            &draft(&[
+                ("name", "Anna"),
+                ("email", " Anna@Bücher.Example "),
+                ("topic", "billing"),
+                ("message", "m"),
+            ]),
+        )
+        .unwrap()
+        .with_ascii_email();
+        assert_eq!(
+            stored_email(" Anna@Bücher.Example ").as_deref(),
+            inq.email.as_deref()
+        );
+        assert_eq!(
+            stored_email("ada@EXAMPLE.com").as_deref(),
+            Some("ada@example.com")
+        );
+        assert_eq!(stored_email("not an address"), None);
+        assert_eq!(stored_email("@example.com"), None);
     }
 
     #[test]
