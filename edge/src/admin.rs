@@ -1,21 +1,19 @@
 //! The admin API: minting and rotating a site's admin key (operator key), uploading and
-//! reading the site config, listing inquiries, reading one with its delivery log, redelivery.
+//! reading the site config, listing and searching inquiries a page at a time, reading one
+//! with its delivery log, redelivery. The export is in `export.rs`.
 
 use crate::auth::{admin_key_matches, bearer_token, constant_time_eq, hash_admin_key};
 use crate::delivery::{self, DeliveryMessage};
 use crate::error::{EdgeError, MAX_CONFIG_BODY};
-use crate::http::{Reply, content_type_is, query_param};
+use crate::http::{Reply, content_type_is, query_pairs};
 use crate::ids::{self, ADMIN_KEY_BYTES};
-use crate::payload::{parse_rfc3339_ms, rfc3339};
+use crate::inquiry_query::{Cursor, parse_filter};
+use crate::payload::rfc3339;
 use crate::platform;
 use crate::site_config;
-use crate::store::{self, InquiryFilter, InquiryRow, SiteRow};
+use crate::store::{self, InquiryRow, SiteRow};
 use serde::Serialize;
 use worker::{D1Database, Env, Request};
-
-/// Inquiries listed per request unless `limit` asks for fewer.
-pub const LIST_LIMIT: u32 = 100;
-pub const STATUSES: [&str; 4] = ["pending", "delivered", "failed", "spam"];
 
 /// `PUT /v1/admin/sites/{site}/key` with the operator key: a new admin key for the site,
 /// creating the site if needed. The old key stops working at once.
@@ -143,76 +141,59 @@ impl InquiryView {
     }
 }
 
-/// Reads `status`, `poc`, `since`, `until` (RFC 3339 or unix ms) and `limit`.
-pub fn parse_filter(
-    status: Option<&str>,
-    poc: Option<&str>,
-    since: Option<&str>,
-    until: Option<&str>,
-    limit: Option<&str>,
-) -> Result<InquiryFilter, EdgeError> {
-    let status = status.filter(|s| !s.is_empty());
-    if let Some(s) = status
-        && !STATUSES.contains(&s)
-    {
-        return Err(EdgeError::bad_request(
-            "invalid_query",
-            "status must be one of pending, delivered, failed, spam",
-        ));
-    }
-    let time = |name: &str, v: Option<&str>| -> Result<Option<i64>, EdgeError> {
-        match v.filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => s
-                .parse::<i64>()
-                .ok()
-                .or_else(|| parse_rfc3339_ms(s))
-                .map(Some)
-                .ok_or_else(|| {
-                    EdgeError::bad_request(
-                        "invalid_query",
-                        format!("{name} must be an rfc 3339 time or unix milliseconds"),
-                    )
-                }),
-        }
-    };
-    let limit = match limit.filter(|s| !s.is_empty()) {
-        None => LIST_LIMIT,
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=LIST_LIMIT).contains(n))
-            .ok_or_else(|| {
-                EdgeError::bad_request(
-                    "invalid_query",
-                    format!("limit must be between 1 and {LIST_LIMIT}"),
-                )
-            })?,
-    };
-    Ok(InquiryFilter {
-        status: status.map(str::to_owned),
-        poc: poc.filter(|s| !s.is_empty()).map(str::to_owned),
-        since_ms: time("since", since)?,
-        until_ms: time("until", until)?,
-        limit,
-    })
-}
-
-/// `GET /v1/admin/sites/{site}/inquiries?status=&poc=&since=&until=&limit=`, newest first.
+/// `GET /v1/admin/sites/{site}/inquiries?status=&poc=&topic=&since=&until=&q=&cursor=&limit=`,
+/// newest first. `next_cursor` fetches the page after this one; `null` on the last page.
 pub async fn list_inquiries(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
     authorize(req, env, &db, site).await?;
-    let q = |name: &str| query_param(req, name);
-    let filter = parse_filter(
-        q("status")?.as_deref(),
-        q("poc")?.as_deref(),
-        q("since")?.as_deref(),
-        q("until")?.as_deref(),
-        q("limit")?.as_deref(),
-    )?;
-    let rows = store::list_inquiries(&db, site, &filter).await?;
+    let filter = parse_filter(&query_pairs(req)?)?;
+    // One row more than the page shows tells whether another page follows.
+    let mut rows = store::select_inquiries(&db, site, &filter, filter.limit + 1).await?;
+    let next = next_cursor(&mut rows, filter.limit as usize).map(|c| c.encode());
     let views: Vec<InquiryView> = rows.iter().map(InquiryView::from_row).collect();
-    Reply::json(200, &serde_json::json!({"site": site, "inquiries": views}))
+    Reply::json(
+        200,
+        &serde_json::json!({"site": site, "inquiries": views, "next_cursor": next}),
+    )
+}
+
+/// Cuts `rows` (fetched with one extra) to `page` rows; the cursor after the last of them
+/// when the extra row showed that more follow.
+pub(crate) fn next_cursor(rows: &mut Vec<InquiryRow>, page: usize) -> Option<Cursor> {
+    if rows.len() <= page {
+        return None;
+    }
+    rows.truncate(page);
+    rows.last().map(|r| Cursor {
+        submitted_ms: r.submitted_ms,
+        id: r.id.clone(),
+    })
+}
+
+/// An inquiry with its field values, routing explanation and the visitor's answer: the
+/// single-inquiry view without its delivery log, and one line of an NDJSON export.
+#[derive(Debug, Clone, Serialize)]
+pub struct InquiryDetail {
+    pub inquiry: InquiryView,
+    pub webhook_id: String,
+    pub fields: serde_json::Value,
+    pub routing: serde_json::Value,
+    pub answer: serde_json::Value,
+}
+
+impl InquiryDetail {
+    pub fn from_row(row: &InquiryRow) -> InquiryDetail {
+        let parse = |s: &str| {
+            serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null)
+        };
+        InquiryDetail {
+            inquiry: InquiryView::from_row(row),
+            webhook_id: ids::webhook_id(&row.id),
+            fields: parse(&row.fields_json),
+            routing: parse(&row.routing_explanation_json),
+            answer: parse(&row.response_json),
+        }
+    }
 }
 
 pub(crate) async fn find(
@@ -255,20 +236,10 @@ pub async fn get_inquiry(
             })
         })
         .collect();
-    let parse =
-        |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
-    Reply::json(
-        200,
-        &serde_json::json!({
-            "inquiry": InquiryView::from_row(&row),
-            "webhook_id": ids::webhook_id(&row.id),
-            "fields": parse(&row.fields_json),
-            "routing": parse(&row.routing_explanation_json),
-            "answer": parse(&row.response_json),
-            "attempts": attempts,
-            "escalations": escalations,
-        }),
-    )
+    let mut body = serde_json::to_value(InquiryDetail::from_row(&row))?;
+    body["attempts"] = serde_json::Value::Array(attempts);
+    body["escalations"] = serde_json::to_value(escalations)?;
+    Reply::json(200, &body)
 }
 
 /// Seconds a redelivery the queue refused should wait before it is asked for again.
@@ -321,47 +292,4 @@ pub async fn redeliver(
         202,
         &serde_json::json!({"reference": row.reference, "status": "pending"}),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters() {
-        let f = parse_filter(
-            Some("failed"),
-            Some("billing"),
-            Some("2026-11-24T00:00:00Z"),
-            Some("1795600000000"),
-            None,
-        )
-        .unwrap();
-        assert_eq!(f.status.as_deref(), Some("failed"));
-        assert_eq!(f.poc.as_deref(), Some("billing"));
-        assert_eq!(f.since_ms, Some(1_795_478_400_000));
-        assert_eq!(f.until_ms, Some(1_795_600_000_000));
-        assert_eq!(f.limit, LIST_LIMIT);
-        assert_eq!(
-            parse_filter(None, None, None, None, Some("5"))
-                .unwrap()
-                .limit,
-            5
-        );
-        for bad in [
-            parse_filter(Some("lost"), None, None, None, None),
-            parse_filter(None, None, Some("tuesday"), None, None),
-            parse_filter(None, None, None, None, Some("0")),
-            parse_filter(None, None, None, None, Some("1000")),
-        ] {
-            assert_eq!(bad.unwrap_err().to_http().1.error.code, "invalid_query");
-        }
-        assert_eq!(
-            parse_filter(Some(""), Some(""), None, None, None).unwrap(),
-            InquiryFilter {
-                limit: LIST_LIMIT,
-                ..Default::default()
-            }
-        );
-    }
 }

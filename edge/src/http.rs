@@ -396,6 +396,15 @@ pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, EdgeErro
         .map(|(_, v)| v.into_owned()))
 }
 
+/// Every query parameter, decoded, in order.
+pub fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, EdgeError> {
+    Ok(req
+        .url()?
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
 /// True when a `content-type` header names `expected` (parameters such as charset ignored).
 pub fn content_type_is(header: Option<&str>, expected: &[&str]) -> bool {
     header

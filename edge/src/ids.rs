@@ -46,6 +46,11 @@ pub fn inquiry_id_from_bytes(bytes: [u8; INQUIRY_ID_BYTES]) -> String {
     hex(&bytes)
 }
 
+/// True for strings shaped like an inquiry id (32 lowercase hex digits).
+pub fn looks_like_inquiry_id(s: &str) -> bool {
+    s.len() == INQUIRY_ID_BYTES * 2 && s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// An admin key: `sbk_` followed by 64 hex digits.
 pub fn admin_key_from_bytes(bytes: [u8; ADMIN_KEY_BYTES]) -> String {
     format!("{ADMIN_KEY_PREFIX}{}", hex(&bytes))
@@ -100,6 +105,15 @@ mod tests {
     #[test]
     fn ids_and_keys() {
         assert_eq!(inquiry_id_from_bytes([0xab; 16]), "ab".repeat(16));
+        assert!(looks_like_inquiry_id(&inquiry_id_from_bytes([0x5c; 16])));
+        for bad in [
+            "",
+            "AB".repeat(16).as_str(),
+            &"a".repeat(31),
+            &"g".repeat(32),
+        ] {
+            assert!(!looks_like_inquiry_id(bad), "{bad}");
+        }
         let key = admin_key_from_bytes([1; 32]);
         assert!(key.starts_with("sbk_"));
         assert_eq!(key.len(), 4 + 64);

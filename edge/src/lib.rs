@@ -22,6 +22,7 @@ pub mod formats;
 pub mod friction;
 pub mod http;
 pub mod ids;
+pub mod inquiry_query;
 pub mod intake;
 pub mod openapi;
 pub mod payload;

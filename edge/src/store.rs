@@ -1,6 +1,7 @@
 //! D1 queries: sites, inquiries and delivery attempts. Rows come back as plain structs.
 
 use crate::error::EdgeError;
+use crate::inquiry_query::{self, Arg, InquiryFilter};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -232,44 +233,29 @@ pub async fn inquiry_by_reference(
         .await?)
 }
 
-/// Filters of the admin inquiry list; all optional.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InquiryFilter {
-    pub status: Option<String>,
-    pub poc: Option<String>,
-    pub since_ms: Option<i64>,
-    pub until_ms: Option<i64>,
-    pub limit: u32,
-}
-
-pub async fn list_inquiries(
+/// One page of a site's inquiries matching `f`, newest first: at most `limit` rows
+/// (the list's page size, or the export's batch).
+pub async fn select_inquiries(
     db: &D1Database,
     site: &str,
     f: &InquiryFilter,
+    limit: u32,
 ) -> Result<Vec<InquiryRow>, EdgeError> {
-    // `?n IS NULL OR ...` keeps one statement for every combination of filters.
-    let rows = db
-        .prepare(format!(
-            "SELECT {INQUIRY_COLUMNS} FROM inquiries
-             WHERE site_id = ?1
-               AND (?2 IS NULL OR status = ?2)
-               AND (?3 IS NULL OR poc = ?3)
-               AND (?4 IS NULL OR submitted_ms >= ?4)
-               AND (?5 IS NULL OR submitted_ms < ?5)
-             ORDER BY submitted_ms DESC LIMIT ?6"
-        ))
-        .bind(&[
-            text(site),
-            opt_text(f.status.as_deref()),
-            opt_text(f.poc.as_deref()),
-            opt_int(f.since_ms),
-            opt_int(f.until_ms),
-            int(i64::from(f.limit)),
-        ])?
+    let statement = inquiry_query::select(INQUIRY_COLUMNS, site, f, limit);
+    let args: Vec<JsValue> = statement
+        .args
+        .iter()
+        .map(|a| match a {
+            Arg::Text(s) => text(s),
+            Arg::Int(n) => int(*n),
+        })
+        .collect();
+    Ok(db
+        .prepare(statement.sql)
+        .bind(&args)?
         .all()
         .await?
-        .results::<InquiryRow>()?;
-    Ok(rows)
+        .results::<InquiryRow>()?)
 }
 
 #[derive(Debug, Clone, Deserialize)]
