@@ -55,6 +55,9 @@ pub enum Route {
     AdminEndpoints {
         site: String,
     },
+    AdminExport {
+        site: String,
+    },
     AdminEnableEndpoint {
         site: String,
     },
@@ -97,6 +100,7 @@ pub fn route(path: &str) -> Route {
             Route::AdminRedeliverFailed { site: s(site) }
         }
         ["v1", "admin", "sites", site, "endpoints"] => Route::AdminEndpoints { site: s(site) },
+        ["v1", "admin", "sites", site, "export"] => Route::AdminExport { site: s(site) },
         ["v1", "admin", "sites", site, "endpoints", "enable"] => {
             Route::AdminEnableEndpoint { site: s(site) }
         }
@@ -261,6 +265,10 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         },
         Route::AdminEndpoints { site } => match method {
             Method::Get => crate::redelivery::list_endpoints(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminExport { site } => match method {
+            Method::Get => crate::export::export(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::AdminEnableEndpoint { site } => match method {

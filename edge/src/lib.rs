@@ -17,6 +17,7 @@ pub mod dead_letter;
 pub mod delivery;
 pub mod error;
 pub mod escalation;
+pub mod export;
 pub mod form;
 pub mod formats;
 pub mod friction;
