@@ -14,6 +14,23 @@ pub fn document() -> Value {
     let site = json!({"name": "site", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}});
     let reference = json!({"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "example": "SB-7KQ2-M9XD"}});
     let admin = json!([{"siteAdminKey": []}]);
+    let export_note = format!(
+        "At most {} inquiries per request, read in batches of {}. When more match, \
+         `X-Next-Cursor` names the cursor to pass for the rest. `limit` is refused.",
+        crate::export::EXPORT_MAX_ROWS,
+        crate::export::EXPORT_BATCH
+    );
+    let csv_note = format!(
+        "CSV: a header row, then the columns {} and one `{}<id>` column per field (the \
+         config's fields first, then any other found); RFC 4180 quoting, CRLF line ends, and \
+         cells starting with = + - @ tab or CR prefixed with '. NDJSON: one \
+         InquiryExportLine per line.",
+        crate::export::FIXED_COLUMNS.join(", "),
+        crate::export::FIELD_COLUMN_PREFIX
+    );
+    let mut export_parameters = admin_list_parameters(&site, false);
+    export_parameters.push(json!({"name": "format", "in": "query",
+        "schema": {"enum": ["csv", "ndjson"], "default": "csv"}}));
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Switchboard edge API", "version": env!("CARGO_PKG_VERSION")},
@@ -49,26 +66,37 @@ pub fn document() -> Value {
                 "get": {"summary": "the live config as TOML, webhook secrets redacted", "parameters": [site],
                     "security": admin, "responses": {"200": {"description": "TOML"}, "401": error, "404": error}}},
             "/v1/admin/sites/{site}/inquiries": {"get": {
-                "summary": "list inquiries, newest first",
-                "parameters": [site,
-                    {"name": "status", "in": "query", "schema": {"enum": ["pending", "delivered", "failed", "spam"]}},
-                    {"name": "poc", "in": "query", "schema": {"type": "string"}},
-                    {"name": "since", "in": "query", "description": "RFC 3339 or unix ms", "schema": {"type": "string"}},
-                    {"name": "until", "in": "query", "description": "RFC 3339 or unix ms", "schema": {"type": "string"}},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
-                "security": admin, "responses": {"200": {"description": "{site, inquiries}"}, "400": error, "401": error}}},
+                "summary": "list and search inquiries, newest first, a page at a time",
+                "parameters": admin_list_parameters(&site, true),
+                "security": admin, "responses": {"200": body("InquiryList", "one page; next_cursor is null on the last"),
+                    "400": error, "401": error}}},
+            "/v1/admin/sites/{site}/export": {"get": {
+                "summary": "every inquiry matching the list's filters, with field values, as a download",
+                "description": export_note,
+                "parameters": export_parameters,
+                "security": admin,
+                "responses": {"200": {
+                    "description": csv_note,
+                    "headers": {
+                        "Content-Disposition": {"schema": {"type": "string", "example": "attachment; filename=\"demo-inquiries-2026-11-27.csv\""}},
+                        "X-Export-Rows": {"schema": {"type": "integer", "minimum": 0}},
+                        "X-Next-Cursor": {"description": "only when more inquiries match than one export holds",
+                            "schema": {"type": "string"}}},
+                    "content": {"text/csv": {"schema": {"type": "string"}},
+                        "application/x-ndjson": {"schema": {"type": "string"}}}},
+                    "400": error, "401": error}}},
             "/v1/admin/sites/{site}/inquiries/{reference}": {"get": {
                 "summary": "one inquiry with fields, routing explanation and delivery attempts",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"200": {"description": "inquiry"}, "401": error, "404": error}}},
+                "responses": {"200": body("Inquiry", "the inquiry and its delivery log"), "401": error, "404": error}}},
             "/v1/admin/sites/{site}/inquiries/{reference}/redeliver": {"post": {
                 "summary": "deliver the inquiry again to every endpoint of its POC",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"202": {"description": "{reference, status}"}, "400": error, "401": error, "404": error}}},
+                "responses": {"202": body("Redelivery", "queued"), "400": error, "401": error, "404": error, "503": error}}},
             "/v1/admin/sites/{site}/inquiries/{reference}/ack": {"post": {
                 "summary": "acknowledge the inquiry (the first acknowledgement stands)",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"200": {"description": "{reference, acknowledged, acknowledged_at, deadline, target_met}"}, "401": error, "404": error}}},
+                "responses": {"200": body("Acknowledgement", "acknowledged"), "401": error, "404": error}}},
             "/v1/ack/{token}": {
                 "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"},
                     "description": "from the webhook's acknowledge_url"}],
@@ -79,15 +107,15 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/redeliver-failed": {"post": {
                 "summary": "deliver every failed inquiry of the site again (500 per call); disabled endpoints stay disabled",
                 "parameters": [site], "security": admin,
-                "responses": {"202": {"description": "{site, redelivered, more, disabled_endpoints}"}, "401": error}}},
+                "responses": {"202": body("FailedRedelivery", "queued"), "401": error}}},
             "/v1/admin/sites/{site}/endpoints": {"get": {
                 "summary": "every webhook endpoint of the site with its state (active, or disabled after a 410)",
                 "parameters": [site], "security": admin,
-                "responses": {"200": {"description": "{site, endpoints}"}, "401": error}}},
+                "responses": {"200": body("Endpoints", "every endpoint"), "401": error}}},
             "/v1/admin/sites/{site}/endpoints/enable": {"post": {
                 "summary": "enable an endpoint disabled after a 410; body {\"url\": ...}",
                 "parameters": [site], "security": admin,
-                "responses": {"200": {"description": "{site, url, state}"}, "400": error, "401": error, "415": error}}},
+                "responses": {"200": body("EndpointEnabled", "enabled"), "400": error, "401": error, "415": error}}},
             "/v1/admin/sites/{site}/endpoints/test": {"post": {
                 "summary": "send a signed `webhook.test` event to every endpoint, or to those of one POC (`{\"poc\": ...}`, `alert` for the owner's) or one URL (`{\"url\": ...}`); nothing is stored",
                 "parameters": [site], "security": admin,
@@ -98,8 +126,102 @@ pub fn document() -> Value {
                 "operatorKey": {"type": "http", "scheme": "bearer"},
                 "siteAdminKey": {"type": "http", "scheme": "bearer"}
             },
-            "schemas": schemas()
+            "schemas": all_schemas()
         }
+    })
+}
+
+/// The public and the admin schemas in one map.
+fn all_schemas() -> Value {
+    let mut all = schemas();
+    if let (Some(map), Value::Object(admin)) = (all.as_object_mut(), admin_schemas()) {
+        map.extend(admin);
+    }
+    all
+}
+
+/// The query parameters of the admin list; the export takes them all but `limit`.
+fn admin_list_parameters(site: &Value, with_limit: bool) -> Vec<Value> {
+    let time = |name: &str, what: &str| {
+        json!({"name": name, "in": "query",
+        "description": format!("{what}; RFC 3339 or unix ms"), "schema": {"type": "string"}})
+    };
+    let mut list = vec![
+        site.clone(),
+        json!({"name": "status", "in": "query", "schema": {"enum": ["pending", "delivered", "failed", "spam"]}}),
+        json!({"name": "poc", "in": "query", "schema": {"type": "string"}}),
+        json!({"name": "topic", "in": "query", "schema": {"type": "string"}}),
+        time("since", "submitted at or after"),
+        time("until", "submitted before"),
+        json!({"name": "q", "in": "query", "schema": {"type": "string", "maxLength": crate::inquiry_query::MAX_SEARCH_CHARS},
+            "description": "search: an email address finds that submitter's inquiries, a reference that inquiry, \
+                other text the inquiries with a field value containing it (case-insensitive for ASCII letters)"}),
+        json!({"name": "cursor", "in": "query", "schema": {"type": "string"},
+            "description": "next_cursor of the previous page (for the export: X-Next-Cursor)"}),
+    ];
+    if with_limit {
+        list.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+            "maximum": crate::inquiry_query::LIST_LIMIT, "default": crate::inquiry_query::LIST_LIMIT}}));
+    }
+    list
+}
+
+/// JSON Schemas of the admin API's answers about inquiries and endpoints.
+fn admin_schemas() -> Value {
+    let text = json!({"type": "string"});
+    let time = json!({"type": "string", "format": "date-time"});
+    let maybe = |t: &str| json!({"type": [t, "null"]});
+    let maybe_time = json!({"type": ["string", "null"], "format": "date-time"});
+    json!({
+        "InquirySummary": {"type": "object", "additionalProperties": false,
+            "required": ["reference", "poc", "priority", "tags", "topic", "status", "locale", "submitted_at", "deadline",
+                "acknowledged_at", "target_met"],
+            "properties": {"reference": text, "poc": text, "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                "tags": {"type": "array", "items": text}, "topic": maybe("string"),
+                "status": {"enum": ["pending", "delivered", "failed", "spam"]}, "locale": text,
+                "submitted_at": time, "deadline": time, "acknowledged_at": maybe_time,
+                "target_met": {"type": ["boolean", "null"], "description": "acknowledged by the deadline; null until acknowledged"}}},
+        "InquiryList": {"type": "object", "additionalProperties": false, "required": ["site", "inquiries", "next_cursor"],
+            "properties": {"site": text, "inquiries": {"type": "array", "items": {"$ref": "#/components/schemas/InquirySummary"}},
+                "next_cursor": {"type": ["string", "null"], "description": "pass as cursor for the next page; null on the last"}}},
+        "InquiryExportLine": {"type": "object", "required": ["inquiry", "webhook_id", "fields", "routing", "answer"],
+            "description": "an inquiry with its field values: one line of an NDJSON export, and the single-inquiry view without its log",
+            "properties": {"inquiry": {"$ref": "#/components/schemas/InquirySummary"},
+                "webhook_id": {"type": "string", "pattern": "^msg_"},
+                "fields": {"type": "object", "description": "field id -> normalized value"},
+                "routing": {"type": ["object", "null"], "properties": {"reason": {}, "explanation": text}},
+                "answer": {"type": ["object", "null"], "description": "the body the visitor got"}}},
+        "DeliveryAttempt": {"type": "object", "additionalProperties": false,
+            "required": ["endpoint_url", "attempt", "status_code", "error", "latency_ms", "response_snippet", "at"],
+            "properties": {"endpoint_url": text, "attempt": {"type": "integer", "minimum": 1},
+                "status_code": maybe("integer"), "error": maybe("string"), "latency_ms": {"type": "integer", "minimum": 0},
+                "response_snippet": maybe("string"), "at": time}},
+        "EscalationStep": {"type": "object", "required": ["level", "target_poc", "at", "attempts"],
+            "properties": {"level": text, "target_poc": text, "at": time, "attempts": {"type": "array", "items": {
+                "type": "object", "required": ["endpoint_url", "attempt", "status_code", "error", "at"]}}}},
+        "Inquiry": {"allOf": [{"$ref": "#/components/schemas/InquiryExportLine"},
+            {"type": "object", "required": ["attempts", "escalations"], "properties": {
+                "attempts": {"type": "array", "items": {"$ref": "#/components/schemas/DeliveryAttempt"}},
+                "escalations": {"type": "array", "items": {"$ref": "#/components/schemas/EscalationStep"}}}}]},
+        "Redelivery": {"type": "object", "additionalProperties": false, "required": ["reference", "status"],
+            "properties": {"reference": text, "status": {"const": "pending"}}},
+        "FailedRedelivery": {"type": "object", "additionalProperties": false,
+            "required": ["site", "redelivered", "more", "disabled_endpoints"],
+            "properties": {"site": text, "redelivered": {"type": "integer", "minimum": 0}, "more": {"type": "boolean"},
+                "disabled_endpoints": {"type": "integer", "minimum": 0}}},
+        "Acknowledgement": {"type": "object", "additionalProperties": false,
+            "required": ["reference", "acknowledged", "acknowledged_at", "deadline", "target_met"],
+            "properties": {"reference": text, "acknowledged": {"type": "boolean"}, "acknowledged_at": maybe_time,
+                "deadline": time, "target_met": maybe("boolean")}},
+        "Endpoint": {"type": "object", "additionalProperties": false,
+            "required": ["poc", "url", "format", "state", "disabled_at", "disabled_status"],
+            "properties": {"poc": {"type": ["string", "null"], "description": "the POC, `alert` for the alert endpoint, null when no longer configured"},
+                "url": text, "format": {"enum": ["json", "slack", "discord", "teams", null]},
+                "state": {"enum": ["active", "disabled"]}, "disabled_at": maybe_time, "disabled_status": maybe("integer")}},
+        "Endpoints": {"type": "object", "additionalProperties": false, "required": ["site", "endpoints"],
+            "properties": {"site": text, "endpoints": {"type": "array", "items": {"$ref": "#/components/schemas/Endpoint"}}}},
+        "EndpointEnabled": {"type": "object", "additionalProperties": false, "required": ["site", "url", "state"],
+            "properties": {"site": text, "url": text, "state": {"const": "active"}}}
     })
 }
 
@@ -179,7 +301,7 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 15);
+        assert_eq!(paths.len(), 16);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",
@@ -188,6 +310,14 @@ mod tests {
             "FormDefinition",
             "Health",
             "EndpointTest",
+            "InquiryList",
+            "Inquiry",
+            "InquiryExportLine",
+            "Redelivery",
+            "FailedRedelivery",
+            "Acknowledgement",
+            "Endpoints",
+            "EndpointEnabled",
         ] {
             assert!(schemas.contains_key(name), "{name}");
         }
