@@ -1,0 +1,295 @@
+//! The commands that talk to the edge's admin API: `push`, `inquiries` (one page, or every
+//! page by following `next_cursor`) and `export` (following `x-next-cursor` past the
+//! edge's per-request cap).
+
+use crate::{emit, load, read};
+use std::io::Write;
+use std::path::Path;
+use switchboard_shared::config::{ConfigOptions, parse_config_with};
+use ureq::http::{HeaderMap, Response};
+
+#[derive(clap::Args)]
+pub struct EdgeArgs {
+    /// Base URL of the edge, e.g. https://switchboard.example.workers.dev
+    #[arg(long, env = "SWITCHBOARD_EDGE")]
+    pub edge: String,
+    /// The site's admin key.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_KEY", hide_env_values = true)]
+    pub key: String,
+}
+
+/// What `inquiries` and `export` select; each is passed to the edge as the query
+/// parameter of the same name.
+#[derive(clap::Args, Default)]
+pub struct Filters {
+    /// pending, delivered, failed or spam.
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub poc: Option<String>,
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// RFC 3339 instant or unix ms: only inquiries at or after it.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// RFC 3339 instant or unix ms: only inquiries before it.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Search: an email address, a reference, or text inside the field values.
+    #[arg(long = "q", visible_alias = "search")]
+    pub q: Option<String>,
+}
+
+impl Filters {
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("status", &self.status),
+            ("poc", &self.poc),
+            ("topic", &self.topic),
+            ("since", &self.since),
+            ("until", &self.until),
+            ("q", &self.q),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
+/// One listing request: filters, page size and where to start.
+pub struct Page {
+    pub filters: Filters,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub all: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Ndjson,
+}
+
+impl ExportFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Ndjson => "ndjson",
+        }
+    }
+}
+
+/// `GET` of an admin path with query pairs; the answer's headers and body, or an error
+/// carrying the edge's own typed error.
+fn get(edge: &EdgeArgs, path: &str, query: &[(&str, &str)]) -> Result<(HeaderMap, String), String> {
+    let url = format!("{}/v1/admin/{path}", edge.edge.trim_end_matches('/'));
+    let mut req = ureq::get(&url)
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("authorization", &format!("Bearer {}", edge.key));
+    for (k, v) in query {
+        req = req.query(*k, *v);
+    }
+    answer(req.call())
+}
+
+/// The headers and body of a 2xx answer; any other status is an error with the body.
+fn answer(
+    result: Result<Response<ureq::Body>, ureq::Error>,
+) -> Result<(HeaderMap, String), String> {
+    let mut resp = result.map_err(|e| format!("request failed: {e}"))?;
+    let status = resp.status();
+    let body = resp
+        .body_mut()
+        // Exports run to many megabytes; ureq's default cap is 10 MB.
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    if status.is_success() {
+        Ok((resp.headers().clone(), body))
+    } else {
+        Err(format!("edge answered {status}: {body}"))
+    }
+}
+
+pub fn push(file: &Path, edge: &EdgeArgs, out: &mut dyn Write) -> Result<(), String> {
+    let text = read(file)?;
+    // Catch mistakes before the round trip; the edge checks again on its own.
+    let site = match parse_config_with(
+        &text,
+        ConfigOptions {
+            allow_loopback_http: true,
+        },
+    ) {
+        Ok(c) => c.site,
+        Err(_) => load(file, false).map(|c| c.site)?,
+    };
+    let url = format!(
+        "{}/v1/admin/sites/{site}/config",
+        edge.edge.trim_end_matches('/')
+    );
+    let (_, body) = answer(
+        ureq::put(&url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .header("authorization", &format!("Bearer {}", edge.key))
+            .header("content-type", "application/toml")
+            .send(&text),
+    )?;
+    emit(out, &body)
+}
+
+fn parse_json(body: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(body).map_err(|e| format!("edge answered with invalid JSON: {e}"))
+}
+
+/// Prints one page as the edge answered it, or with `all` every page's inquiries in one
+/// `{site, inquiries, next_cursor: null}`.
+pub fn inquiries(
+    edge: &EdgeArgs,
+    site: &str,
+    page: &Page,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let path = format!("sites/{site}/inquiries");
+    let limit = page.limit.map(|l| l.to_string());
+    let mut cursor = page.cursor.clone();
+    let mut all = Vec::new();
+    loop {
+        let mut query = page.filters.pairs();
+        if let Some(l) = &limit {
+            query.push(("limit", l));
+        }
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let (_, body) = get(edge, &path, &query)?;
+        let mut value = parse_json(&body)?;
+        if !page.all {
+            return emit(out, &pretty(&value));
+        }
+        if let Some(items) = value["inquiries"].as_array_mut() {
+            all.append(items);
+        }
+        match value["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let whole = serde_json::json!({"site": site, "inquiries": all, "next_cursor": null});
+    emit(out, &pretty(&whole))
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// Downloads the export, part after part while the edge names a next cursor, into `file`
+/// or `out`. A CSV part repeats the header row; it is kept once, and a part whose columns
+/// differ (a field seen only in later inquiries) stops the export with a hint.
+pub fn export(
+    edge: &EdgeArgs,
+    site: &str,
+    format: ExportFormat,
+    filters: &Filters,
+    file: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let path = format!("sites/{site}/export");
+    let mut document = String::new();
+    let mut header: Option<String> = None;
+    let mut cursor: Option<String> = None;
+    let mut rows = 0usize;
+    loop {
+        let mut query = filters.pairs();
+        query.push(("format", format.as_str()));
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let (headers, body) = get(edge, &path, &query)?;
+        rows += header_value(&headers, "x-export-rows")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        let part = match format {
+            ExportFormat::Ndjson => body.as_str(),
+            ExportFormat::Csv => csv_rows_after_header(&body, &mut header)?,
+        };
+        document.push_str(part);
+        match header_value(&headers, "x-next-cursor") {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    match file {
+        Some(f) => {
+            std::fs::write(f, &document).map_err(|e| format!("{}: {e}", f.display()))?;
+            eprintln!("{rows} inquiries written to {}", f.display());
+            Ok(())
+        }
+        None => out
+            .write_all(document.as_bytes())
+            .map_err(|e| format!("writing the output: {e}")),
+    }
+}
+
+fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The part of a CSV export to append: all of the first part; of later ones, the rows
+/// after a header row that must equal the first. (Header cells are column names without
+/// line breaks, so the header is the first CRLF-terminated line.)
+pub fn csv_rows_after_header<'a>(
+    part: &'a str,
+    first_header: &mut Option<String>,
+) -> Result<&'a str, String> {
+    let end = part.find("\r\n").map_or(part.len(), |i| i + 2);
+    let (header, rows) = part.split_at(end);
+    match first_header {
+        None => {
+            *first_header = Some(header.to_owned());
+            Ok(part)
+        }
+        Some(first) if first == header => Ok(rows),
+        Some(_) => Err(
+            "the export's columns changed between parts (a field appears only in later inquiries); \
+             export smaller ranges with --since and --until"
+                .to_owned(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_csv_parts_lose_their_header_and_must_match_the_first() {
+        let mut header = None;
+        assert_eq!(
+            csv_rows_after_header("a,b\r\n1,2\r\n", &mut header).unwrap(),
+            "a,b\r\n1,2\r\n"
+        );
+        assert_eq!(
+            csv_rows_after_header("a,b\r\n3,\"x\r\ny\"\r\n", &mut header).unwrap(),
+            "3,\"x\r\ny\"\r\n"
+        );
+        assert!(csv_rows_after_header("a,b,c\r\n4,5,6\r\n", &mut header).is_err());
+    }
+
+    #[test]
+    fn only_given_filters_are_sent() {
+        let f = Filters {
+            topic: Some("billing".into()),
+            q: Some("ada@example.com".into()),
+            ..Filters::default()
+        };
+        assert_eq!(
+            f.pairs(),
+            vec![("topic", "billing"), ("q", "ada@example.com")]
+        );
+    }
+}
