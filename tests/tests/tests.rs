@@ -14,6 +14,10 @@
 //!   demo page shows the reference; host and widget styles do not leak into each other.
 //! - `admin`: the site owner's admin API. Pushed configs take effect, bad pushes are
 //!   refused with located errors and leave the old config live, wrong keys get 401.
+//! - `inquiries`: the owner's view of a site's inquiries. Search by address, reference
+//!   and text (quotes, backslashes and LIKE wildcards literal), pages that return every
+//!   inquiry once across ties, CSV and NDJSON exports (formula cells neutralized, the
+//!   per-request cap continued by cursor), typed 400s and 401s.
 //! - `agreement`: the widget in Chromium, the Worker and the native reference tables give
 //!   the same verdicts on the shared corpus of tricky Unicode inputs.
 //! - `escalation`: the signed acknowledgement link (GET shows a page, POST acknowledges,
@@ -41,6 +45,7 @@ mod browser;
 mod delivery;
 mod env;
 mod escalation;
+mod inquiries;
 mod webhooks;
 mod widget;
 
@@ -53,6 +58,7 @@ fn main() {
     let trials: Vec<Trial> = [
         api::TRIALS,
         admin::TRIALS,
+        inquiries::TRIALS,
         webhooks::TRIALS,
         browser::TRIALS,
         agreement::TRIALS,

@@ -1,0 +1,685 @@
+//! The site owner's view of their inquiries on the real Worker and D1: search by address,
+//! reference and text (quotes, backslashes and LIKE wildcards taken literally), pages that
+//! return every inquiry exactly once even when many share a millisecond, CSV and NDJSON
+//! exports with formula cells neutralized and the per-request cap continued by cursor,
+//! and typed 400s and 401s for bad parameters and wrong keys. Answers are checked against
+//! the served OpenAPI schemas.
+
+use crate::abuse::Schemas;
+use crate::api::{submission, valid_fields};
+use crate::env::{Env, Test};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::time::Instant;
+use switchboard_shared::api::ErrorBody;
+use switchboard_tests::admin::{Answer, Site};
+use switchboard_tests::{Error, Result, ensure};
+
+pub const TRIALS: &[(&str, Test)] = &[
+    (
+        "inquiries::search_finds_by_address_reference_and_text",
+        search,
+    ),
+    ("inquiries::pages_return_every_inquiry_exactly_once", pages),
+    (
+        "inquiries::export_holds_every_match_as_csv_and_ndjson",
+        export,
+    ),
+    (
+        "inquiries::export_past_its_cap_continues_by_cursor",
+        export_cap,
+    ),
+    (
+        "inquiries::bad_parameters_get_400_and_wrong_keys_401",
+        refusals,
+    ),
+    (
+        "inquiries::cli_searches_follows_pages_and_exports",
+        cli_commands,
+    ),
+];
+
+/// Inquiries one export request holds (`export::EXPORT_MAX_ROWS`).
+const EXPORT_MAX_ROWS: usize = 5_000;
+
+/// Submits an inquiry with `edits` applied to the valid fields; returns its reference.
+async fn submit(env: &Env, site: &str, key: &str, edits: &[(&str, &str)]) -> Result<String> {
+    let mut fields = valid_fields();
+    for (k, v) in edits {
+        fields[*k] = json!(v);
+    }
+    let answer = env
+        .submit(site, &submission(&format!("{site}-{key}"), fields))
+        .await?
+        .expect_status(202, &format!("submitting {key}"))?;
+    answer.body["reference"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::msg(format!("no reference in {}", answer.raw)))
+}
+
+/// `GET .../inquiries?<query>` as the site admin: the references listed and the next cursor.
+async fn list(env: &Env, site: &Site, query: &str) -> Result<(Vec<String>, Option<String>)> {
+    let answer = env
+        .admin
+        .get(site, &format!("inquiries?{query}"))
+        .await?
+        .expect_status(200, &format!("listing ?{query}"))?;
+    let refs = answer.body["inquiries"]
+        .as_array()
+        .ok_or_else(|| Error::msg(format!("no inquiries in {}", answer.raw)))?
+        .iter()
+        .filter_map(|i| i["reference"].as_str().map(str::to_owned))
+        .collect();
+    Ok((refs, answer.body["next_cursor"].as_str().map(str::to_owned)))
+}
+
+/// The references `?q=<term>` finds, as a sorted set.
+async fn search_for(env: &Env, site: &Site, term: &str) -> Result<BTreeSet<String>> {
+    let query = format!("q={}", encode(term));
+    Ok(list(env, site, &query).await?.0.into_iter().collect())
+}
+
+fn encode(s: &str) -> String {
+    reqwest::Url::parse_with_params("http://x/", &[("v", s)])
+        .map(|u| {
+            u.query()
+                .unwrap_or_default()
+                .trim_start_matches("v=")
+                .to_owned()
+        })
+        .unwrap_or_default()
+}
+
+fn set(refs: &[&String]) -> BTreeSet<String> {
+    refs.iter().map(|r| (*r).clone()).collect()
+}
+
+fn search(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let ada = submit(env, site, "ada", &[]).await?;
+        let ada_again = submit(
+            env,
+            site,
+            "ada-2",
+            &[
+                ("email", "Ada@EXAMPLE.com"),
+                ("message", "Still nothing printed."),
+            ],
+        )
+        .await?;
+        let anna = submit(
+            env,
+            site,
+            "anna",
+            &[
+                ("email", "Anna@Bücher.Example"),
+                ("topic", "billing"),
+                ("message", "She wrote \"50% off\" and left"),
+            ],
+        )
+        .await?;
+        let bob = submit(
+            env,
+            site,
+            "bob",
+            &[
+                ("email", "bob@example.org"),
+                ("name", r"C:\temp Bob"),
+                ("message", "A note about item 5_0 please"),
+            ],
+        )
+        .await?;
+        // The negative control for wildcards: `50%` and `5_0` unescaped would match 500.
+        let cara = submit(
+            env,
+            site,
+            "cara",
+            &[
+                ("email", "cara@example.net"),
+                ("message", "It costs 500 euros"),
+            ],
+        )
+        .await?;
+        let bob_lowercase = bob.to_lowercase();
+        let cases: Vec<(&str, BTreeSet<String>)> = vec![
+            ("ada@example.com", set(&[&ada, &ada_again])),
+            ("  ADA@example.COM ", set(&[&ada, &ada_again])),
+            // Typed in Unicode, stored with its domain in A-labels.
+            ("anna@bücher.example", set(&[&anna])),
+            ("anna@xn--bcher-kva.example", set(&[&anna])),
+            ("nobody@example.com", set(&[])),
+            (bob_lowercase.as_str(), set(&[&bob])),
+            ("ENGINE", set(&[&ada])),
+            ("\"50% off\"", set(&[&anna])),
+            ("50%", set(&[&anna])),
+            ("5_0", set(&[&bob])),
+            (r"C:\temp", set(&[&bob])),
+            ("500", set(&[&cara])),
+            // Field ids are not values: every row has a `message` key.
+            ("message", set(&[])),
+        ];
+        for (term, expected) in &cases {
+            let found = search_for(env, &admin, term).await?;
+            ensure(&found == expected, || {
+                format!("q={term:?}: expected {expected:?}, found {found:?}")
+            })?;
+        }
+        let (billing, _) = list(env, &admin, "topic=billing").await?;
+        ensure(billing == vec![anna.clone()], || {
+            format!("topic=billing listed {billing:?}, not [{anna}]")
+        })?;
+        let (combined, _) = list(env, &admin, "topic=support&q=ada%40example.com&limit=1").await?;
+        ensure(combined == vec![ada_again.clone()], || {
+            format!("the newest of Ada's support inquiries should come first: {combined:?}")
+        })?;
+        admin_answers_match_their_schemas(env, &admin, &ada).await
+    })
+}
+
+/// The list, one inquiry, its redelivery and acknowledgement, and the endpoints answer with
+/// the bodies /openapi.json documents.
+async fn admin_answers_match_their_schemas(env: &Env, admin: &Site, reference: &str) -> Result<()> {
+    let schemas = Schemas::fetch(env).await?;
+    let listed = env
+        .admin
+        .get(admin, "inquiries?limit=2")
+        .await?
+        .expect_status(200, "list")?;
+    schemas.check("InquiryList", &listed, "list")?;
+    let one = env
+        .admin
+        .get(admin, &format!("inquiries/{reference}"))
+        .await?
+        .expect_status(200, "one inquiry")?;
+    schemas.check("Inquiry", &one, "one inquiry")?;
+    let redelivered = env
+        .admin
+        .post(admin, &format!("inquiries/{reference}/redeliver"), None)
+        .await?
+        .expect_status(202, "redeliver")?;
+    schemas.check("Redelivery", &redelivered, "redeliver")?;
+    let acked = env
+        .admin
+        .post(admin, &format!("inquiries/{reference}/ack"), None)
+        .await?
+        .expect_status(200, "ack")?;
+    schemas.check("Acknowledgement", &acked, "ack")?;
+    let endpoints = env
+        .admin
+        .get(admin, "endpoints")
+        .await?
+        .expect_status(200, "endpoints")?;
+    schemas.check("Endpoints", &endpoints, "endpoints")?;
+    let failed = env
+        .admin
+        .post(admin, "redeliver-failed", None)
+        .await?
+        .expect_status(202, "redeliver-failed")?;
+    schemas.check("FailedRedelivery", &failed, "redeliver-failed")
+}
+
+/// Follows `next_cursor` from the first page of `query`; every page's references in order.
+async fn all_pages(env: &Env, site: &Site, query: &str) -> Result<Vec<Vec<String>>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("{query}&cursor={c}"),
+            None => query.to_owned(),
+        };
+        let (refs, next) = list(env, site, &q).await?;
+        pages.push(refs);
+        ensure(pages.len() <= 50, || format!("paging {query} does not end"))?;
+        match next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(pages),
+        }
+    }
+}
+
+fn pages(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let mut submitted = BTreeSet::new();
+        for n in 0..7 {
+            submitted.insert(submit(env, site, &format!("p{n}"), &[]).await?);
+        }
+        // Five of the seven in one millisecond: ties the cursor must neither skip nor repeat.
+        env.worker
+            .d1_query(&format!(
+                "UPDATE inquiries SET submitted_ms = 1795600000000 WHERE site_id = '{site}' \
+                 AND id IN (SELECT id FROM inquiries WHERE site_id = '{site}' ORDER BY id LIMIT 5)"
+            ))
+            .await?;
+        let pages = all_pages(env, &admin, "limit=2").await?;
+        let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+        ensure(sizes == [2, 2, 2, 1], || format!("page sizes {sizes:?}"))?;
+        let seen: Vec<&String> = pages.iter().flatten().collect();
+        let unique: BTreeSet<String> = seen.iter().map(|r| (*r).clone()).collect();
+        ensure(seen.len() == 7 && unique == submitted, || {
+            format!("pages {pages:?} are not the 7 submitted {submitted:?} once each")
+        })?;
+        let (whole, next) = list(env, &admin, "limit=7").await?;
+        let in_pages: Vec<String> = pages.concat();
+        ensure(whole == in_pages && next.is_none(), || {
+            format!("one page of 7 {whole:?} (next {next:?}) differs from the pages {in_pages:?}")
+        })?;
+        // A filter holds across pages.
+        let tied = all_pages(
+            env,
+            &admin,
+            "limit=2&until=1795600000001&since=1795600000000",
+        )
+        .await?;
+        let tied: Vec<String> = tied.concat();
+        ensure(
+            tied.len() == 5 && tied.iter().collect::<BTreeSet<_>>().len() == 5,
+            || format!("the five tied inquiries, paged: {tied:?}"),
+        )
+    })
+}
+
+/// An admin `GET` whose body is not JSON: status, headers and text.
+async fn download(
+    env: &Env,
+    site: &Site,
+    path: &str,
+) -> Result<(u16, reqwest::header::HeaderMap, String)> {
+    let resp = env
+        .http
+        .get(format!(
+            "{}/v1/admin/sites/{}/{path}",
+            env.worker.origin, site.id
+        ))
+        .bearer_auth(&site.admin_key)
+        .send()
+        .await?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    Ok((status, headers, resp.text().await?))
+}
+
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Header and records of a CSV document.
+fn read_csv(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| Error::msg(format!("csv header: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            r.map(|r| r.iter().map(str::to_owned).collect())
+                .map_err(|e| Error::msg(format!("csv record: {e}")))
+        })
+        .collect::<Result<Vec<Vec<String>>>>()?;
+    Ok((header, rows))
+}
+
+fn export(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let formula = submit(
+            env,
+            site,
+            "formula",
+            &[
+                ("name", "=HYPERLINK(\"http://x.example\",\"click\")"),
+                ("message", "-5 degrees, \"cold\"\nand a second line"),
+            ],
+        )
+        .await?;
+        let plain = submit(env, site, "plain", &[("topic", "billing")]).await?;
+        let (status, headers, text) = download(env, &admin, "export?format=csv").await?;
+        ensure(status == 200, || format!("csv export: {status} {text}"))?;
+        let disposition = header(&headers, "content-disposition");
+        ensure(
+            disposition.starts_with(&format!("attachment; filename=\"{site}-inquiries-"))
+                && disposition.ends_with(".csv\""),
+            || format!("content-disposition {disposition:?}"),
+        )?;
+        ensure(
+            header(&headers, "content-type").starts_with("text/csv"),
+            || format!("content-type {:?}", header(&headers, "content-type")),
+        )?;
+        ensure(
+            text.contains("\r\n") && header(&headers, "x-next-cursor").is_empty(),
+            || format!("rows should end in CRLF and nothing be left: {headers:?}"),
+        )?;
+        let (columns, rows) = read_csv(&text)?;
+        let expected: Vec<&str> = vec![
+            "reference",
+            "submitted_at",
+            "status",
+            "poc",
+            "topic",
+            "priority",
+            "locale",
+            "deadline",
+            "acknowledged_at",
+            "fields.name",
+            "fields.email",
+            "fields.topic",
+            "fields.message",
+        ];
+        ensure(columns == expected, || format!("csv columns {columns:?}"))?;
+        let col = |name: &str| columns.iter().position(|c| c == name).unwrap_or(usize::MAX);
+        let row = |reference: &str| rows.iter().find(|r| r[0] == reference).cloned();
+        let f =
+            row(&formula).ok_or_else(|| Error::msg(format!("{formula} missing from {text}")))?;
+        ensure(
+            f[col("fields.name")] == "'=HYPERLINK(\"http://x.example\",\"click\")"
+                && f[col("fields.message")] == "'-5 degrees, \"cold\"\nand a second line"
+                && f[col("fields.email")] == "ada@example.com",
+            || format!("formula row {f:?}"),
+        )?;
+        let p = row(&plain).ok_or_else(|| Error::msg(format!("{plain} missing from {text}")))?;
+        ensure(
+            p[col("topic")] == "billing" && p[col("poc")] == "billing",
+            || format!("plain row {p:?}"),
+        )?;
+        ensure(rows.len() == 2, || format!("{} rows in {text}", rows.len()))?;
+
+        // NDJSON: the single-inquiry view without its log, one per line.
+        let (status, headers, text) =
+            download(env, &admin, "export?format=ndjson&topic=billing").await?;
+        ensure(
+            status == 200 && header(&headers, "content-type") == "application/x-ndjson",
+            || format!("ndjson export: {status} {headers:?} {text}"),
+        )?;
+        let lines: Vec<Value> = text
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::msg(format!("ndjson line: {e}: {text}")))?;
+        ensure(
+            lines.len() == 1 && header(&headers, "x-export-rows") == "1",
+            || format!("topic=billing exported {text}"),
+        )?;
+        let one = env
+            .admin
+            .get(&admin, &format!("inquiries/{plain}"))
+            .await?
+            .expect_status(200, "one inquiry")?;
+        for key in ["fields", "webhook_id", "routing", "answer"] {
+            ensure(lines[0][key] == one.body[key], || {
+                format!(
+                    "ndjson `{key}` {} differs from the inquiry view {}",
+                    lines[0][key], one.body[key]
+                )
+            })?;
+        }
+        ensure(
+            lines[0]["inquiry"]["reference"] == one.body["inquiry"]["reference"],
+            || format!("ndjson line {} is not {plain}", lines[0]),
+        )?;
+        let schemas = Schemas::fetch(env).await?;
+        let line = Answer {
+            status: 200,
+            body: lines[0].clone(),
+            raw: text.clone(),
+        };
+        schemas.check("InquiryExportLine", &line, "ndjson line")?;
+        // The search filter applies to the export too.
+        let (_, _, found) = download(
+            env,
+            &admin,
+            &format!("export?format=ndjson&q={}", formula.to_lowercase()),
+        )
+        .await?;
+        ensure(
+            found.lines().count() == 1 && found.contains(&formula),
+            || format!("q={formula} exported {found}"),
+        )
+    })
+}
+
+/// Bulk rows written straight into D1: three per millisecond, ids `ffff` + 28 hex digits.
+fn bulk_insert(site: &str, count: usize) -> String {
+    format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
+         INSERT INTO inquiries (id, site_id, idempotency_key, reference, poc, priority, tags, fields_json,
+             email_hash, topic, locale, routing_explanation_json, deadline_ms, submitted_ms, status,
+             response_status, response_json)
+         SELECT printf('ffff%028x', i), '{site}', 'bulk-' || i, '{site}-' || i, 'support', 'normal', '[]',
+             json_object('name', 'Bulk ' || i, 'message', 'row ' || i), NULL, 'support', 'en', 'null',
+             1795600000000 + i, 1795500000000 + i / 3, 'delivered', 202, '{{}}'
+         FROM n"
+    )
+}
+
+fn export_cap(env: &Env, site: &str) -> Result<()> {
+    const TOTAL: usize = EXPORT_MAX_ROWS + 50;
+    let admin = env.block_on(async {
+        let admin = env.provision(site).await?;
+        env.worker.d1_query(&bulk_insert(site, TOTAL)).await?;
+        let started = Instant::now();
+        let (status, headers, first) = download(env, &admin, "export?format=csv").await?;
+        let took = started.elapsed();
+        ensure(status == 200, || {
+            format!(
+                "export: {status} {}",
+                first.chars().take(300).collect::<String>()
+            )
+        })?;
+        let cursor = header(&headers, "x-next-cursor").to_owned();
+        ensure(
+            !cursor.is_empty() && header(&headers, "x-export-rows") == EXPORT_MAX_ROWS.to_string(),
+            || format!("past the cap the export should name a cursor: {headers:?}"),
+        )?;
+        let (_, rows) = read_csv(&first)?;
+        let (status, headers, rest) =
+            download(env, &admin, &format!("export?format=csv&cursor={cursor}")).await?;
+        ensure(
+            status == 200 && header(&headers, "x-next-cursor").is_empty(),
+            || format!("the rest: {status} {headers:?}"),
+        )?;
+        let (_, more) = read_csv(&rest)?;
+        let refs: BTreeSet<&String> = rows.iter().chain(&more).map(|r| &r[0]).collect();
+        ensure(
+            rows.len() == EXPORT_MAX_ROWS && more.len() == 50 && refs.len() == TOTAL,
+            || {
+                format!(
+                    "{} + {} rows, {} distinct, of {TOTAL}",
+                    rows.len(),
+                    more.len(),
+                    refs.len()
+                )
+            },
+        )?;
+        eprintln!(
+            "export of {EXPORT_MAX_ROWS} rows as CSV took {} ms ({} bytes)",
+            took.as_millis(),
+            first.len()
+        );
+        Ok::<_, Error>(admin)
+    })?;
+    // The command follows the cursor itself and keeps one header row.
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("all.csv");
+    let file_arg = file.display().to_string();
+    cli(
+        env,
+        &admin,
+        &["export", "--format", "csv", "--out", &file_arg],
+    )?;
+    let (_, rows) = read_csv(&std::fs::read_to_string(&file)?)?;
+    let distinct: BTreeSet<&String> = rows.iter().map(|r| &r[0]).collect();
+    ensure(rows.len() == TOTAL && distinct.len() == TOTAL, || {
+        format!(
+            "switchboard export wrote {} rows, {} distinct, of {TOTAL}",
+            rows.len(),
+            distinct.len()
+        )
+    })
+}
+
+/// Runs `switchboard <command> --edge <this Worker> --key <site's key> --site <site>
+/// <args>` in-process; its standard output.
+fn cli(env: &Env, site: &Site, args: &[&str]) -> Result<String> {
+    let (command, rest) = args.split_first().ok_or_else(|| Error::msg("no command"))?;
+    let mut argv = vec![
+        "switchboard",
+        command,
+        "--edge",
+        &env.worker.origin,
+        "--key",
+        &site.admin_key,
+        "--site",
+        &site.id,
+    ];
+    argv.extend(rest);
+    let mut out = Vec::new();
+    switchboard_cli::run_args(argv, &mut out)
+        .map_err(|e| Error::msg(format!("switchboard {args:?}: {e}")))?;
+    String::from_utf8(out)
+        .map_err(|e| Error::msg(format!("switchboard {args:?} printed non-UTF-8: {e}")))
+}
+
+/// The references of a `switchboard inquiries` answer, and its `next_cursor`.
+fn listed(json: &str) -> Result<(Vec<String>, Option<String>)> {
+    let value: Value = serde_json::from_str(json)?;
+    let refs = value["inquiries"]
+        .as_array()
+        .ok_or_else(|| Error::msg(format!("no inquiries in {json}")))?
+        .iter()
+        .filter_map(|i| i["reference"].as_str().map(str::to_owned))
+        .collect();
+    Ok((refs, value["next_cursor"].as_str().map(str::to_owned)))
+}
+
+/// The command's blocking HTTP client runs outside the trial's async runtime.
+fn cli_commands(env: &Env, site: &str) -> Result<()> {
+    let (admin, submitted, zoe) = env.block_on(async {
+        let admin = env.provision(site).await?;
+        let mut submitted = BTreeSet::new();
+        for n in 0..4 {
+            submitted.insert(submit(env, site, &format!("c{n}"), &[]).await?);
+        }
+        let zoe = submit(
+            env,
+            site,
+            "zoe",
+            &[("email", "zoe@example.com"), ("topic", "billing")],
+        )
+        .await?;
+        submitted.insert(zoe.clone());
+        Ok::<_, Error>((admin, submitted, zoe))
+    })?;
+    let (all, next) = listed(&cli(env, &admin, &["inquiries", "--all", "--limit", "2"])?)?;
+    let unique: BTreeSet<String> = all.iter().cloned().collect();
+    ensure(
+        all.len() == 5 && unique == submitted && next.is_none(),
+        || format!("--all listed {all:?} (next {next:?}), submitted {submitted:?}"),
+    )?;
+    let (first, next) = listed(&cli(env, &admin, &["inquiries", "--limit", "3"])?)?;
+    let cursor = next.ok_or_else(|| Error::msg("a page of 3 of 5 has no next_cursor"))?;
+    let (second, last) = listed(&cli(
+        env,
+        &admin,
+        &["inquiries", "--limit", "3", "--cursor", &cursor],
+    )?)?;
+    ensure(
+        [first.clone(), second.clone()].concat() == all && last.is_none(),
+        || format!("pages {first:?} then {second:?} (next {last:?}) are not {all:?}"),
+    )?;
+    let (found, _) = listed(&cli(env, &admin, &["inquiries", "--q", "ZOE@example.com"])?)?;
+    ensure(found == vec![zoe.clone()], || {
+        format!("--q zoe found {found:?}")
+    })?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("inquiries.ndjson");
+    let file_arg = file.display().to_string();
+    let printed = cli(
+        env,
+        &admin,
+        &["export", "--format", "ndjson", "--out", &file_arg],
+    )?;
+    let written = std::fs::read_to_string(&file)?;
+    let exported: BTreeSet<String> = written
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l)
+                .map(|v| v["inquiry"]["reference"].as_str().unwrap_or("").to_owned())
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    ensure(
+        printed.is_empty() && exported == submitted && written.lines().count() == 5,
+        || format!("the ndjson file holds {written}; printed {printed:?}"),
+    )?;
+    let (header, rows) = read_csv(&cli(env, &admin, &["export", "--topic", "billing"])?)?;
+    ensure(
+        header[0] == "reference" && rows.len() == 1 && rows[0][0] == zoe,
+        || format!("--topic billing exported {rows:?}"),
+    )
+}
+
+/// Fails unless `answer` is a 400 `invalid_query` whose message and `fields` name `param`.
+fn expect_invalid(answer: &Answer, param: &str) -> Result<()> {
+    let body: ErrorBody = serde_json::from_value(answer.body.clone())
+        .map_err(|e| Error::msg(format!("{param}: not an error body ({e}): {}", answer.raw)))?;
+    ensure(
+        answer.status == 400
+            && body.error.code == "invalid_query"
+            && body.error.message.starts_with(param)
+            && body.error.fields.iter().any(|f| f.field == param),
+        || {
+            format!(
+                "bad {param}: expected 400 invalid_query naming it, got {} {}",
+                answer.status, answer.raw
+            )
+        },
+    )
+}
+
+fn refusals(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        submit(env, site, "one", &[]).await?;
+        let too_long = format!("inquiries?q={}", "x".repeat(201));
+        for (query, param) in [
+            ("inquiries?limit=0", "limit"),
+            ("inquiries?limit=101", "limit"),
+            ("inquiries?limit=ten", "limit"),
+            ("inquiries?cursor=not-a-cursor", "cursor"),
+            // Well-formed base64 of `<ms>.<something that is no inquiry id>`.
+            ("inquiries?cursor=MTc5NTYwMDAwMDAwMC56enp6", "cursor"),
+            ("inquiries?since=tuesday", "since"),
+            ("inquiries?until=2026-13-01", "until"),
+            ("inquiries?status=lost", "status"),
+            (too_long.as_str(), "q"),
+            ("inquiries?q=%E2%80%AEevil", "q"),
+            ("export?format=xlsx", "format"),
+            ("export?limit=10", "limit"),
+            ("export?cursor=%00", "cursor"),
+        ] {
+            expect_invalid(&env.admin.get(&admin, query).await?, param)?;
+        }
+        let forged = Site {
+            id: admin.id.clone(),
+            admin_key: format!("{}x", admin.admin_key),
+        };
+        for path in ["inquiries?q=ada%40example.com", "export?format=csv"] {
+            let answer = env.admin.get(&forged, path).await?;
+            ensure(
+                answer.status == 401 && answer.body["error"]["code"] == "unauthorized",
+                || format!("{path} with a wrong key: {} {}", answer.status, answer.raw),
+            )?;
+        }
+        let (status, _, body) = download(env, &forged, "export?format=ndjson").await?;
+        ensure(status == 401 && !body.contains("ada@example.com"), || {
+            format!("the export with a wrong key answered {status}: {body}")
+        })
+    })
+}
