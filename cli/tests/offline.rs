@@ -143,40 +143,39 @@ fn schema_is_the_published_one() {
     assert_eq!(printed, published);
 }
 
-#[test]
-fn online_commands_need_an_edge_and_a_valid_format() {
-    let o = switchboard(&["inquiries", "--site", "acme", "--key", "k"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--edge"), "{}", stderr(&o));
-    let o = switchboard(&[
-        "export",
+/// Runs an online command against loopback port 9 (discard), where nothing listens.
+fn against_nothing(command: &str, args: &[&str]) -> Output {
+    let mut all = vec![
+        command,
         "--site",
         "acme",
         "--edge",
         "http://127.0.0.1:9",
         "--key",
         "k",
-        "--format",
-        "xlsx",
-    ]);
+    ];
+    all.extend(args);
+    switchboard(&all)
+}
+
+#[test]
+fn online_commands_need_an_edge_and_a_valid_format() {
+    let o = switchboard(&["inquiries", "--site", "acme", "--key", "k"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--edge"), "{}", stderr(&o));
+    let o = against_nothing("export", &["--format", "xlsx"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("xlsx"), "{}", stderr(&o));
 }
 
 #[test]
 fn an_unreachable_edge_is_an_error_not_a_panic() {
-    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
-    let o = switchboard(&[
-        "inquiries",
-        "--site",
-        "acme",
-        "--edge",
-        "http://127.0.0.1:9",
-        "--key",
-        "k",
-        "--q",
-        "ada@example.com",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("request failed: "), "{}", stderr(&o));
+    for (command, args) in [
+        ("inquiries", ["--q", "ada@example.com"]),
+        ("export", ["--format", "ndjson"]),
+    ] {
+        let o = against_nothing(command, &args);
+        assert_eq!(o.status.code(), Some(1), "{command}");
+        assert!(stderr(&o).starts_with("request failed: "), "{}", stderr(&o));
+    }
 }

@@ -133,8 +133,25 @@ impl Worker {
     }
 
     /// Runs one SQL statement against this instance's local D1 (`wrangler d1 execute`),
-    /// beside the running Worker, and returns the result rows.
+    /// beside the running Worker, and returns the result rows. The Worker (or another
+    /// trial's statement) may hold SQLite's write lock for a moment; a statement refused
+    /// with `SQLITE_BUSY` changed nothing and is tried again, a few times.
     pub async fn d1_query(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
+        const BUSY_RETRIES: u32 = 5;
+        let mut tries = 0;
+        loop {
+            match self.d1_query_once(sql).await {
+                Err(e) if tries < BUSY_RETRIES && e.to_string().contains("SQLITE_BUSY") => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(tries)))
+                        .await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn d1_query_once(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
         let mut cmd = wrangler();
         cmd.args([
             "d1",

@@ -3,7 +3,8 @@
 //! return every inquiry exactly once even when many share a millisecond, CSV and NDJSON
 //! exports with formula cells neutralized and the per-request cap continued by cursor,
 //! and typed 400s and 401s for bad parameters and wrong keys. Answers are checked against
-//! the served OpenAPI schemas.
+//! the served OpenAPI schemas, and the `switchboard` command's online half runs in-process
+//! against the Worker.
 
 use crate::abuse::Schemas;
 use crate::api::{submission, valid_fields};
@@ -12,7 +13,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Instant;
 use switchboard_shared::api::ErrorBody;
-use switchboard_tests::admin::{Answer, Site};
+use switchboard_tests::admin::{Admin, Answer, Site};
+use switchboard_tests::wrangler::{Worker, WorkerOptions};
 use switchboard_tests::{Error, Result, ensure};
 
 pub const TRIALS: &[(&str, Test)] = &[
@@ -182,42 +184,27 @@ fn search(env: &Env, site: &str) -> Result<()> {
 /// the bodies /openapi.json documents.
 async fn admin_answers_match_their_schemas(env: &Env, admin: &Site, reference: &str) -> Result<()> {
     let schemas = Schemas::fetch(env).await?;
-    let listed = env
-        .admin
-        .get(admin, "inquiries?limit=2")
-        .await?
-        .expect_status(200, "list")?;
-    schemas.check("InquiryList", &listed, "list")?;
-    let one = env
-        .admin
-        .get(admin, &format!("inquiries/{reference}"))
-        .await?
-        .expect_status(200, "one inquiry")?;
-    schemas.check("Inquiry", &one, "one inquiry")?;
-    let redelivered = env
-        .admin
-        .post(admin, &format!("inquiries/{reference}/redeliver"), None)
-        .await?
-        .expect_status(202, "redeliver")?;
-    schemas.check("Redelivery", &redelivered, "redeliver")?;
-    let acked = env
-        .admin
-        .post(admin, &format!("inquiries/{reference}/ack"), None)
-        .await?
-        .expect_status(200, "ack")?;
-    schemas.check("Acknowledgement", &acked, "ack")?;
-    let endpoints = env
-        .admin
-        .get(admin, "endpoints")
-        .await?
-        .expect_status(200, "endpoints")?;
-    schemas.check("Endpoints", &endpoints, "endpoints")?;
-    let failed = env
-        .admin
-        .post(admin, "redeliver-failed", None)
-        .await?
-        .expect_status(202, "redeliver-failed")?;
-    schemas.check("FailedRedelivery", &failed, "redeliver-failed")
+    let one = format!("inquiries/{reference}");
+    let redeliver = format!("{one}/redeliver");
+    let ack = format!("{one}/ack");
+    // Method, path, status, schema; in this order, as the redelivery comes before the ack.
+    let calls: [(&str, &str, u16, &str); 6] = [
+        ("GET", "inquiries?limit=2", 200, "InquiryList"),
+        ("GET", &one, 200, "Inquiry"),
+        ("POST", &redeliver, 202, "Redelivery"),
+        ("POST", &ack, 200, "Acknowledgement"),
+        ("GET", "endpoints", 200, "Endpoints"),
+        ("POST", "redeliver-failed", 202, "FailedRedelivery"),
+    ];
+    for (method, path, status, schema) in calls {
+        let answer = match method {
+            "GET" => env.admin.get(admin, path).await?,
+            _ => env.admin.post(admin, path, None).await?,
+        };
+        let what = format!("{method} {path}");
+        schemas.check(schema, &answer.expect_status(status, &what)?, &what)?;
+    }
+    Ok(())
 }
 
 /// Follows `next_cursor` from the first page of `query`; every page's references in order.
@@ -281,18 +268,16 @@ fn pages(env: &Env, site: &str) -> Result<()> {
     })
 }
 
-/// An admin `GET` whose body is not JSON: status, headers and text.
+/// An admin `GET` to the Worker `api` talks to whose body is not JSON: status, headers
+/// and text.
 async fn download(
-    env: &Env,
+    api: &Admin,
     site: &Site,
     path: &str,
 ) -> Result<(u16, reqwest::header::HeaderMap, String)> {
-    let resp = env
+    let resp = api
         .http
-        .get(format!(
-            "{}/v1/admin/sites/{}/{path}",
-            env.worker.origin, site.id
-        ))
+        .get(format!("{}/v1/admin/sites/{}/{path}", api.origin, site.id))
         .bearer_auth(&site.admin_key)
         .send()
         .await?;
@@ -341,7 +326,7 @@ fn export(env: &Env, site: &str) -> Result<()> {
         )
         .await?;
         let plain = submit(env, site, "plain", &[("topic", "billing")]).await?;
-        let (status, headers, text) = download(env, &admin, "export?format=csv").await?;
+        let (status, headers, text) = download(&env.admin, &admin, "export?format=csv").await?;
         ensure(status == 200, || format!("csv export: {status} {text}"))?;
         let disposition = header(&headers, "content-disposition");
         ensure(
@@ -393,7 +378,7 @@ fn export(env: &Env, site: &str) -> Result<()> {
 
         // NDJSON: the single-inquiry view without its log, one per line.
         let (status, headers, text) =
-            download(env, &admin, "export?format=ndjson&topic=billing").await?;
+            download(&env.admin, &admin, "export?format=ndjson&topic=billing").await?;
         ensure(
             status == 200 && header(&headers, "content-type") == "application/x-ndjson",
             || format!("ndjson export: {status} {headers:?} {text}"),
@@ -433,7 +418,7 @@ fn export(env: &Env, site: &str) -> Result<()> {
         schemas.check("InquiryExportLine", &line, "ndjson line")?;
         // The search filter applies to the export too.
         let (_, _, found) = download(
-            env,
+            &env.admin,
             &admin,
             &format!("export?format=ndjson&q={}", formula.to_lowercase()),
         )
@@ -459,13 +444,17 @@ fn bulk_insert(site: &str, count: usize) -> String {
     )
 }
 
+/// On a Worker of its own: the bulk insert beside it holds SQLite's write lock for a
+/// moment, and the shared Worker's writes for other trials would meet it as SQLITE_BUSY.
 fn export_cap(env: &Env, site: &str) -> Result<()> {
     const TOTAL: usize = EXPORT_MAX_ROWS + 50;
-    let admin = env.block_on(async {
-        let admin = env.provision(site).await?;
-        env.worker.d1_query(&bulk_insert(site, TOTAL)).await?;
+    let (worker, api, admin) = env.block_on(async {
+        let worker = Worker::start(WorkerOptions::default()).await?;
+        let api = Admin::new(&worker.origin, env.http.clone())?;
+        let admin = api.provision(site, &env.site_config(site)?).await?;
+        worker.d1_query(&bulk_insert(site, TOTAL)).await?;
         let started = Instant::now();
-        let (status, headers, first) = download(env, &admin, "export?format=csv").await?;
+        let (status, headers, first) = download(&api, &admin, "export?format=csv").await?;
         let took = started.elapsed();
         ensure(status == 200, || {
             format!(
@@ -480,7 +469,7 @@ fn export_cap(env: &Env, site: &str) -> Result<()> {
         )?;
         let (_, rows) = read_csv(&first)?;
         let (status, headers, rest) =
-            download(env, &admin, &format!("export?format=csv&cursor={cursor}")).await?;
+            download(&api, &admin, &format!("export?format=csv&cursor={cursor}")).await?;
         ensure(
             status == 200 && header(&headers, "x-next-cursor").is_empty(),
             || format!("the rest: {status} {headers:?}"),
@@ -503,19 +492,20 @@ fn export_cap(env: &Env, site: &str) -> Result<()> {
             took.as_millis(),
             first.len()
         );
-        Ok::<_, Error>(admin)
+        Ok::<_, Error>((worker, api, admin))
     })?;
     // The command follows the cursor itself and keeps one header row.
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("all.csv");
     let file_arg = file.display().to_string();
     cli(
-        env,
+        &api,
         &admin,
         &["export", "--format", "csv", "--out", &file_arg],
     )?;
     let (_, rows) = read_csv(&std::fs::read_to_string(&file)?)?;
     let distinct: BTreeSet<&String> = rows.iter().map(|r| &r[0]).collect();
+    drop(worker);
     ensure(rows.len() == TOTAL && distinct.len() == TOTAL, || {
         format!(
             "switchboard export wrote {} rows, {} distinct, of {TOTAL}",
@@ -527,13 +517,13 @@ fn export_cap(env: &Env, site: &str) -> Result<()> {
 
 /// Runs `switchboard <command> --edge <this Worker> --key <site's key> --site <site>
 /// <args>` in-process; its standard output.
-fn cli(env: &Env, site: &Site, args: &[&str]) -> Result<String> {
+fn cli(api: &Admin, site: &Site, args: &[&str]) -> Result<String> {
     let (command, rest) = args.split_first().ok_or_else(|| Error::msg("no command"))?;
     let mut argv = vec![
         "switchboard",
         command,
         "--edge",
-        &env.worker.origin,
+        &api.origin,
         "--key",
         &site.admin_key,
         "--site",
@@ -577,16 +567,20 @@ fn cli_commands(env: &Env, site: &str) -> Result<()> {
         submitted.insert(zoe.clone());
         Ok::<_, Error>((admin, submitted, zoe))
     })?;
-    let (all, next) = listed(&cli(env, &admin, &["inquiries", "--all", "--limit", "2"])?)?;
+    let (all, next) = listed(&cli(
+        &env.admin,
+        &admin,
+        &["inquiries", "--all", "--limit", "2"],
+    )?)?;
     let unique: BTreeSet<String> = all.iter().cloned().collect();
     ensure(
         all.len() == 5 && unique == submitted && next.is_none(),
         || format!("--all listed {all:?} (next {next:?}), submitted {submitted:?}"),
     )?;
-    let (first, next) = listed(&cli(env, &admin, &["inquiries", "--limit", "3"])?)?;
+    let (first, next) = listed(&cli(&env.admin, &admin, &["inquiries", "--limit", "3"])?)?;
     let cursor = next.ok_or_else(|| Error::msg("a page of 3 of 5 has no next_cursor"))?;
     let (second, last) = listed(&cli(
-        env,
+        &env.admin,
         &admin,
         &["inquiries", "--limit", "3", "--cursor", &cursor],
     )?)?;
@@ -594,7 +588,11 @@ fn cli_commands(env: &Env, site: &str) -> Result<()> {
         [first.clone(), second.clone()].concat() == all && last.is_none(),
         || format!("pages {first:?} then {second:?} (next {last:?}) are not {all:?}"),
     )?;
-    let (found, _) = listed(&cli(env, &admin, &["inquiries", "--q", "ZOE@example.com"])?)?;
+    let (found, _) = listed(&cli(
+        &env.admin,
+        &admin,
+        &["inquiries", "--q", "ZOE@example.com"],
+    )?)?;
     ensure(found == vec![zoe.clone()], || {
         format!("--q zoe found {found:?}")
     })?;
@@ -602,7 +600,7 @@ fn cli_commands(env: &Env, site: &str) -> Result<()> {
     let file = dir.path().join("inquiries.ndjson");
     let file_arg = file.display().to_string();
     let printed = cli(
-        env,
+        &env.admin,
         &admin,
         &["export", "--format", "ndjson", "--out", &file_arg],
     )?;
@@ -618,7 +616,7 @@ fn cli_commands(env: &Env, site: &str) -> Result<()> {
         printed.is_empty() && exported == submitted && written.lines().count() == 5,
         || format!("the ndjson file holds {written}; printed {printed:?}"),
     )?;
-    let (header, rows) = read_csv(&cli(env, &admin, &["export", "--topic", "billing"])?)?;
+    let (header, rows) = read_csv(&cli(&env.admin, &admin, &["export", "--topic", "billing"])?)?;
     ensure(
         header[0] == "reference" && rows.len() == 1 && rows[0][0] == zoe,
         || format!("--topic billing exported {rows:?}"),
@@ -677,7 +675,7 @@ fn refusals(env: &Env, site: &str) -> Result<()> {
                 || format!("{path} with a wrong key: {} {}", answer.status, answer.raw),
             )?;
         }
-        let (status, _, body) = download(env, &forged, "export?format=ndjson").await?;
+        let (status, _, body) = download(&env.admin, &forged, "export?format=ndjson").await?;
         ensure(status == 401 && !body.contains("ada@example.com"), || {
             format!("the export with a wrong key answered {status}: {body}")
         })
