@@ -293,3 +293,51 @@ pub async fn redeliver(
         &serde_json::json!({"reference": row.reference, "status": "pending"}),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: usize) -> Vec<InquiryRow> {
+        (0..n)
+            .map(|i| InquiryRow {
+                id: format!("{:032x}", 100 - i),
+                site_id: "demo".into(),
+                reference: format!("SB-2222-222{i}"),
+                poc: "support".into(),
+                priority: "normal".into(),
+                tags: "[]".into(),
+                fields_json: "{}".into(),
+                email_hash: None,
+                topic: None,
+                locale: "en".into(),
+                routing_explanation_json: "null".into(),
+                deadline_ms: 0,
+                // Two per millisecond, newest first, as the SELECT orders them.
+                submitted_ms: 1_000 - (i as i64) / 2,
+                status: "delivered".into(),
+                response_json: "{}".into(),
+                acknowledged_ms: None,
+                target_met: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_extra_row_decides_whether_a_next_page_exists() {
+        let mut full = rows(3);
+        let cursor = next_cursor(&mut full, 2).expect("a third row means another page");
+        assert_eq!(full.len(), 2, "the extra row is not shown");
+        assert_eq!(
+            cursor,
+            Cursor {
+                submitted_ms: full[1].submitted_ms,
+                id: full[1].id.clone()
+            }
+        );
+        let mut last = rows(2);
+        assert_eq!(next_cursor(&mut last, 2), None);
+        assert_eq!(last.len(), 2);
+        assert_eq!(next_cursor(&mut Vec::new(), 2), None);
+    }
+}
