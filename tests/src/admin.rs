@@ -103,13 +103,17 @@ impl Admin {
 
     /// `GET /v1/admin/sites/{site}/<path>` as the site admin.
     pub async fn get(&self, site: &Site, path: &str) -> Result<Answer> {
-        let resp = self
+        Answer::read(self.get_response(site, path).await?).await
+    }
+
+    /// The same `GET`, answered as is: for bodies that are not JSON and for headers.
+    pub async fn get_response(&self, site: &Site, path: &str) -> Result<reqwest::Response> {
+        Ok(self
             .http
             .get(format!("{}/v1/admin/sites/{}/{path}", self.origin, site.id))
             .bearer_auth(&site.admin_key)
             .send()
-            .await?;
-        Answer::read(resp).await
+            .await?)
     }
 
     /// `POST /v1/admin/sites/{site}/<path>` as the site admin, with an optional JSON body.

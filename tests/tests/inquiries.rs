@@ -275,12 +275,7 @@ async fn download(
     site: &Site,
     path: &str,
 ) -> Result<(u16, reqwest::header::HeaderMap, String)> {
-    let resp = api
-        .http
-        .get(format!("{}/v1/admin/sites/{}/{path}", api.origin, site.id))
-        .bearer_auth(&site.admin_key)
-        .send()
-        .await?;
+    let resp = api.get_response(site, path).await?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     Ok((status, headers, resp.text().await?))
