@@ -179,3 +179,28 @@ fn an_unreachable_edge_is_an_error_not_a_panic() {
         assert!(stderr(&o).starts_with("request failed: "), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn an_https_edge_gets_a_tls_handshake() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("its address").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok((mut conn, _)) = listener.accept() {
+            let mut first = [0u8; 1];
+            let _ = std::io::Read::read_exact(&mut conn, &mut first);
+            let _ = tx.send(first[0]);
+        }
+    });
+    let edge = format!("https://127.0.0.1:{port}");
+    let o = switchboard(&["inquiries", "--site", "acme", "--edge", &edge, "--key", "k"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // 0x16 opens a TLS handshake record: the client's hello.
+    let first = rx.recv_timeout(std::time::Duration::from_secs(5));
+    assert_eq!(
+        first,
+        Ok(0x16),
+        "no TLS hello; the CLI said: {}",
+        stderr(&o)
+    );
+}
