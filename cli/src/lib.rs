@@ -93,6 +93,19 @@ pub enum Command {
         #[command(flatten)]
         filters: Filters,
     },
+    /// Send a signed test event to the site's webhook endpoints and show what each answered.
+    TestEndpoints {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+        /// Only this POC's endpoints (`alert` for the owner's alert endpoint).
+        #[arg(long)]
+        poc: Option<String>,
+        /// Only the endpoint with this URL.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 /// Parses `args` (the program name first) and runs the command: the command line without
@@ -159,6 +172,12 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), String> {
             out: file,
             filters,
         } => online::export(&edge, &site, format, &filters, file.as_deref(), out),
+        Command::TestEndpoints {
+            edge,
+            site,
+            poc,
+            url,
+        } => online::test_endpoints(&edge, &site, poc.as_deref(), url.as_deref(), out),
     }
 }
 

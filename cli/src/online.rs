@@ -1,6 +1,6 @@
 //! The commands that talk to the edge's admin API: `push`, `inquiries` (one page, or every
-//! page by following `next_cursor`) and `export` (following `x-next-cursor` past the
-//! edge's per-request cap).
+//! page by following `next_cursor`), `export` (following `x-next-cursor` past the
+//! edge's per-request cap) and `test-endpoints`.
 
 use crate::{emit, load, read};
 use std::io::Write;
@@ -79,15 +79,23 @@ impl ExportFormat {
     }
 }
 
+/// `url` under the edge's admin API.
+fn admin_url(edge: &EdgeArgs, path: &str) -> String {
+    format!("{}/v1/admin/{path}", edge.edge.trim_end_matches('/'))
+}
+
+/// A request with the site's admin key, whose non-2xx answers are read, not raised.
+fn authorized<B>(req: ureq::RequestBuilder<B>, edge: &EdgeArgs) -> ureq::RequestBuilder<B> {
+    req.config()
+        .http_status_as_error(false)
+        .build()
+        .header("authorization", &format!("Bearer {}", edge.key))
+}
+
 /// `GET` of an admin path with query pairs; the answer's headers and body, or an error
 /// carrying the edge's own typed error.
 fn get(edge: &EdgeArgs, path: &str, query: &[(&str, &str)]) -> Result<(HeaderMap, String), String> {
-    let url = format!("{}/v1/admin/{path}", edge.edge.trim_end_matches('/'));
-    let mut req = ureq::get(&url)
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .header("authorization", &format!("Bearer {}", edge.key));
+    let mut req = authorized(ureq::get(&admin_url(edge, path)), edge);
     for (k, v) in query {
         req = req.query(*k, *v);
     }
@@ -126,20 +134,77 @@ pub fn push(file: &Path, edge: &EdgeArgs, out: &mut dyn Write) -> Result<(), Str
         Ok(c) => c.site,
         Err(_) => load(file, false).map(|c| c.site)?,
     };
-    let url = format!(
-        "{}/v1/admin/sites/{site}/config",
-        edge.edge.trim_end_matches('/')
-    );
+    let url = admin_url(edge, &format!("sites/{site}/config"));
     let (_, body) = answer(
-        ureq::put(&url)
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .header("authorization", &format!("Bearer {}", edge.key))
+        authorized(ureq::put(&url), edge)
             .header("content-type", "application/toml")
             .send(&text),
     )?;
     emit(out, &body)
+}
+
+/// Sends a signed test event to the site's endpoints (every one, one POC's, or one URL)
+/// and prints a line per endpoint; an error when any of them did not answer 2xx.
+pub fn test_endpoints(
+    edge: &EdgeArgs,
+    site: &str,
+    poc: Option<&str>,
+    url: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let mut selection = serde_json::Map::new();
+    if let Some(poc) = poc {
+        selection.insert("poc".to_owned(), poc.into());
+    }
+    if let Some(url) = url {
+        selection.insert("url".to_owned(), url.into());
+    }
+    let path = format!("sites/{site}/endpoints/test");
+    let (_, body) = answer(
+        authorized(ureq::post(&admin_url(edge, &path)), edge)
+            .header("content-type", "application/json")
+            .send(serde_json::Value::Object(selection).to_string()),
+    )?;
+    let results = parse_json(&body)?["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut failed = 0;
+    for r in &results {
+        failed += usize::from(r["ok"] != true);
+        emit(out, &test_line(r))?;
+    }
+    match failed {
+        0 => Ok(()),
+        n => Err(format!(
+            "{n} of {} endpoints did not answer 2xx",
+            results.len()
+        )),
+    }
+}
+
+/// `ok   support  200   25 ms  https://…`, with the error after a failed one.
+fn test_line(r: &serde_json::Value) -> String {
+    let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+    let status = r["status_code"]
+        .as_u64()
+        .map_or_else(|| "-".to_owned(), |s| s.to_string());
+    let mut line = format!(
+        "{:<4} {:<12} {:>3} {:>5} ms  {}",
+        if r["ok"] == true { "ok" } else { "FAIL" },
+        text("poc"),
+        status,
+        r["latency_ms"].as_i64().unwrap_or_default(),
+        text("url"),
+    );
+    if r["state"] == "disabled" {
+        line.push_str("  (disabled)");
+    }
+    if let Some(error) = r["error"].as_str() {
+        line.push_str("  ");
+        line.push_str(error);
+    }
+    line
 }
 
 fn parse_json(body: &str) -> Result<serde_json::Value, String> {

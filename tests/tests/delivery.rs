@@ -736,6 +736,25 @@ fn endpoint_test(env: &Env, site: &str) -> Result<()> {
             one.body["results"].as_array().is_some_and(|r| r.len() == 1),
             || format!("testing billing alone: {}", one.raw),
         )?;
+
+        // The same from the command line: a line per endpoint, an error when one failed.
+        let support_cli = test_endpoints_cli(env, &admin, "support").await;
+        ensure(
+            support_cli.as_ref().is_ok_and(|out| {
+                out.lines().count() == 2
+                    && out
+                        .lines()
+                        .all(|l| l.starts_with("ok ") && l.contains("support"))
+            }),
+            || format!("switchboard test-endpoints --poc support: {support_cli:?}"),
+        )?;
+        let billing_cli = test_endpoints_cli(env, &admin, "billing").await;
+        ensure(
+            billing_cli
+                .as_ref()
+                .is_err_and(|e| e.contains("1 of 1 endpoints did not answer 2xx")),
+            || format!("switchboard test-endpoints --poc billing: {billing_cli:?}"),
+        )?;
         for (body, code, field) in [
             (json!({"poc": "nobody"}), "unknown_poc", Some("poc")),
             (
@@ -758,4 +777,35 @@ fn endpoint_test(env: &Env, site: &str) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// `switchboard test-endpoints --poc <poc>` against this Worker, in-process (off the
+/// runtime's threads: the CLI blocks while the receiver answers); what it printed, or its
+/// error.
+async fn test_endpoints_cli(
+    env: &Env,
+    site: &Site,
+    poc: &str,
+) -> std::result::Result<String, String> {
+    let argv: Vec<String> = [
+        "switchboard",
+        "test-endpoints",
+        "--edge",
+        &env.worker.origin,
+        "--key",
+        &site.admin_key,
+        "--site",
+        &site.id,
+        "--poc",
+        poc,
+    ]
+    .map(str::to_owned)
+    .into();
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        switchboard_cli::run_args(argv, &mut out)
+            .map(|()| String::from_utf8_lossy(&out).into_owned())
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }
