@@ -9,7 +9,7 @@ use crate::formats::{self, Card};
 use crate::payload::{self, Event};
 use crate::platform::{self, log};
 use crate::store::InquiryRow;
-use crate::{ids, store};
+use crate::{escalation, ids, store};
 use serde::Serialize;
 use switchboard_shared::config::SiteConfig;
 use worker::{D1Database, Env, MessageExt};
@@ -35,7 +35,9 @@ pub struct FailedAlertData {
     pub details: String,
 }
 
+/// The `inquiry.failed` alert of inquiry `inquiry_id`; its id is `msg_<inquiry id>_failed`.
 pub fn failed_alert(
+    inquiry_id: &str,
     site: &str,
     reference: &str,
     poc: &str,
@@ -44,6 +46,7 @@ pub fn failed_alert(
 ) -> FailedAlert {
     Event::new(
         INQUIRY_FAILED,
+        format!("{}_failed", ids::webhook_id(inquiry_id)),
         now_ms,
         FailedAlertData {
             site: site.to_owned(),
@@ -88,7 +91,10 @@ pub struct EscalationFailedData {
     pub details: String,
 }
 
+/// The `escalation.failed` alert of one step; its id is the step's webhook id with
+/// `_failed` (`msg_<inquiry id>_<level>_failed`).
 pub fn escalation_failed_alert(
+    inquiry_id: &str,
     site: &str,
     reference: &str,
     level: &str,
@@ -97,6 +103,7 @@ pub fn escalation_failed_alert(
 ) -> EscalationFailedAlert {
     Event::new(
         ESCALATION_FAILED,
+        format!("{}_failed", escalation::webhook_id(inquiry_id, level)),
         now_ms,
         EscalationFailedData {
             site: site.to_owned(),
@@ -141,7 +148,10 @@ pub struct DisabledAlertData {
     pub details: String,
 }
 
+/// The `endpoint.disabled` alert, named after the inquiry whose delivery got the 410; its
+/// id is `msg_<inquiry id>_disabled`.
 pub fn disabled_alert(
+    inquiry_id: &str,
     site: &str,
     poc: &str,
     url: &str,
@@ -150,6 +160,7 @@ pub fn disabled_alert(
 ) -> DisabledAlert {
     Event::new(
         ENDPOINT_DISABLED,
+        format!("{}_disabled", ids::webhook_id(inquiry_id)),
         now_ms,
         DisabledAlertData {
             site: site.to_owned(),
@@ -181,18 +192,14 @@ pub fn disabled_card(alert: &DisabledAlert) -> Card {
     }
 }
 
-/// Posts an alert to the site's alert endpoint, if it has one. Alerts are best effort: a
-/// failure is logged (the inquiry's state in D1 is already right).
-async fn send_alert<T: Serialize>(
-    env: &Env,
-    config: &SiteConfig,
-    msg_id: &str,
-    event: &T,
-    card: &Card,
-) {
+/// Posts an alert to the site's alert endpoint, if it has one, with the event's id as its
+/// `webhook-id`. Alerts are best effort: a failure is logged (the inquiry's state in D1 is
+/// already right).
+async fn send_alert<D: Serialize>(env: &Env, config: &SiteConfig, event: &Event<D>, card: &Card) {
     let Some(endpoint) = &config.alert_endpoint else {
         return;
     };
+    let msg_id = &event.id;
     let body = match formats::render(endpoint.format, event, card) {
         Ok(b) => b,
         Err(e) => {
@@ -212,14 +219,14 @@ async fn send_alert<T: Serialize>(
 /// Tells the owner that `url` answered 410 and is disabled.
 pub async fn alert_endpoint_disabled(env: &Env, config: &SiteConfig, row: &InquiryRow, url: &str) {
     let alert = disabled_alert(
+        &row.id,
         &row.site_id,
         &row.poc,
         url,
         &row.reference,
         platform::now_ms(),
     );
-    let msg_id = format!("{}_disabled", ids::webhook_id(&row.id));
-    send_alert(env, config, &msg_id, &alert, &disabled_card(&alert)).await;
+    send_alert(env, config, &alert, &disabled_card(&alert)).await;
 }
 
 pub async fn consume(batch: &worker::MessageBatch<serde_json::Value>, env: &Env) {
@@ -299,21 +306,14 @@ async fn alert_escalation_failed(
         return Ok(());
     };
     let alert = escalation_failed_alert(
+        &row.id,
         &row.site_id,
         &row.reference,
         &esc.level,
         &esc.target_poc,
         platform::now_ms(),
     );
-    let msg_id = format!("{}_{}_failed", ids::webhook_id(&row.id), esc.level);
-    send_alert(
-        env,
-        &config,
-        &msg_id,
-        &alert,
-        &escalation_failed_card(&alert),
-    )
-    .await;
+    send_alert(env, &config, &alert, &escalation_failed_card(&alert)).await;
     Ok(())
 }
 
@@ -329,14 +329,14 @@ async fn alert_owner(db: &D1Database, env: &Env, inquiry_id: &str) -> Result<(),
         return Ok(());
     };
     let alert = failed_alert(
+        &row.id,
         &row.site_id,
         &row.reference,
         &row.poc,
         row.submitted_ms,
         platform::now_ms(),
     );
-    let msg_id = format!("{}_failed", ids::webhook_id(&row.id));
-    send_alert(env, &config, &msg_id, &alert, &failed_card(&alert)).await;
+    send_alert(env, &config, &alert, &failed_card(&alert)).await;
     Ok(())
 }
 
@@ -346,10 +346,11 @@ mod tests {
 
     #[test]
     fn alert_shape() {
-        let a = failed_alert("demo", "SB-2222-3333", "press", 0, 1_000);
+        let a = failed_alert("00ff", "demo", "SB-2222-3333", "press", 0, 1_000);
         assert_eq!(
             serde_json::to_value(&a).unwrap(),
-            serde_json::json!({"type": "inquiry.failed", "version": 1, "timestamp": "1970-01-01T00:00:01Z",
+            serde_json::json!({"type": "inquiry.failed", "version": 1, "id": "msg_00ff_failed",
+                "timestamp": "1970-01-01T00:00:01Z",
                 "data": {"site": "demo", "reference": "SB-2222-3333", "poc": "press",
                     "submitted_at": "1970-01-01T00:00:00Z",
                     "details": "/v1/admin/sites/demo/inquiries/SB-2222-3333"}})
@@ -358,12 +359,13 @@ mod tests {
 
     #[test]
     fn alert_snapshots() {
-        let failed = failed_alert("demo", "SB-2222-3333", "press", 0, 1_000);
+        let failed = failed_alert("00ff", "demo", "SB-2222-3333", "press", 0, 1_000);
         let card = failed_card(&failed);
         insta::assert_json_snapshot!("alert_failed_slack", formats::slack(&card));
         insta::assert_json_snapshot!("alert_failed_discord", formats::discord(&card));
         insta::assert_json_snapshot!("alert_failed_teams", formats::teams(&card));
         let disabled = disabled_alert(
+            "00ff",
             "demo",
             "press",
             "https://hooks.example/x",
@@ -371,7 +373,9 @@ mod tests {
             1_000,
         );
         insta::assert_json_snapshot!("alert_endpoint_disabled_json", disabled);
-        let escalation = escalation_failed_alert("demo", "SB-2222-3333", "overdue", "lead", 1_000);
+        let escalation =
+            escalation_failed_alert("00ff", "demo", "SB-2222-3333", "overdue", "lead", 1_000);
+        assert_eq!(escalation.id, "msg_00ff_overdue_failed");
         insta::assert_json_snapshot!("alert_escalation_failed_json", escalation);
         insta::assert_json_snapshot!(
             "alert_escalation_failed_slack",

@@ -3,13 +3,13 @@
 //! (`retry`) by sending the next round as a new, delayed message. An exhausted schedule is
 //! sent to the dead-letter queue.
 
+use crate::dead_letter;
 use crate::error::EdgeError;
 use crate::formats;
 use crate::payload::{self, PayloadInput, WebhookPayload};
 use crate::platform::{self, log};
 use crate::retry::{self, MAX_HOP_SECONDS, Next, Verdict};
 use crate::store::{self, Attempt, InquiryRow};
-use crate::{dead_letter, ids};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use switchboard_shared::api::SubmitAccepted;
@@ -283,7 +283,6 @@ pub async fn deliver(
     let (done, next_attempt) = plan(&history, msg.since_ms);
     let event = event_for(db, &config, &row, crate::ack::link_for(env, &row.id)).await?;
     let card = formats::inquiry_card(&event);
-    let msg_id = ids::webhook_id(&row.id);
 
     let mut round = Round::default();
     if endpoints.is_empty() {
@@ -305,7 +304,7 @@ pub async fn deliver(
         }
         let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
         let body = formats::render(endpoint.format, &event, &card)?;
-        let r = post_signed(endpoint, &msg_id, &body, allow_loopback).await;
+        let r = post_signed(endpoint, &event.id, &body, allow_loopback).await;
         store::record_attempt(db, &r.attempt(&row.id, &endpoint.url, attempt)).await?;
         match retry::verdict(r.status_code, r.sent) {
             Verdict::Delivered => round.accepted += 1,
@@ -417,6 +416,7 @@ pub async fn event_for(
         .and_then(|v| v.as_str())
         .map(str::to_owned);
     let p = payload::build(PayloadInput {
+        inquiry_id: row.id.clone(),
         reference: row.reference.clone(),
         site: row.site_id.clone(),
         poc: row.poc.clone(),

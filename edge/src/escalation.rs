@@ -19,7 +19,7 @@
 
 use crate::delivery::{self, PostResult};
 use crate::error::EdgeError;
-use crate::payload::rfc3339;
+use crate::payload::{Event, InquiryData, rfc3339, routing_explanation};
 use crate::platform::{self, log};
 use crate::retry::{self, Verdict};
 use crate::sla_store::{self, OpenRow};
@@ -60,6 +60,20 @@ impl Level {
             Level::Warning => "warning".to_owned(),
             Level::Overdue(1) => "overdue".to_owned(),
             Level::Overdue(n) => format!("overdue-{n}"),
+        }
+    }
+
+    /// The level named `name` (as [`Level::name`] writes it).
+    pub fn parse(name: &str) -> Option<Level> {
+        match name {
+            "warning" => Some(Level::Warning),
+            "overdue" => Some(Level::Overdue(1)),
+            _ => name
+                .strip_prefix("overdue-")?
+                .parse()
+                .ok()
+                .filter(|n| *n >= 2)
+                .map(Level::Overdue),
         }
     }
 
@@ -190,28 +204,92 @@ pub fn webhook_id(inquiry_id: &str, level: &str) -> String {
     format!("{}_{level}", ids::webhook_id(inquiry_id))
 }
 
-/// The escalation body: level, who is told and why, and the inquiry exactly as its POC got
-/// it (`inquiry` is the `data` of the `inquiry.routed` webhook).
-pub fn payload(
-    level: &str,
-    target_poc: &str,
-    owner_poc: &str,
-    escalated_ms: i64,
-    deadline_ms: i64,
-    inquiry: serde_json::Value,
-) -> serde_json::Value {
-    serde_json::json!({
-        "type": INQUIRY_ESCALATED,
-        "timestamp": rfc3339(escalated_ms),
-        "data": {
-            "level": level,
-            "escalated_to": target_poc,
-            "owner": owner_poc,
-            "escalated_at": rfc3339(escalated_ms),
-            "deadline": rfc3339(deadline_ms),
-            "inquiry": inquiry,
-        }
-    })
+/// An escalation step as the generic JSON event, in the envelope of `inquiry.routed`.
+pub type EscalationEvent = Event<EscalationData>;
+
+/// The `data` of an `inquiry.escalated` event: the step, who hands the inquiry to whom,
+/// and the inquiry exactly as its owner got it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationData {
+    /// The visitor's reference number.
+    pub reference: String,
+    pub site: String,
+    /// `warning`, `overdue`, `overdue-2`, ...
+    pub level: String,
+    /// Steps along the owner's backup chain: 0 for `warning`, 1 for `overdue`, N for
+    /// `overdue-N`.
+    pub step: u32,
+    /// The POC the inquiry was routed to.
+    pub owner: String,
+    /// The POC that held the inquiry before this step: the link before `escalated_to` in
+    /// the backup chain (the owner for a `warning`, or an `overdue` with no backup).
+    pub escalated_from: String,
+    /// The POC told by this step.
+    pub escalated_to: String,
+    /// When the step was taken (RFC 3339 UTC); the event's `timestamp` too.
+    pub escalated_at: String,
+    pub deadline: String,
+    /// Seconds from the deadline to `escalated_at`: how overdue the inquiry was; negative
+    /// for a `warning` (the time still left).
+    pub overdue_seconds: i64,
+    /// The signed acknowledgement link, as in the inquiry's own event.
+    pub acknowledge_url: Option<String>,
+    /// Why the inquiry went to its owner, in words (the routing explanation).
+    pub routing_reason: Option<String>,
+    /// The `data` of the inquiry's `inquiry.routed` event.
+    pub inquiry: InquiryData,
+}
+
+/// What an escalation event is built from: the step as recorded and its inquiry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationInput<'a> {
+    pub inquiry_id: &'a str,
+    pub level: Level,
+    pub owner: &'a str,
+    pub escalated_from: &'a str,
+    pub escalated_to: &'a str,
+    /// When the step was recorded, so the body is the same on every retry.
+    pub escalated_ms: i64,
+    pub deadline_ms: i64,
+    pub inquiry: InquiryData,
+}
+
+/// The `inquiry.escalated` event of one step; its id is the step's [`webhook_id`].
+pub fn event(input: EscalationInput<'_>) -> EscalationEvent {
+    let level = input.level.name();
+    let inquiry = input.inquiry;
+    Event::new(
+        INQUIRY_ESCALATED,
+        webhook_id(input.inquiry_id, &level),
+        input.escalated_ms,
+        EscalationData {
+            reference: inquiry.reference.clone(),
+            site: inquiry.site.clone(),
+            step: input.level.step(),
+            level,
+            owner: input.owner.to_owned(),
+            escalated_from: input.escalated_from.to_owned(),
+            escalated_to: input.escalated_to.to_owned(),
+            escalated_at: rfc3339(input.escalated_ms),
+            deadline: rfc3339(input.deadline_ms),
+            overdue_seconds: input.escalated_ms.saturating_sub(input.deadline_ms) / 1000,
+            acknowledge_url: inquiry.acknowledge_url.clone(),
+            routing_reason: routing_explanation(&inquiry.routing).map(str::to_owned),
+            inquiry,
+        },
+    )
+}
+
+/// The POC a step to `target` hands the inquiry on from: the link before `target` in the
+/// backup chain, or its owner (`chain[0]`) when `target` is the owner or no longer in the
+/// chain (the config changed since the step was recorded).
+pub fn escalated_from<'a>(chain: &'a [String], target: &str) -> Option<&'a str> {
+    let before = chain
+        .iter()
+        .position(|p| p == target)
+        .and_then(|i| i.checked_sub(1))
+        .unwrap_or(0);
+    chain.get(before).map(String::as_str)
 }
 
 /// The cron pass: records and queues every escalation due now. Returns how many were queued.
@@ -343,20 +421,29 @@ pub async fn deliver(
     let disabled = delivery::disabled_urls(db, &row.site_id).await?;
     let history = sla_store::escalation_attempts(db, &row.id, &msg.level).await?;
     let (done, next_attempt) = delivery::plan(&history, 0);
+    let Some(level) = Level::parse(&msg.level) else {
+        return Err(EdgeError::internal(format!(
+            "escalation of inquiry {} has an unknown level",
+            row.id
+        )));
+    };
     let routed = delivery::event_for(db, &config, &row, ack::link_for(env, &row.id)).await?;
+    let chain = backup_chain(&config, &row.poc);
+    let event = event(EscalationInput {
+        inquiry_id: &row.id,
+        level,
+        owner: &row.poc,
+        escalated_from: escalated_from(&chain, &step.target_poc).unwrap_or(&row.poc),
+        escalated_to: &step.target_poc,
+        escalated_ms: step.at_ms,
+        deadline_ms: row.deadline_ms,
+        inquiry: routed.data,
+    });
     let target_name = config
         .poc(&step.target_poc)
         .map_or(step.target_poc.as_str(), |p| p.name.as_str());
-    let card = formats::escalation_card(&routed, &msg.level, target_name);
-    let event = payload(
-        &msg.level,
-        &step.target_poc,
-        &row.poc,
-        step.at_ms,
-        row.deadline_ms,
-        serde_json::to_value(&routed.data)?,
-    );
-    let msg_id = webhook_id(&row.id, &msg.level);
+    let card = formats::escalation_card(&event.data, target_name);
+    let msg_id = &event.id;
 
     let mut round = Round::default();
     if endpoints.is_empty() {
@@ -384,7 +471,7 @@ pub async fn deliver(
         }
         let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
         let body = formats::render(endpoint.format, &event, &card)?;
-        let r = delivery::post_signed(endpoint, &msg_id, &body, allow_loopback).await;
+        let r = delivery::post_signed(endpoint, msg_id, &body, allow_loopback).await;
         sla_store::record_escalation_attempt(
             db,
             &r.attempt(&row.id, &endpoint.url, attempt),
@@ -547,7 +634,7 @@ fn retry_delay(schedule: &[u32], round: u32) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use switchboard_shared::config::{ConfigOptions, parse_config_with};
 
@@ -757,19 +844,138 @@ mod tests {
             None
         );
         assert_eq!(webhook_id("abc", "overdue-2"), "msg_abc_overdue-2");
-        let p = payload(
-            "overdue",
-            "support",
-            "billing",
-            1_795_527_000_000,
-            1_795_526_000_000,
-            serde_json::json!({"reference": "SB-7KQ2-M9XD"}),
+    }
+
+    #[test]
+    fn levels_parse_back_from_their_names() {
+        for level in [
+            Level::Warning,
+            Level::Overdue(1),
+            Level::Overdue(2),
+            Level::Overdue(17),
+        ] {
+            assert_eq!(Level::parse(&level.name()), Some(level));
+        }
+        for bad in [
+            "",
+            "overdue-1",
+            "overdue-0",
+            "overdue-",
+            "overdue-x",
+            "Warning",
+            "late",
+        ] {
+            assert_eq!(Level::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_step_comes_from_the_link_before_its_target() {
+        let c = chain(&["billing", "support", "leads"]);
+        assert_eq!(escalated_from(&c, "support"), Some("billing"));
+        assert_eq!(escalated_from(&c, "leads"), Some("support"));
+        // A warning, or an `overdue` with no backup, goes to the owner from the owner.
+        assert_eq!(escalated_from(&c, "billing"), Some("billing"));
+        // A target dropped from the config since: the owner hands it on.
+        assert_eq!(escalated_from(&c, "gone"), Some("billing"));
+        assert_eq!(escalated_from(&[], "gone"), None);
+    }
+
+    /// The payload sample's inquiry as its owner got it (with an explanation and a link).
+    fn routed() -> crate::payload::InquiryData {
+        let mut input = crate::payload::tests::sample();
+        input.routing = serde_json::json!({
+            "reason": {"kind": "rule", "rule": "refunds", "position": 3},
+            "explanation": " rule `refunds` (#3) matched; routed to `billing` "
+        });
+        input.acknowledge_url = Some("https://edge.example/v1/ack/0123abcd.c2ln".into());
+        crate::payload::build(input).data
+    }
+
+    /// An escalation of the sample inquiry (deadline 2026-11-24T13:30:00Z) to `leads`, taken
+    /// `after_deadline_ms` after its deadline.
+    pub(crate) fn sample_event(level: Level, after_deadline_ms: i64) -> EscalationEvent {
+        let deadline_ms = 1_795_527_000_000;
+        event(EscalationInput {
+            inquiry_id: "0123abcd",
+            level,
+            owner: "billing",
+            escalated_from: "support",
+            escalated_to: "leads",
+            escalated_ms: deadline_ms + after_deadline_ms,
+            deadline_ms,
+            inquiry: routed(),
+        })
+    }
+
+    #[test]
+    fn an_escalation_is_an_event_in_the_envelope_with_typed_data() {
+        let e = sample_event(Level::Overdue(2), 2 * 60 * MIN + 30_000);
+        let v = serde_json::to_value(&e).unwrap();
+        let data = v["data"].as_object().unwrap().clone();
+        let mut envelope = v.as_object().unwrap().clone();
+        envelope.remove("data");
+        assert_eq!(
+            serde_json::Value::Object(envelope),
+            serde_json::json!({"type": "inquiry.escalated", "version": 1,
+                "id": "msg_0123abcd_overdue-2", "timestamp": "2026-11-24T15:30:30Z"})
         );
-        assert_eq!(p["type"], "inquiry.escalated");
-        assert_eq!(p["data"]["level"], "overdue");
-        assert_eq!(p["data"]["escalated_to"], "support");
-        assert_eq!(p["data"]["owner"], "billing");
-        assert_eq!(p["data"]["deadline"], "2026-11-24T13:13:20Z");
-        assert_eq!(p["data"]["inquiry"]["reference"], "SB-7KQ2-M9XD");
+        // The id is the step's webhook-id header.
+        assert_eq!(e.id, webhook_id("0123abcd", "overdue-2"));
+        let inquiry = serde_json::to_value(routed()).unwrap();
+        assert_eq!(
+            serde_json::Value::Object(data),
+            serde_json::json!({
+                "reference": "SB-7KQ2-M9XD",
+                "site": "demo",
+                "level": "overdue-2",
+                "step": 2,
+                "owner": "billing",
+                "escalated_from": "support",
+                "escalated_to": "leads",
+                "escalated_at": "2026-11-24T15:30:30Z",
+                "deadline": "2026-11-24T13:30:00Z",
+                "overdue_seconds": 7230,
+                "acknowledge_url": "https://edge.example/v1/ack/0123abcd.c2ln",
+                "routing_reason": "rule `refunds` (#3) matched; routed to `billing`",
+                "inquiry": inquiry,
+            })
+        );
+        insta::assert_json_snapshot!("json_inquiry_escalated", e);
+    }
+
+    #[test]
+    fn a_warning_is_step_zero_with_time_left() {
+        let e = sample_event(Level::Warning, -20 * MIN);
+        assert_eq!(e.id, "msg_0123abcd_warning");
+        assert_eq!(e.data.level, "warning");
+        assert_eq!(e.data.step, 0);
+        assert_eq!(e.data.overdue_seconds, -20 * 60);
+        assert_eq!(e.timestamp, e.data.escalated_at);
+        // Each level is an event of its own, distinct from the inquiry's own delivery.
+        let overdue = sample_event(Level::Overdue(1), 0);
+        assert_eq!((overdue.data.step, overdue.data.overdue_seconds), (1, 0));
+        assert_ne!(overdue.id, e.id);
+        assert_ne!(overdue.id, crate::ids::webhook_id("0123abcd"));
+    }
+
+    #[test]
+    fn without_a_link_or_explanation_the_event_says_so() {
+        let mut inquiry = routed();
+        inquiry.acknowledge_url = None;
+        inquiry.routing = serde_json::json!({"rule": "refunds"});
+        let e = event(EscalationInput {
+            inquiry_id: "i",
+            level: Level::Overdue(1),
+            owner: "press",
+            escalated_from: "press",
+            escalated_to: "press",
+            escalated_ms: 0,
+            deadline_ms: 0,
+            inquiry,
+        });
+        let v = serde_json::to_value(&e).unwrap();
+        assert!(v["data"]["acknowledge_url"].is_null() && v["data"]["routing_reason"].is_null());
+        assert_eq!(v["data"]["inquiry"]["routing"]["rule"], "refunds");
     }
 }

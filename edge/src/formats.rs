@@ -2,7 +2,8 @@
 //! Slack (Block Kit), Discord (content and embeds) and Microsoft Teams (an Adaptive Card).
 //! Every chat message is drawn from one [`Card`], so the three say the same thing.
 
-use crate::payload::WebhookPayload;
+use crate::escalation::EscalationData;
+use crate::payload::{InquiryData, WebhookPayload, routing_explanation};
 use serde::Serialize;
 use serde_json::{Value, json};
 use switchboard_shared::config::PayloadFormat;
@@ -37,14 +38,13 @@ pub struct Action {
     pub url: String,
 }
 
-/// The card of an inquiry event (`inquiry.routed`, `inquiry.escalated`).
+/// The card of an `inquiry.routed` event.
 pub fn inquiry_card(p: &WebhookPayload) -> Card {
-    let d = &p.data;
-    let verb = if p.kind == crate::payload::INQUIRY_ESCALATED {
-        "Escalated inquiry"
-    } else {
-        "New inquiry"
-    };
+    card_of("New inquiry", &p.data)
+}
+
+/// The card of an inquiry, titled "`verb` `reference` for `team`".
+fn card_of(verb: &str, d: &InquiryData) -> Card {
     let mut facts = vec![
         ("Reference".to_owned(), d.reference.clone()),
         ("Priority".to_owned(), d.priority.clone()),
@@ -100,12 +100,7 @@ pub const WHY_CHARS: usize = 300;
 /// The stored routing explanation (`{"reason": {..}, "explanation": "..."}`) as one short
 /// line, or `None` when it has none.
 pub fn routing_reason(routing: &Value) -> Option<String> {
-    routing
-        .get("explanation")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| clip(s, WHY_CHARS))
+    routing_explanation(routing).map(|s| clip(s, WHY_CHARS))
 }
 
 /// `url` with every character that could end or break a link in chat markup (`<`, `>`,
@@ -124,15 +119,12 @@ fn markup_safe_url(url: &str) -> String {
     out
 }
 
-/// The card of an escalation step: the inquiry's card titled as escalated, with the level
-/// and the POC it was handed to. `inquiry` is the inquiry's own event (`inquiry.routed`);
-/// `escalated_to` is the target POC's display name.
-pub fn escalation_card(inquiry: &WebhookPayload, level: &str, escalated_to: &str) -> Card {
-    let escalated = WebhookPayload {
-        kind: crate::payload::INQUIRY_ESCALATED,
-        ..inquiry.clone()
-    };
-    let mut card = inquiry_card(&escalated);
+/// The card of an escalation step (`inquiry.escalated`): the inquiry's card titled as
+/// escalated, with the level and the POC it was handed to. `escalated_to` is the target
+/// POC's display name.
+pub fn escalation_card(e: &EscalationData, escalated_to: &str) -> Card {
+    let level = e.level.as_str();
+    let mut card = card_of("Escalated inquiry", &e.inquiry);
     card.title = format!("{} ({level})", card.title);
     card.facts.insert(1, ("Level".to_owned(), level.to_owned()));
     card.facts
@@ -296,7 +288,8 @@ pub fn teams(card: &Card) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::{self, INQUIRY_ESCALATED};
+    use crate::escalation::Level;
+    use crate::payload;
 
     const ACK_URL: &str = "https://edge.example/v1/ack/0123abcd.c2lnbmF0dXJl";
 
@@ -426,19 +419,16 @@ mod tests {
             "Earlier inquiries".into(),
             "2 (SB-2222-3333, SB-4444-5555)".into()
         )));
-        let escalated = inquiry_card(&payload::build_event(
-            INQUIRY_ESCALATED,
-            payload::tests::sample(),
-        ));
-        assert!(escalated.title.starts_with("Escalated inquiry"));
     }
 
     #[test]
     fn escalation_card_names_level_and_target() {
-        let mut input = payload::tests::sample();
-        input.priority = "normal".into();
-        let routed = payload::build(input);
-        let c = escalation_card(&routed, "overdue", "Team lead");
+        let escalated = |level| {
+            let mut e = crate::escalation::tests::sample_event(level, 0).data;
+            e.inquiry.priority = "normal".into();
+            e
+        };
+        let c = escalation_card(&escalated(Level::Overdue(1)), "Team lead");
         assert_eq!(
             c.title,
             "Escalated inquiry SB-7KQ2-M9XD for Billing (overdue)"
@@ -452,7 +442,7 @@ mod tests {
             ]
         );
         assert!(c.alarm, "an overdue escalation is marked urgent");
-        assert!(!escalation_card(&routed, "warning", "Billing").alarm);
+        assert!(!escalation_card(&escalated(Level::Warning), "Billing").alarm);
         let slack = slack(&c).to_string();
         assert!(slack.contains("Escalated inquiry SB-7KQ2-M9XD") && slack.contains("Team lead"));
     }

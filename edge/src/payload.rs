@@ -1,6 +1,8 @@
-//! The webhook body a POC receives for a routed inquiry, built from plain values (the
-//! generic JSON format; `formats` turns it into Slack, Discord and Teams messages).
+//! The versioned JSON event every webhook posts (the generic JSON format), and the body a
+//! POC receives for a routed inquiry, built from plain values (`formats` turns it into
+//! Slack, Discord and Teams messages; `escalation` builds `inquiry.escalated` from it).
 
+use crate::ids;
 use serde::Serialize;
 use switchboard_shared::api::ExpectedResponse;
 
@@ -9,27 +11,29 @@ use switchboard_shared::api::ExpectedResponse;
 pub const SCHEMA_VERSION: u32 = 1;
 /// A new inquiry was routed to a POC.
 pub const INQUIRY_ROUTED: &str = "inquiry.routed";
-/// An inquiry was handed to a further POC because its deadline passed unanswered.
-pub const INQUIRY_ESCALATED: &str = "inquiry.escalated";
 
-/// `{"type":"inquiry.routed","version":1,"timestamp":..,"data":{..}}`: every event
-/// Switchboard posts, to POCs and to owners (Standard Webhooks shape).
+/// `{"type":"inquiry.routed","version":1,"id":"msg_..","timestamp":..,"data":{..}}`: every
+/// event Switchboard posts, to POCs and to owners (Standard Webhooks shape).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event<D> {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub version: u32,
+    /// The event's id, sent as the `webhook-id` header too: the same on every retry, so a
+    /// receiver drops duplicates by it.
+    pub id: String,
     /// RFC 3339; fixed when the event is built, so the same on every retry, like the body.
     pub timestamp: String,
     pub data: D,
 }
 
 impl<D> Event<D> {
-    /// An event of type `kind` at `at_ms`, in the current schema version.
-    pub fn new(kind: &'static str, at_ms: i64, data: D) -> Self {
+    /// An event of type `kind` with id `id` at `at_ms`, in the current schema version.
+    pub fn new(kind: &'static str, id: String, at_ms: i64, data: D) -> Self {
         Event {
             kind,
             version: SCHEMA_VERSION,
+            id,
             timestamp: rfc3339(at_ms),
             data,
         }
@@ -76,6 +80,8 @@ pub struct Submitter {
 /// Everything the payload needs, as stored for the inquiry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayloadInput {
+    /// The inquiry's id; the event id is its webhook id (`msg_<inquiry id>`).
+    pub inquiry_id: String,
     pub reference: String,
     pub site: String,
     pub poc: String,
@@ -96,14 +102,10 @@ pub struct PayloadInput {
 
 /// The `inquiry.routed` event.
 pub fn build(input: PayloadInput) -> WebhookPayload {
-    build_event(INQUIRY_ROUTED, input)
-}
-
-/// An inquiry event of type `kind` ([`INQUIRY_ROUTED`], [`INQUIRY_ESCALATED`]).
-pub fn build_event(kind: &'static str, input: PayloadInput) -> WebhookPayload {
     let submitted_at = rfc3339(input.submitted_ms);
     Event::new(
-        kind,
+        INQUIRY_ROUTED,
+        ids::webhook_id(&input.inquiry_id),
         input.submitted_ms,
         InquiryData {
             reference: input.reference,
@@ -127,6 +129,16 @@ pub fn build_event(kind: &'static str, input: PayloadInput) -> WebhookPayload {
             acknowledge_url: input.acknowledge_url,
         },
     )
+}
+
+/// The routing explanation in words, from the stored routing JSON
+/// (`{"reason": {..}, "explanation": "..."}`), or `None` when it has none.
+pub fn routing_explanation(routing: &serde_json::Value) -> Option<&str> {
+    routing
+        .get("explanation")
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// Unix milliseconds as an RFC 3339 UTC instant, e.g. `2026-11-24T09:30:00Z`.
@@ -161,6 +173,7 @@ pub(crate) mod tests {
 
     pub(crate) fn sample() -> PayloadInput {
         PayloadInput {
+            inquiry_id: "0123abcd".into(),
             reference: "SB-7KQ2-M9XD".into(),
             site: "demo".into(),
             poc: "billing".into(),
@@ -199,6 +212,7 @@ pub(crate) mod tests {
         let v = serde_json::to_value(&p).unwrap();
         assert_eq!(v["type"], "inquiry.routed");
         assert_eq!(v["version"], 1);
+        assert_eq!(v["id"], "msg_0123abcd");
         assert_eq!(v["timestamp"], "2026-11-24T09:30:00Z");
         assert_eq!(v["data"]["submitted_at"], "2026-11-24T09:30:00Z");
         assert_eq!(v["data"]["deadline"], "2026-11-24T13:30:00Z");
@@ -239,8 +253,6 @@ pub(crate) mod tests {
     #[test]
     fn generic_json_snapshot() {
         insta::assert_json_snapshot!("json_inquiry_routed", build(sample()));
-        let escalated = build_event(INQUIRY_ESCALATED, sample());
-        assert_eq!(escalated.kind, "inquiry.escalated");
     }
 
     #[test]

@@ -116,10 +116,17 @@ pub struct TestData {
 const MESSAGE: &str =
     "This is a test event from Switchboard. It belongs to no inquiry and needs no answer.";
 
-/// The body posted to `target`: the event for JSON endpoints, a chat message for the rest.
-pub fn body(site: &str, target: &Target, at_ms: i64) -> Result<String, serde_json::Error> {
+/// The body posted to `target`: the event (with id `msg_id`, its `webhook-id`) for JSON
+/// endpoints, a chat message for the rest.
+pub fn body(
+    site: &str,
+    target: &Target,
+    msg_id: &str,
+    at_ms: i64,
+) -> Result<String, serde_json::Error> {
     let event = Event::new(
         WEBHOOK_TEST,
+        msg_id.to_owned(),
         at_ms,
         TestData {
             site: site.to_owned(),
@@ -212,7 +219,7 @@ pub async fn test_endpoints(req: &Request, env: &Env, site: &str) -> Result<Repl
     let msg_id = format!("msg_test_{}", ids::hex(&platform::random_bytes::<16>()?));
     let now = platform::now_ms();
     let posts = targets.iter().map(|t| async {
-        let body = body(site, t, now).map_err(EdgeError::internal)?;
+        let body = body(site, t, &msg_id, now).map_err(EdgeError::internal)?;
         let post = delivery::post_signed(&t.endpoint, &msg_id, &body, allow_loopback).await;
         Ok::<_, EdgeError>(TestResult::new(t, &post))
     });
@@ -309,16 +316,19 @@ mod tests {
             .unwrap()
             .remove(0);
         target.endpoint.format = PayloadFormat::Json;
-        let json: serde_json::Value =
-            serde_json::from_str(&body("demo", &target, 1_795_478_400_000).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            &body("demo", &target, "msg_test_00ff", 1_795_478_400_000).unwrap(),
+        )
+        .unwrap();
         assert_eq!(json["type"], WEBHOOK_TEST);
         assert_eq!(json["version"], crate::payload::SCHEMA_VERSION);
+        assert_eq!(json["id"], "msg_test_00ff");
         assert_eq!(json["timestamp"], "2026-11-24T00:00:00Z");
         assert_eq!(json["data"]["poc"], target.poc);
         assert_eq!(json["data"]["team"], target.team);
         target.endpoint.format = PayloadFormat::Slack;
         let slack: serde_json::Value =
-            serde_json::from_str(&body("demo", &target, 0).unwrap()).unwrap();
+            serde_json::from_str(&body("demo", &target, "msg_test_00ff", 0).unwrap()).unwrap();
         assert!(slack["text"].as_str().unwrap().contains("Test message"));
         assert!(slack.get("type").is_none());
     }

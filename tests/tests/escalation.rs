@@ -1,14 +1,15 @@
 //! Acknowledgement and escalation against the real Worker: the signed acknowledgement link
 //! from a delivered webhook, and the cron trigger (`wrangler dev --test-scheduled`, fired
 //! through `GET /__scheduled`) escalating an overdue, unacknowledged inquiry to the backup
-//! POC's receiver exactly once, and leaving the acknowledged one alone.
+//! POC's receiver exactly once, as a signed `inquiry.escalated` event in the envelope of
+//! the inquiry's own webhook, and leaving the acknowledged one alone.
 
 use crate::env::{Env, Test};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use switchboard_tests::admin::Answer;
 use switchboard_tests::fixture::{TEST_SECRET, hook_path};
-use switchboard_tests::receiver::{Behavior, Delivery, Signature};
+use switchboard_tests::receiver::{self, Behavior, Delivery, Signature};
 use switchboard_tests::{Error, Result, ensure};
 
 pub const TRIALS: &[(&str, Test)] = &[(
@@ -103,6 +104,94 @@ fn summary(ds: &[Delivery]) -> String {
         .map(|d| format!("{} {}", d.path, d.body_text()))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A secret the endpoints do not have: a signature must not verify with it.
+const OTHER_SECRET: &str = "whsec_bm90IHRoZSBlbmRwb2ludCdzIHNlY3JldCBrZXk=";
+
+/// Checks the JSON escalation `d` of the `overdue` step from desk to lead as a POC's
+/// receiver would: signed with the endpoint's secret like the inquiry's own delivery
+/// `routed`, in the same versioned envelope with an id to drop duplicates by, and with
+/// typed `data` about the step that carries the inquiry's own event whole. Returns the body.
+fn check_escalation_event(d: &Delivery, site: &str, routed: &Delivery) -> Result<Value> {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in &d.headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    let with_secret = receiver::verify(TEST_SECRET, &headers, &d.body);
+    let with_other = receiver::verify(OTHER_SECRET, &headers, &d.body);
+    ensure(
+        with_secret == Signature::Valid && matches!(with_other, Signature::Invalid(_)),
+        || {
+            format!(
+                "the escalation must verify with the endpoint's secret only: {with_secret:?}, other {with_other:?}"
+            )
+        },
+    )?;
+    let body = d.json()?;
+    let inquiry_event = routed.json()?;
+    let routed_id = routed.header("webhook-id").unwrap_or_default();
+    let id = d.header("webhook-id").unwrap_or_default();
+    ensure(
+        inquiry_event["id"] == routed_id && id == format!("{routed_id}_overdue"),
+        || {
+            format!(
+                "event ids: routed {routed_id:?} in a body with {}, escalation {id:?}",
+                inquiry_event["id"]
+            )
+        },
+    )?;
+    let data = body["data"].clone();
+    let mut envelope = body.clone();
+    if let Some(map) = envelope.as_object_mut() {
+        map.remove("data");
+    }
+    let expected = json!({"type": "inquiry.escalated", "version": 1, "id": id,
+        "timestamp": data["escalated_at"]});
+    ensure(envelope == expected, || {
+        format!("escalation envelope:\n expected {expected}\n actual   {envelope}")
+    })?;
+    let inquiry = &inquiry_event["data"];
+    let parse = |v: &Value| {
+        v.as_str()
+            .and_then(switchboard_edge::payload::parse_rfc3339_ms)
+    };
+    let overdue_ms = match (parse(&data["escalated_at"]), parse(&inquiry["deadline"])) {
+        (Some(at), Some(deadline)) => at - deadline,
+        _ => return Err(Error::msg(format!("escalation times: {data}"))),
+    };
+    ensure((0..300_000).contains(&overdue_ms), || {
+        format!("the escalation should be taken just after the deadline: {overdue_ms} ms: {data}")
+    })?;
+    let reason = inquiry["routing"]["explanation"].as_str().map(str::trim);
+    ensure(reason.is_some_and(|r| !r.is_empty()), || {
+        format!("no routing explanation: {inquiry}")
+    })?;
+    let expected = json!({
+        "reference": inquiry["reference"],
+        "site": site,
+        "level": "overdue",
+        "step": 1,
+        "owner": "desk",
+        "escalated_from": "desk",
+        "escalated_to": "lead",
+        "escalated_at": data["escalated_at"],
+        "deadline": inquiry["deadline"],
+        "overdue_seconds": overdue_ms / 1000,
+        "acknowledge_url": inquiry["acknowledge_url"],
+        "routing_reason": reason,
+        "inquiry": inquiry,
+    });
+    ensure(
+        data == expected && inquiry["acknowledge_url"].is_string(),
+        || format!("escalation data:\n expected {expected}\n actual   {data}"),
+    )?;
+    Ok(body)
 }
 
 async fn fire_cron(env: &Env) -> Result<()> {
@@ -218,20 +307,11 @@ fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
         ensure(at_lead.len() == 1, || {
             format!("expected exactly one escalation at the backup, got {}:\n{}", at_lead.len(), summary(&at_lead))
         })?;
-        let d = &at_lead[0];
-        ensure(d.signature == Signature::Valid, || format!("escalation signature: {:?}", d.signature))?;
-        let body = d.json()?;
-        ensure(
-            body["data"]["level"] == "overdue"
-                && body["data"]["escalated_to"] == "lead"
-                && body["data"]["owner"] == "desk"
-                && body["data"]["inquiry"]["reference"] == late.as_str(),
-            || format!("expected an `overdue` escalation of {late} to lead: {body}"),
-        )?;
-        ensure(
-            d.header("webhook-id").is_some_and(|id| id.starts_with("msg_") && id.ends_with("_overdue")),
-            || format!("escalation webhook-id: {:?}", d.header("webhook-id")),
-        )?;
+        let late_routed = routed
+            .iter()
+            .find(|d| d.json().is_ok_and(|b| b["data"]["reference"] == late.as_str()))
+            .ok_or_else(|| Error::msg(format!("no delivery for {late}: {}", summary(&routed))))?;
+        let body = check_escalation_event(&at_lead[0], site, late_routed)?;
         // The Slack endpoint got the escalation as a Slack message, not as the JSON event.
         let slack_lead = hook_path(site, "slack-lead");
         let at_slack = env.receiver.wait_for(&slack_lead, 1, DELIVERY_TIMEOUT).await?;

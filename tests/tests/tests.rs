@@ -23,7 +23,9 @@
 //!   the same verdicts on the shared corpus of tricky Unicode inputs.
 //! - `escalation`: the signed acknowledgement link (GET shows a page, POST acknowledges,
 //!   forgeries refused) and the cron trigger escalating an overdue, unacknowledged inquiry
-//!   to the backup POC exactly once while the acknowledged one stays quiet (about 75 s).
+//!   to the backup POC exactly once while the acknowledged one stays quiet (about 75 s);
+//!   the escalation is an `inquiry.escalated` event in the versioned envelope, signed with
+//!   the endpoint's secret.
 //! - `abuse`: the public endpoint under abuse. The CORS matrix, body limits, honeypot,
 //!   render tokens, Turnstile against a local fake, both rate limits, retention purges,
 //!   real answers checked against /openapi.json, and 10,000 adversarial requests.
