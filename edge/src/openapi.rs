@@ -13,6 +13,7 @@ pub fn document() -> Value {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let site = json!({"name": "site", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}});
     let reference = json!({"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "example": "SB-7KQ2-M9XD"}});
+    let html = |description: &str| json!({"description": description, "content": {"text/html": {"schema": {"type": "string"}}}});
     let admin = json!([{"siteAdminKey": []}]);
     let export_note = format!(
         "At most {} inquiries per request, read in batches of {}. When more match, \
@@ -47,6 +48,25 @@ pub fn document() -> Value {
                     "403": error, "404": error, "405": error}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
                     "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
+            "/v1/sites/{site}/form.html": {
+                "get": {"summary": "the form without JavaScript: an HTML page that posts to this address",
+                    "parameters": [site,
+                        {"name": "locale", "in": "query", "description": "default: Accept-Language, else the site's default_locale",
+                            "schema": {"type": "string"}},
+                        {"name": "tz", "in": "query", "description": "zone of the reply times; default: the zone Cloudflare places the visitor in",
+                            "schema": {"type": "string", "example": "Europe/Paris"}}],
+                    "responses": {"200": html("the form"), "403": error, "404": error, "405": error}},
+                "post": {"summary": "send the form without JavaScript: the inquiry endpoint's checks and storage, answered as HTML",
+                    "parameters": [site],
+                    "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {
+                        "schema": {"$ref": "#/components/schemas/FormPagePost"}}}},
+                    "responses": {"202": html("stored (or the stored answer for a repeated idempotency_key): the reference, the team and the expected reply"),
+                        "400": html("malformed (no idempotency_key, say): the form again with the reason"),
+                        "422": html("refused: the form again, refilled, each field error next to its field or the reason above it (a day-old page comes back renewed)"),
+                        "429": {"description": "too many or too fast: the form again with the reason; wait Retry-After seconds",
+                            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+                            "content": {"text/html": {"schema": {"type": "string"}}}},
+                        "403": error, "404": error, "405": error, "413": error, "415": error}}},
             "/v1/sites/{site}/inquiries": {"post": {
                 "summary": "submit an inquiry; a repeated idempotency_key answers the stored 202 again",
                 "parameters": [site],
@@ -258,6 +278,11 @@ fn schemas() -> Value {
                 "fields": {"type": "object", "maxProperties": 50, "propertyNames": {"maxLength": 64},
                     "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"},
                         {"type": "array", "maxItems": 100, "items": {"type": "string"}}]}}}},
+        "FormPagePost": {"type": "object", "description": "what the page's form sends: each form field under its id (a multi choice once per chosen option, a checkbox only when ticked), the honeypot, and the page's hidden fields",
+            "required": ["idempotency_key"],
+            "properties": {"idempotency_key": {"type": "string", "minLength": 1, "maxLength": 100},
+                "locale": text, "time_zone": text, "render_token": text},
+            "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
         "ExpectedResponse": {"type": "object", "required": ["deadline", "deadline_local", "within", "open_now", "sentence"],
             "properties": {"deadline": {"type": "string", "format": "date-time"}, "deadline_local": text,
                 "within": text, "open_now": {"type": "boolean"}, "sentence": text}},
@@ -301,7 +326,7 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 16);
+        assert_eq!(paths.len(), 17);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",

@@ -183,6 +183,20 @@ impl Schemas {
         Ok(v)
     }
 
+    /// Checks that the document lists `status` with a body of `media_type` for `method` on
+    /// the path template `path`.
+    fn documents(&self, path: &str, method: &str, status: u16, media_type: &str) -> Result<()> {
+        let responses = &self.doc["paths"][path][method]["responses"];
+        ensure(
+            responses[status.to_string()]["content"][media_type].is_object(),
+            || {
+                format!(
+                    "/openapi.json does not list {method} {path} answering {status} {media_type}: {responses}"
+                )
+            },
+        )
+    }
+
     pub fn check(&self, name: &str, answer: &Answer, what: &str) -> Result<()> {
         let v = self.validator(name)?;
         let errors: Vec<String> = v.iter_errors(&answer.body).map(|e| e.to_string()).collect();
@@ -833,6 +847,55 @@ fn openapi_matches(env: &Env, site: &str) -> Result<()> {
         let (invalid, _) = post(env, site, &submission(&format!("{site}-2"), bad), &[]).await?;
         expect_error(&invalid, 422, "invalid_input", "bad email")?;
         schemas.check("Error", &invalid, "422")?;
+        // The form without JavaScript answers as the document says.
+        let page = format!("{}/v1/sites/{site}/form.html", env.worker.origin);
+        let path = "/v1/sites/{site}/form.html";
+        let media = |r: &reqwest::Response| {
+            let ct = header(r.headers(), "content-type").unwrap_or_default();
+            ct.split(';').next().unwrap_or_default().trim().to_owned()
+        };
+        let got = env.http.get(&page).send().await?;
+        schemas.documents(path, "get", got.status().as_u16(), &media(&got))?;
+        let valid = valid_fields();
+        let form = |key: &str, email: &str| {
+            let mut pairs: Vec<(&str, String)> = vec![("idempotency_key", key.to_owned())];
+            for (name, value) in valid.as_object().into_iter().flatten() {
+                let value = if name == "email" {
+                    email
+                } else {
+                    value.as_str().unwrap_or_default()
+                };
+                pairs.push((name.as_str(), value.to_owned()));
+            }
+            crate::widget::urlencode(&pairs)
+        };
+        let urlencoded = "application/x-www-form-urlencoded";
+        for (body, content_type, status) in [
+            (
+                form(&format!("{site}-page-1"), "ada@example.com"),
+                urlencoded,
+                202,
+            ),
+            (form(&format!("{site}-page-2"), "nope"), urlencoded, 422),
+            (
+                form(&format!("{site}-page-3"), "ada@example.com"),
+                "application/json",
+                415,
+            ),
+        ] {
+            let answer = env
+                .http
+                .post(&page)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await?;
+            let (got, media) = (answer.status().as_u16(), media(&answer));
+            ensure(got == status, || {
+                format!("POST form.html as {content_type}: expected {status}, got {got}")
+            })?;
+            schemas.documents(path, "post", got, &media)?;
+        }
         // Negative control: the validator does reject what breaks the contract.
         let wrong = Answer {
             status: 400,

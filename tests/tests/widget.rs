@@ -595,7 +595,7 @@ fn axe_in_four_states(env: &Env, site: &str, attrs: &str) -> Result<()> {
 }
 
 /// `pairs` as a browser encodes a form (`application/x-www-form-urlencoded`).
-fn urlencode(pairs: &[(&str, String)]) -> String {
+pub(crate) fn urlencode(pairs: &[(&str, String)]) -> String {
     let enc = |s: &str| {
         s.bytes()
             .map(|b| match b {
