@@ -2,20 +2,28 @@
 //! from a delivered webhook, and the cron trigger (`wrangler dev --test-scheduled`, fired
 //! through `GET /__scheduled`) escalating an overdue, unacknowledged inquiry to the backup
 //! POC's receiver exactly once, as a signed `inquiry.escalated` event in the envelope of
-//! the inquiry's own webhook, and leaving the acknowledged one alone.
+//! the inquiry's own webhook, and leaving the acknowledged one alone; and more finished
+//! escalation ladders than one scan batch not starving a newer inquiry of its step.
 
 use crate::env::{Env, Test};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use switchboard_edge::escalation;
 use switchboard_tests::admin::Answer;
 use switchboard_tests::fixture::{TEST_SECRET, hook_path};
 use switchboard_tests::receiver::{self, Behavior, Delivery, Signature};
 use switchboard_tests::{Error, Result, ensure};
 
-pub const TRIALS: &[(&str, Test)] = &[(
-    "escalation::overdue_unacknowledged_inquiry_reaches_the_backup_once_acknowledged_one_never",
-    overdue_inquiry_escalates_once,
-)];
+pub const TRIALS: &[(&str, Test)] = &[
+    (
+        "escalation::overdue_unacknowledged_inquiry_reaches_the_backup_once_acknowledged_one_never",
+        overdue_inquiry_escalates_once,
+    ),
+    (
+        "escalation::finished_ladders_do_not_starve_newer_inquiries_migration_0005",
+        finished_ladders_do_not_starve,
+    ),
+];
 
 /// The owning POC's target: one minute on the calendar clock, so the test waits about a minute.
 const TARGET: Duration = Duration::from_secs(60);
@@ -369,5 +377,62 @@ fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
             detail.body["inquiry"]["acknowledged_at"].is_string() && detail.body["inquiry"]["target_met"] == true,
             || format!("the admin view should show the acknowledgement and the met target: {}", detail.raw),
         )
+    })
+}
+
+/// Finished ladders ahead of the scan's batch: one more than a cron run looks at.
+const FINISHED: usize = escalation::BATCH as usize + 1;
+
+/// Migration 0005: an inquiry whose ladder is finished stays unacknowledged and within 30
+/// days of its deadline, but the scan must not pick it again. With more finished ladders
+/// than one batch, all with earlier deadlines, the newest inquiry still gets its step.
+fn finished_ladders_do_not_starve(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.admin.provision(site, &site_config(env, site)).await?;
+        // At the desk, whose only backup is the lead: `overdue` finishes each ladder.
+        for n in 0..FINISHED {
+            let body = json!({ "idempotency_key": format!("{site}-{n}"), "locale": "en",
+                "fields": fields("Filler") });
+            env.submit(site, &body).await?.expect_status(202, "submit")?;
+        }
+        let submitted = Instant::now();
+        let body = json!({ "idempotency_key": format!("{site}-newest"), "locale": "en",
+            "fields": fields("Newest") });
+        let newest = env.submit(site, &body).await?.expect_status(202, "submit")?;
+        let newest = newest.body["reference"].as_str().unwrap_or_default().to_owned();
+
+        tokio::time::sleep((TARGET + Duration::from_secs(2)).saturating_sub(submitted.elapsed())).await;
+        let lead = hook_path(site, "lead");
+        let of_newest = |env: &Env| {
+            escalations(env, &lead)
+                .into_iter()
+                .filter(|d| d.json().is_ok_and(|b| b["data"]["reference"] == newest.as_str()))
+                .count()
+        };
+        // Each run looks at one batch; two are enough once finished ladders are left out.
+        let started = Instant::now();
+        while of_newest(env) == 0 {
+            ensure(started.elapsed() < DELIVERY_TIMEOUT, || {
+                let references: std::collections::BTreeSet<String> = escalations(env, &lead)
+                    .iter()
+                    .filter_map(|d| d.json().ok()?["data"]["reference"].as_str().map(str::to_owned))
+                    .collect();
+                format!(
+                    "the newest inquiry {newest} was never escalated; {} of the {FINISHED} earlier ones were",
+                    references.len()
+                )
+            })?;
+            fire_cron(env).await?;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        // No inquiry's step went out twice.
+        let all = escalations(env, &lead);
+        let mut ids: Vec<&str> = all.iter().filter_map(|d| d.header("webhook-id")).collect();
+        ids.sort_unstable();
+        let total = ids.len();
+        ids.dedup();
+        ensure(ids.len() == total && of_newest(env) == 1, || {
+            format!("{total} escalations at the lead, {} distinct", ids.len())
+        })
     })
 }

@@ -25,7 +25,8 @@
 //!   forgeries refused) and the cron trigger escalating an overdue, unacknowledged inquiry
 //!   to the backup POC exactly once while the acknowledged one stays quiet (about 75 s);
 //!   the escalation is an `inquiry.escalated` event in the versioned envelope, signed with
-//!   the endpoint's secret.
+//!   the endpoint's secret. More finished escalation ladders than one scan batch do not
+//!   starve a newer inquiry of its step (migration 0005).
 //! - `abuse`: the public endpoint under abuse. The CORS matrix, body limits, honeypot,
 //!   render tokens, Turnstile against a local fake, both rate limits, retention purges,
 //!   real answers checked against /openapi.json, and 10,000 adversarial requests.
