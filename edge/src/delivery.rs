@@ -437,7 +437,8 @@ pub async fn event_for(
     Ok(p)
 }
 
-fn failed_attempt(inquiry_id: &str, url: &str, attempt: i64, error: &str) -> Attempt {
+/// A delivery-log row for an attempt that was never sent (no endpoint, a refused URL).
+pub fn failed_attempt(inquiry_id: &str, url: &str, attempt: i64, error: &str) -> Attempt {
     Attempt {
         inquiry_id: inquiry_id.to_owned(),
         endpoint_url: url.to_owned(),

@@ -17,7 +17,7 @@
 //! (in each endpoint's format, signed with the target POC's secrets, endpoints disabled by
 //! a 410 skipped, retried, every attempt logged).
 
-use crate::delivery::{self, PostResult};
+use crate::delivery;
 use crate::error::EdgeError;
 use crate::payload::{Event, InquiryData, rfc3339, routing_explanation};
 use crate::platform::{self, log};
@@ -448,17 +448,9 @@ pub async fn deliver(
     let mut round = Round::default();
     if endpoints.is_empty() {
         let attempt = next_attempt.get("").copied().unwrap_or(1);
-        let r = PostResult {
-            sent: false,
-            status_code: None,
-            error: Some("the poc has no webhook endpoints".to_owned()),
-            response_snippet: None,
-            retry_after: None,
-            started_ms: platform::now_ms(),
-            latency_ms: 0,
-        };
-        sla_store::record_escalation_attempt(db, &r.attempt(&row.id, "", attempt), &msg.level)
-            .await?;
+        let none =
+            delivery::failed_attempt(&row.id, "", attempt, "the poc has no webhook endpoints");
+        sla_store::record_escalation_attempt(db, &none, &msg.level).await?;
         round.refused += 1;
     }
     for endpoint in &endpoints {

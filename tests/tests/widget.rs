@@ -101,7 +101,15 @@ fn page(edge: &str, head: &str, body: &str, attrs: &str) -> String {
 }
 
 async fn with_browser(f: impl AsyncFnOnce(&Browser) -> Result<()>) -> Result<()> {
-    let browser = Browser::start().await?;
+    with_browser_args(&[], f).await
+}
+
+/// Like [`with_browser`], with Chromium started with more command-line switches.
+async fn with_browser_args(
+    args: &[String],
+    f: impl AsyncFnOnce(&Browser) -> Result<()>,
+) -> Result<()> {
+    let browser = Browser::start_with(args).await?;
     let outcome = f(&browser).await;
     browser.close().await;
     outcome
@@ -1044,8 +1052,7 @@ fn site_default_language(env: &Env, site: &str) -> Result<()> {
             &format!("/default-lang/{site}.html"),
             page(&env.worker.origin, "", "", &format!("data-site=\"{site}\" data-mode=\"launcher\"")),
         );
-        let browser = Browser::start_with(&["--lang=ja".to_owned(), "--accept-lang=ja".to_owned()]).await?;
-        let outcome = async {
+        with_browser_args(&["--lang=ja".to_owned(), "--accept-lang=ja".to_owned()], async |browser| {
             browser.client.goto(&url).await?;
             let languages = browser.eval("return navigator.languages;", vec![]).await?;
             ensure(languages == json!(["ja"]), || format!("the browser should speak only Japanese: {languages}"))?;
@@ -1070,10 +1077,8 @@ fn site_default_language(env: &Env, site: &str) -> Result<()> {
             ensure(submit.trim() == german.submit, || {
                 format!("the send button says {submit:?}, not the site's German {:?}", german.submit)
             })
-        }
-        .await;
-        browser.close().await;
-        outcome
+        })
+        .await
     })
 }
 
@@ -1199,8 +1204,7 @@ fn plain_look(env: &Env, site: &str) -> Result<()> {
             &format!("/plain/{site}.html"),
             page(&env.worker.origin, page_colours, &body, ""),
         );
-        let browser = Browser::start_with(&["--force-dark-mode".to_owned()]).await?;
-        let outcome = async {
+        with_browser_args(&["--force-dark-mode".to_owned()], async |browser| {
             browser.client.goto(&url).await?;
             let dark = browser.eval("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await?;
             ensure(dark == json!(true), || "the browser should prefer a dark scheme".to_owned())?;
@@ -1225,10 +1229,8 @@ fn plain_look(env: &Env, site: &str) -> Result<()> {
             // The script names no site: it starts the four elements and adds none of its own.
             let hosts = browser.eval("return document.querySelectorAll('switchboard-form').length;", vec![]).await?;
             ensure(hosts == json!(4), || format!("{hosts} form elements on the page, not 4"))
-        }
-        .await;
-        browser.close().await;
-        outcome
+        })
+        .await
     })
 }
 
@@ -1280,8 +1282,7 @@ fn forced_colours(env: &Env, site: &str) -> Result<()> {
             &format!("/forced-colours/{site}.html"),
             page(&env.worker.origin, "", "", &format!("data-site=\"{site}\"")),
         );
-        let browser = Browser::start_with(&["--force-high-contrast".to_owned()]).await?;
-        let outcome = async {
+        with_browser_args(&["--force-high-contrast".to_owned()], async |browser| {
             browser.client.goto(&url).await?;
             let forced = browser
                 .eval(
@@ -1314,10 +1315,8 @@ fn forced_colours(env: &Env, site: &str) -> Result<()> {
                 seen == json!(["email", "solid", "2px", true, "auto"]),
                 || format!("[focused, outline style, width, coloured, select appearance] = {seen}"),
             )
-        }
-        .await;
-        browser.close().await;
-        outcome
+        })
+        .await
     })
 }
 
