@@ -220,7 +220,7 @@ pub async fn get_inquiry(
     let db = env.d1("DB")?;
     authorize(req, env, &db, site).await?;
     let row = find(&db, site, reference).await?;
-    let attempts = store::attempts(&db, &row.id).await?;
+    let attempts = store::attempts(&db, &row.id, None).await?;
     let escalations = crate::escalation::admin_view(&db, &row.id).await?;
     let attempts: Vec<serde_json::Value> = attempts
         .into_iter()

@@ -128,17 +128,22 @@ pub fn plan(attempts: &[Attempt], since_ms: i64) -> (BTreeSet<String>, BTreeMap<
     (done, next)
 }
 
-/// What one round did, endpoint by endpoint; [`conclude`] turns it into an [`Outcome`].
+/// What one round did, endpoint by endpoint; [`conclude`] (or `escalation::conclude`)
+/// turns it into an outcome.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Round {
     /// Endpoints that hold the inquiry (this round or earlier since the message's start).
     pub accepted: usize,
     /// Endpoints that should be tried again.
     pub retry: usize,
-    /// Endpoints whose request could not be made (refused URL, bad secret).
+    /// Endpoints whose request could not be made (refused URL, bad secret), or one for a
+    /// POC without endpoints.
     pub refused: usize,
     /// The largest `Retry-After` (seconds) among endpoints to retry.
     pub retry_after: Option<u32>,
+    /// The highest attempt number among endpoints to retry (escalations pace their
+    /// retries by it; deliveries by the message's round).
+    pub max_attempt: i64,
 }
 
 /// The decision after a round. Disabled (410) endpoints count as neither accepted nor
@@ -277,62 +282,95 @@ pub async fn deliver(
             row.site_id
         )));
     };
-    let endpoints = endpoints_for(&config, &row.poc);
-    let disabled = disabled_urls(db, &row.site_id).await?;
-    let history = store::attempts(db, &row.id).await?;
-    let (done, next_attempt) = plan(&history, msg.since_ms);
     let event = event_for(db, &config, &row, crate::ack::link_for(env, &row.id)).await?;
     let card = formats::inquiry_card(&event);
-
-    let mut round = Round::default();
-    if endpoints.is_empty() {
-        let attempt = next_attempt.get("").copied().unwrap_or(1);
-        store::record_attempt(
-            db,
-            &failed_attempt(&row.id, "", attempt, "the poc has no webhook endpoints"),
-        )
-        .await?;
-        round.refused += 1;
-    }
-    for endpoint in &endpoints {
-        if done.contains(&endpoint.url) {
-            round.accepted += 1;
-            continue;
-        }
-        if disabled.contains(&endpoint.url) {
-            continue;
-        }
-        let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
-        let body = formats::render(endpoint.format, &event, &card)?;
-        let r = post_signed(endpoint, &event.id, &body, allow_loopback).await;
-        store::record_attempt(db, &r.attempt(&row.id, &endpoint.url, attempt)).await?;
-        match retry::verdict(r.status_code, r.sent) {
-            Verdict::Delivered => round.accepted += 1,
-            Verdict::Refused => round.refused += 1,
-            Verdict::Retry => {
-                round.retry += 1;
-                round.retry_after = round.retry_after.max(r.retry_after);
-            }
-            Verdict::Gone => {
-                disable_gone(
-                    db,
-                    env,
-                    &config,
-                    &row,
-                    &endpoint.url,
-                    r.status_code,
-                    "delivery",
-                )
-                .await?;
-            }
-        }
-    }
+    let sending = Sending {
+        config: &config,
+        row: &row,
+        escalation: None,
+        since_ms: msg.since_ms,
+    };
+    let round = sending.round(db, env, &event, &card).await?;
     let jitter = platform::random_bytes::<1>().map_or(0, |b| b[0]);
     let outcome = conclude(&round, schedule, msg.round, jitter);
     if outcome == Outcome::Done {
         store::set_status(db, &row.id, "delivered").await?;
     }
     Ok(outcome)
+}
+
+/// One round of posting an event to every endpoint of a POC, for [`deliver`] and
+/// `escalation::deliver`: endpoints that accepted it since `since_ms` are not posted to
+/// again, disabled ones are skipped, every attempt is logged, and a `410` disables its
+/// endpoint and alerts the owner.
+pub struct Sending<'a> {
+    pub config: &'a SiteConfig,
+    /// The inquiry, its `poc` set to the POC whose endpoints are posted to (the
+    /// escalation step's target for an escalation): alerts about a `410` name that POC.
+    pub row: &'a InquiryRow,
+    /// The escalation level whose log the attempts go to; `None` for the inquiry's own.
+    pub escalation: Option<&'a str>,
+    pub since_ms: i64,
+}
+
+impl Sending<'_> {
+    /// Posts `event` (or, to chat endpoints, a message drawn from `card`) and says what
+    /// each endpoint did. Only storage errors fail the round; an endpoint's failure is in
+    /// the [`Round`] and the log.
+    pub async fn round<T: Serialize>(
+        &self,
+        db: &D1Database,
+        env: &Env,
+        event: &payload::Event<T>,
+        card: &formats::Card,
+    ) -> Result<Round, EdgeError> {
+        let row = self.row;
+        let allow_loopback = platform::allow_loopback_http(env);
+        let endpoints = endpoints_for(self.config, &row.poc);
+        let disabled = disabled_urls(db, &row.site_id).await?;
+        let history = store::attempts(db, &row.id, self.escalation).await?;
+        let (done, next_attempt) = plan(&history, self.since_ms);
+        let mut round = Round::default();
+        if endpoints.is_empty() {
+            let attempt = next_attempt.get("").copied().unwrap_or(1);
+            let none = failed_attempt(&row.id, "", attempt, "the poc has no webhook endpoints");
+            store::record_attempt(db, &none, self.escalation).await?;
+            round.refused += 1;
+        }
+        for endpoint in &endpoints {
+            if done.contains(&endpoint.url) {
+                round.accepted += 1;
+                continue;
+            }
+            if disabled.contains(&endpoint.url) {
+                continue;
+            }
+            let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
+            let body = formats::render(endpoint.format, event, card)?;
+            let r = post_signed(endpoint, &event.id, &body, allow_loopback).await;
+            let logged = r.attempt(&row.id, &endpoint.url, attempt);
+            store::record_attempt(db, &logged, self.escalation).await?;
+            match retry::verdict(r.status_code, r.sent) {
+                Verdict::Delivered => round.accepted += 1,
+                Verdict::Refused => round.refused += 1,
+                Verdict::Retry => {
+                    round.retry += 1;
+                    round.retry_after = round.retry_after.max(r.retry_after);
+                    round.max_attempt = round.max_attempt.max(attempt);
+                }
+                Verdict::Gone => {
+                    let what = if self.escalation.is_some() {
+                        "escalation"
+                    } else {
+                        "delivery"
+                    };
+                    let status = r.status_code;
+                    disable_gone(db, env, self.config, row, &endpoint.url, status, what).await?;
+                }
+            }
+        }
+        Ok(round)
+    }
 }
 
 /// An endpoint answered `410 Gone`: disables it for the site (naming `row`'s inquiry) and,
@@ -627,6 +665,7 @@ mod tests {
             retry,
             refused,
             retry_after,
+            max_attempt: 0,
         };
         let s = [1, 1, 2];
         assert_eq!(conclude(&r(1, 0, 0, None), &s, 1, 0), Outcome::Done);

@@ -17,11 +17,10 @@
 //! (in each endpoint's format, signed with the target POC's secrets, endpoints disabled by
 //! a 410 skipped, retried, every attempt logged).
 
-use crate::delivery;
+use crate::delivery::{self, Round};
 use crate::error::EdgeError;
 use crate::payload::{Event, InquiryData, rfc3339, routing_explanation};
 use crate::platform::{self, log};
-use crate::retry::{self, Verdict};
 use crate::sla_store::{self, OpenRow};
 use crate::store;
 use crate::{ack, formats, ids};
@@ -417,10 +416,6 @@ pub async fn deliver(
             row.site_id
         )));
     };
-    let endpoints = delivery::endpoints_for(&config, &step.target_poc);
-    let disabled = delivery::disabled_urls(db, &row.site_id).await?;
-    let history = sla_store::escalation_attempts(db, &row.id, &msg.level).await?;
-    let (done, next_attempt) = delivery::plan(&history, 0);
     let Some(level) = Level::parse(&msg.level) else {
         return Err(EdgeError::internal(format!(
             "escalation of inquiry {} has an unknown level",
@@ -443,60 +438,18 @@ pub async fn deliver(
         .poc(&step.target_poc)
         .map_or(step.target_poc.as_str(), |p| p.name.as_str());
     let card = formats::escalation_card(&event.data, target_name);
-    let msg_id = &event.id;
-
-    let mut round = Round::default();
-    if endpoints.is_empty() {
-        let attempt = next_attempt.get("").copied().unwrap_or(1);
-        let none =
-            delivery::failed_attempt(&row.id, "", attempt, "the poc has no webhook endpoints");
-        sla_store::record_escalation_attempt(db, &none, &msg.level).await?;
-        round.refused += 1;
-    }
-    for endpoint in &endpoints {
-        if done.contains(&endpoint.url) {
-            round.accepted += 1;
-            continue;
-        }
-        if disabled.contains(&endpoint.url) {
-            continue;
-        }
-        let attempt = next_attempt.get(&endpoint.url).copied().unwrap_or(1);
-        let body = formats::render(endpoint.format, &event, &card)?;
-        let r = delivery::post_signed(endpoint, msg_id, &body, allow_loopback).await;
-        sla_store::record_escalation_attempt(
-            db,
-            &r.attempt(&row.id, &endpoint.url, attempt),
-            &msg.level,
-        )
-        .await?;
-        match retry::verdict(r.status_code, r.sent) {
-            Verdict::Delivered => round.accepted += 1,
-            Verdict::Refused => round.refused += 1,
-            Verdict::Retry => {
-                round.retry += 1;
-                round.retry_after = round.retry_after.max(r.retry_after);
-                round.max_attempt = round.max_attempt.max(attempt);
-            }
-            Verdict::Gone => {
-                // The alert names the POC whose endpoint it was: the step's target.
-                let target_row = store::InquiryRow {
-                    poc: step.target_poc.clone(),
-                    ..row.clone()
-                };
-                delivery::disable_gone(
-                    db,
-                    env,
-                    &config,
-                    &target_row,
-                    &endpoint.url,
-                    r.status_code,
-                    "escalation",
-                )
-                .await?;
-            }
-        }
-    }
+    // Alerts about a 410 name the POC whose endpoint it was: the step's target.
+    let target_row = store::InquiryRow {
+        poc: step.target_poc.clone(),
+        ..row.clone()
+    };
+    let sending = delivery::Sending {
+        config: &config,
+        row: &target_row,
+        escalation: Some(&msg.level),
+        since_ms: 0,
+    };
+    let round = sending.round(db, env, &event, &card).await?;
     match conclude(&round, schedule) {
         Outcome::GiveUp => {
             // Nobody can take this step: the dead-letter consumer alerts the owner
@@ -510,21 +463,6 @@ pub async fn deliver(
         }
         outcome => Ok(outcome),
     }
-}
-
-/// What one escalation round did, endpoint by endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Round {
-    /// Endpoints that hold the step (this round or earlier).
-    pub accepted: usize,
-    /// Endpoints that should be tried again.
-    pub retry: usize,
-    /// Endpoints whose request could not be made (refused URL, bad secret, none at all).
-    pub refused: usize,
-    /// The largest `Retry-After` (seconds) among endpoints to retry.
-    pub retry_after: Option<u32>,
-    /// The highest attempt number among endpoints to retry.
-    pub max_attempt: i64,
 }
 
 /// The decision after a round, as `delivery::conclude` decides for an inquiry: retry while
@@ -579,20 +517,19 @@ pub async fn admin_view(
 ) -> Result<Vec<serde_json::Value>, EdgeError> {
     let mut out = Vec::new();
     for e in sla_store::escalations(db, inquiry_id).await? {
-        let attempts: Vec<serde_json::Value> =
-            sla_store::escalation_attempts(db, inquiry_id, &e.level)
-                .await?
-                .into_iter()
-                .map(|a| {
-                    serde_json::json!({
-                        "endpoint_url": a.endpoint_url,
-                        "attempt": a.attempt,
-                        "status_code": a.status_code,
-                        "error": a.error,
-                        "at": rfc3339(a.at_ms),
-                    })
+        let attempts: Vec<serde_json::Value> = store::attempts(db, inquiry_id, Some(&e.level))
+            .await?
+            .into_iter()
+            .map(|a| {
+                serde_json::json!({
+                    "endpoint_url": a.endpoint_url,
+                    "attempt": a.attempt,
+                    "status_code": a.status_code,
+                    "error": a.error,
+                    "at": rfc3339(a.at_ms),
                 })
-                .collect();
+            })
+            .collect();
         out.push(serde_json::json!({
             "level": e.level,
             "target_poc": e.target_poc,

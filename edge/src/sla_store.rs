@@ -2,7 +2,6 @@
 //! `store` so the delivery tables and these evolve without touching each other.
 
 use crate::error::EdgeError;
-use crate::store::Attempt;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -176,51 +175,6 @@ pub async fn escalation(
         .bind(&[text(inquiry_id), text(level)])?
         .first::<EscalationRow>(None)
         .await?)
-}
-
-/// Logs one attempt to deliver an escalation webhook.
-pub async fn record_escalation_attempt(
-    db: &D1Database,
-    a: &Attempt,
-    level: &str,
-) -> Result<(), EdgeError> {
-    let opt_text = |s: Option<&str>| s.map_or(JsValue::NULL, JsValue::from_str);
-    let opt_int = |n: Option<i64>| n.map_or(JsValue::NULL, int);
-    db.prepare(
-        "INSERT INTO delivery_attempts (inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms, escalation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .bind(&[
-        text(&a.inquiry_id),
-        text(&a.endpoint_url),
-        int(a.attempt),
-        opt_int(a.status_code),
-        opt_text(a.error.as_deref()),
-        int(a.latency_ms),
-        opt_text(a.response_snippet.as_deref()),
-        int(a.at_ms),
-        text(level),
-    ])?
-    .run()
-    .await?;
-    Ok(())
-}
-
-/// The attempts of one escalation step, oldest first.
-pub async fn escalation_attempts(
-    db: &D1Database,
-    inquiry_id: &str,
-    level: &str,
-) -> Result<Vec<Attempt>, EdgeError> {
-    Ok(db
-        .prepare(
-            "SELECT inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms
-             FROM delivery_attempts WHERE inquiry_id = ?1 AND escalation = ?2 ORDER BY at_ms, id",
-        )
-        .bind(&[text(inquiry_id), text(level)])?
-        .all()
-        .await?
-        .results::<Attempt>()?)
 }
 
 /// Forgets a step whose webhook could not be queued, so the next cron run records it again.

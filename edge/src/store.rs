@@ -351,10 +351,17 @@ pub struct Attempt {
     pub at_ms: i64,
 }
 
-pub async fn record_attempt(db: &D1Database, a: &Attempt) -> Result<(), EdgeError> {
+/// Logs one attempt: of the inquiry's own delivery when `escalation` is `None`, else of
+/// that escalation step (its level). The two logs share the table and never mix: an
+/// escalation's success never counts as the inquiry's delivery, nor the other way round.
+pub async fn record_attempt(
+    db: &D1Database,
+    a: &Attempt,
+    escalation: Option<&str>,
+) -> Result<(), EdgeError> {
     db.prepare(
-        "INSERT INTO delivery_attempts (inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO delivery_attempts (inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms, escalation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .bind(&[
         text(&a.inquiry_id),
@@ -365,19 +372,26 @@ pub async fn record_attempt(db: &D1Database, a: &Attempt) -> Result<(), EdgeErro
         int(a.latency_ms),
         opt_text(a.response_snippet.as_deref()),
         int(a.at_ms),
+        opt_text(escalation),
     ])?
     .run()
     .await?;
     Ok(())
 }
 
-pub async fn attempts(db: &D1Database, inquiry_id: &str) -> Result<Vec<Attempt>, EdgeError> {
+/// The attempts of one log, oldest first: the inquiry's own delivery when `escalation` is
+/// `None`, else that escalation step's.
+pub async fn attempts(
+    db: &D1Database,
+    inquiry_id: &str,
+    escalation: Option<&str>,
+) -> Result<Vec<Attempt>, EdgeError> {
     Ok(db
         .prepare(
             "SELECT inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms
-             FROM delivery_attempts WHERE inquiry_id = ?1 AND escalation IS NULL ORDER BY at_ms, id",
+             FROM delivery_attempts WHERE inquiry_id = ?1 AND escalation IS ?2 ORDER BY at_ms, id",
         )
-        .bind(&[text(inquiry_id)])?
+        .bind(&[text(inquiry_id), opt_text(escalation)])?
         .all()
         .await?
         .results::<Attempt>()?)
