@@ -1,6 +1,6 @@
 //! `switchboard`: the site owner's command. Checks a config offline, dry-runs routing on a
-//! sample inquiry, pushes a config to the edge, lists and searches inquiries, and exports
-//! them. A library so the integration tests run the online commands against a real edge;
+//! sample inquiry, pushes a config to the edge, lists, searches, exports and erases
+//! inquiries. A library so the integration tests run the online commands against a real edge;
 //! `main.rs` only parses the arguments and sets the exit code.
 
 mod online;
@@ -106,6 +106,24 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Erase a submitter's inquiries (by address) or one inquiry (by reference), with their
+    /// delivery and escalation logs, for a visitor who asks to be forgotten. Cannot be undone.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["email", "reference"])))]
+    Erase {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+        /// Every inquiry sent from this address, however its case was typed.
+        #[arg(long)]
+        email: Option<String>,
+        /// The inquiry with this reference.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Confirm: erasing cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Parses `args` (the program name first) and runs the command: the command line without
@@ -178,6 +196,23 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), String> {
             poc,
             url,
         } => online::test_endpoints(&edge, &site, poc.as_deref(), url.as_deref(), out),
+        Command::Erase {
+            edge,
+            site,
+            email,
+            reference,
+            yes,
+        } => {
+            if !yes {
+                return Err("erasing cannot be undone: add --yes to erase".to_owned());
+            }
+            let which = match (email, reference) {
+                (Some(email), _) => online::Erase::Submitter(email),
+                (None, Some(reference)) => online::Erase::Inquiry(reference),
+                (None, None) => return Err("name --email or --reference".to_owned()),
+            };
+            online::erase(&edge, &site, &which, out)
+        }
     }
 }
 

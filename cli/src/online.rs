@@ -1,6 +1,6 @@
 //! The commands that talk to the edge's admin API: `push`, `inquiries` (one page, or every
 //! page by following `next_cursor`), `export` (following `x-next-cursor` past the
-//! edge's per-request cap) and `test-endpoints`.
+//! edge's per-request cap), `test-endpoints` and `erase`.
 
 use crate::{emit, load, read};
 use std::io::Write;
@@ -181,6 +181,56 @@ pub fn test_endpoints(
             results.len()
         )),
     }
+}
+
+/// What `erase` deletes.
+pub enum Erase {
+    /// Every inquiry from this address.
+    Submitter(String),
+    /// The inquiry with this reference.
+    Inquiry(String),
+}
+
+/// Erases inquiries on the edge and prints how many, with their references.
+pub fn erase(
+    edge: &EdgeArgs,
+    site: &str,
+    which: &Erase,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let (_, body) = match which {
+        Erase::Submitter(email) => answer(
+            authorized(
+                ureq::post(&admin_url(edge, &format!("sites/{site}/erase"))),
+                edge,
+            )
+            .header("content-type", "application/json")
+            .send(serde_json::json!({ "email": email }).to_string()),
+        )?,
+        Erase::Inquiry(reference) => answer(
+            authorized(
+                ureq::delete(&admin_url(
+                    edge,
+                    &format!("sites/{site}/inquiries/{reference}"),
+                )),
+                edge,
+            )
+            .call(),
+        )?,
+    };
+    let erased = parse_json(&body)?;
+    let references: Vec<&str> = erased["references"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let line = match references.len() {
+        0 => "erased nothing: no inquiry matched".to_owned(),
+        1 => format!("erased 1 inquiry: {}", references[0]),
+        n => format!("erased {n} inquiries: {}", references.join(", ")),
+    };
+    emit(out, &line)
 }
 
 /// `ok   support  200   25 ms  https://…`, with the error after a failed one.

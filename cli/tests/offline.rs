@@ -204,3 +204,28 @@ fn an_https_edge_gets_a_tls_handshake() {
         stderr(&o)
     );
 }
+
+#[test]
+fn erase_needs_one_selection_and_a_confirmation() {
+    // Without --yes nothing is sent: the edge here would be unreachable (exit 1, "request
+    // failed"), so the refusal shows the edge was never asked.
+    let o = against_nothing("erase", &["--email", "ada@example.com"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    let o = against_nothing("erase", &["--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = against_nothing(
+        "erase",
+        &[
+            "--email",
+            "ada@example.com",
+            "--reference",
+            "SB-2222-3333",
+            "--yes",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = against_nothing("erase", &["--reference", "SB-2222-3333", "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("request failed: "), "{}", stderr(&o));
+}

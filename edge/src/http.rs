@@ -64,6 +64,9 @@ pub enum Route {
     AdminTestEndpoints {
         site: String,
     },
+    AdminErase {
+        site: String,
+    },
     NotFound,
 }
 
@@ -107,6 +110,7 @@ pub fn route(path: &str) -> Route {
         ["v1", "admin", "sites", site, "endpoints", "test"] => {
             Route::AdminTestEndpoints { site: s(site) }
         }
+        ["v1", "admin", "sites", site, "erase"] => Route::AdminErase { site: s(site) },
         _ => Route::NotFound,
     }
 }
@@ -244,6 +248,7 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         },
         Route::AdminInquiry { site, reference } => match method {
             Method::Get => admin::get_inquiry(&req, env, &site, &reference).await,
+            Method::Delete => crate::erase::erase_inquiry(&req, env, &site, &reference).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::AdminRedeliver { site, reference } => match method {
@@ -277,6 +282,10 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         },
         Route::AdminTestEndpoints { site } => match method {
             Method::Post => crate::ping::test_endpoints(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminErase { site } => match method {
+            Method::Post => crate::erase::erase_submitter(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::NotFound => Err(EdgeError::NotFound),
@@ -469,6 +478,12 @@ mod tests {
         assert_eq!(
             route("/v1/sites/demo/form.html"),
             Route::FormPage {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/admin/sites/demo/erase"),
+            Route::AdminErase {
                 site: "demo".into()
             }
         );

@@ -15,6 +15,7 @@ pub mod confirmation;
 pub mod cors;
 pub mod dead_letter;
 pub mod delivery;
+pub mod erase;
 pub mod error;
 pub mod escalation;
 pub mod export;

@@ -108,7 +108,14 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/inquiries/{reference}": {"get": {
                 "summary": "one inquiry with fields, routing explanation and delivery attempts",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"200": body("Inquiry", "the inquiry and its delivery log"), "401": error, "404": error}}},
+                "responses": {"200": body("Inquiry", "the inquiry and its delivery log"), "401": error, "404": error}},
+                "delete": {"summary": "erase the inquiry and its delivery and escalation logs, on the submitter's request",
+                    "parameters": [site, reference], "security": admin,
+                    "responses": {"200": body("Erased", "erased"), "401": error, "404": error}}},
+            "/v1/admin/sites/{site}/erase": {"post": {
+                "summary": "erase every inquiry of one submitter, with their logs: body {\"email\": ...}, matched as intake stores the address",
+                "parameters": [site], "security": admin,
+                "responses": {"200": body("Erased", "erased (0 when none matched)"), "400": error, "401": error, "413": error, "415": error}}},
             "/v1/admin/sites/{site}/inquiries/{reference}/redeliver": {"post": {
                 "summary": "deliver the inquiry again to every endpoint of its POC",
                 "parameters": [site, reference], "security": admin,
@@ -302,6 +309,9 @@ fn schemas() -> Value {
                 "turnstile_script": {"type": "string", "description": "with a Turnstile site key: the Turnstile script the loader adds to the page"},
                 "time_zone": {"type": "string", "description": "the visitor zone the topic sentences use: tz, or the request's cf.timezone"},
                 "html": {"type": "string", "description": "with prerender=1: the idle form as HTML"}}},
+        "Erased": {"type": "object", "required": ["site", "erased", "references"], "additionalProperties": false,
+            "properties": {"site": text, "erased": {"type": "integer", "minimum": 0},
+                "references": {"type": "array", "items": text, "description": "newest first"}}},
         "AdminKey": {"type": "object", "required": ["site", "admin_key"],
             "properties": {"site": text, "admin_key": {"type": "string", "pattern": "^sbk_"}}},
         "ConfigVersion": {"type": "object", "required": ["site", "version"],
@@ -326,7 +336,7 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 17);
+        assert_eq!(paths.len(), 18);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",
@@ -343,6 +353,7 @@ mod tests {
             "Acknowledgement",
             "Endpoints",
             "EndpointEnabled",
+            "Erased",
         ] {
             assert!(schemas.contains_key(name), "{name}");
         }

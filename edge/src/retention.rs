@@ -56,7 +56,7 @@ struct TableName {
 
 /// Every table other than `inquiries` with an `inquiry_id` column, bar the site-state
 /// ones: the per-inquiry data.
-async fn child_tables(db: &D1Database) -> Vec<String> {
+pub(crate) async fn child_tables(db: &D1Database) -> Vec<String> {
     let found = db
         .prepare(
             "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p

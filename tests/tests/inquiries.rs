@@ -2,7 +2,7 @@
 //! reference and text (quotes, backslashes and LIKE wildcards taken literally), pages that
 //! return every inquiry exactly once even when many share a millisecond, CSV and NDJSON
 //! exports with formula cells neutralized and the per-request cap continued by cursor,
-//! and typed 400s and 401s for bad parameters and wrong keys. Answers are checked against
+//! typed 400s and 401s for bad parameters and wrong keys, and erasure on request. Answers are checked against
 //! the served OpenAPI schemas, and the `switchboard` command's online half runs in-process
 //! against the Worker.
 
@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 use switchboard_shared::api::ErrorBody;
 use switchboard_tests::admin::{Admin, Answer, Site};
+use switchboard_tests::fixture::hook_path;
 use switchboard_tests::wrangler::{Worker, WorkerOptions};
 use switchboard_tests::{Error, Result, ensure};
 
@@ -38,6 +39,10 @@ pub const TRIALS: &[(&str, Test)] = &[
     (
         "inquiries::cli_searches_follows_pages_and_exports",
         cli_commands,
+    ),
+    (
+        "inquiries::erasure_removes_a_submitter_and_their_logs_only",
+        erasure,
     ),
 ];
 
@@ -675,4 +680,249 @@ fn refusals(env: &Env, site: &str) -> Result<()> {
             format!("the export with a wrong key answered {status}: {body}")
         })
     })
+}
+
+/// Rows left in every per-inquiry table (and `inquiries`) for these inquiry ids.
+async fn rows_of(env: &Env, ids: &[String]) -> Result<Vec<(String, i64)>> {
+    let list = ids
+        .iter()
+        .map(|i| format!("'{i}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let tables = env
+        .worker
+        .d1_query(
+            "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.name = 'inquiry_id' AND m.name <> 'disabled_endpoints'",
+        )
+        .await?;
+    let mut counts = Vec::new();
+    for table in tables.iter().filter_map(|t| t["name"].as_str()) {
+        let n = env
+            .worker
+            .d1_query(&format!(
+                "SELECT COUNT(*) AS n FROM {table} WHERE inquiry_id IN ({list})"
+            ))
+            .await?;
+        counts.push((table.to_owned(), n[0]["n"].as_i64().unwrap_or(-1)));
+    }
+    let n = env
+        .worker
+        .d1_query(&format!(
+            "SELECT COUNT(*) AS n FROM inquiries WHERE id IN ({list})"
+        ))
+        .await?;
+    counts.push(("inquiries".to_owned(), n[0]["n"].as_i64().unwrap_or(-1)));
+    Ok(counts)
+}
+
+/// The stored ids of these references.
+async fn ids_of(env: &Env, site: &str, refs: &[&String]) -> Result<Vec<String>> {
+    let list = refs
+        .iter()
+        .map(|r| format!("'{r}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(env
+        .worker
+        .d1_query(&format!(
+            "SELECT id FROM inquiries WHERE site_id = '{site}' AND reference IN ({list})"
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect())
+}
+
+/// A submitter asks to be forgotten: erasing by address removes each of their inquiries
+/// (whatever case they typed) with its delivery log, and nobody else's; erasing one
+/// reference removes that one; the answers match the OpenAPI schema, and bad requests get
+/// typed 4xx answers. `switchboard erase` erases the last one.
+fn erasure(env: &Env, site: &str) -> Result<()> {
+    let (admin, cara) = env.block_on(async {
+        let admin = env.provision(site).await?;
+        let ada = submit(env, site, "ada", &[("email", "ada@example.com")]).await?;
+        let ada_again = submit(env, site, "ada-2", &[("email", "Ada@EXAMPLE.com")]).await?;
+        let bob = submit(env, site, "bob", &[("email", "bob@example.org")]).await?;
+        let cara = submit(env, site, "cara", &[("email", "cara@example.net")]).await?;
+        // Delivered first, so each has a delivery log to erase.
+        env.receiver
+            .wait_for(&hook_path(site, ""), 4, std::time::Duration::from_secs(60))
+            .await?;
+        let ada_ids = ids_of(env, site, &[&ada, &ada_again]).await?;
+        let others = ids_of(env, site, &[&bob, &cara]).await?;
+        ensure(ada_ids.len() == 2 && others.len() == 2, || {
+            format!("stored ids: {ada_ids:?} {others:?}")
+        })?;
+        let logged = rows_of(env, &ada_ids).await?;
+        ensure(
+            logged
+                .iter()
+                .any(|(t, n)| t == "delivery_attempts" && *n >= 2),
+            || format!("no delivery log to erase: {logged:?}"),
+        )?;
+
+        let schemas = Schemas::fetch(env).await?;
+        let erased = env
+            .admin
+            .post(
+                &admin,
+                "erase",
+                Some(&json!({"email": "  ADA@example.COM "})),
+            )
+            .await?
+            .expect_status(200, "erasing Ada")?;
+        schemas.check("Erased", &erased, "POST erase")?;
+        let mut listed: Vec<String> = erased.body["references"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect();
+        listed.sort();
+        let mut expected = vec![ada.clone(), ada_again.clone()];
+        expected.sort();
+        ensure(erased.body["erased"] == 2 && listed == expected, || {
+            format!("erasing Ada should name {expected:?}: {}", erased.raw)
+        })?;
+        let left = rows_of(env, &ada_ids).await?;
+        ensure(left.iter().all(|(_, n)| *n == 0), || {
+            format!("rows of Ada's inquiries survived the erasure: {left:?}")
+        })?;
+        let kept = rows_of(env, &others).await?;
+        ensure(
+            kept.iter().any(|(t, n)| t == "inquiries" && *n == 2)
+                && kept
+                    .iter()
+                    .any(|(t, n)| t == "delivery_attempts" && *n >= 2),
+            || format!("erasing Ada touched other submitters: {kept:?}"),
+        )?;
+        for r in [&ada, &ada_again] {
+            env.admin
+                .get(&admin, &format!("inquiries/{r}"))
+                .await?
+                .expect_status(404, "an erased inquiry")?;
+        }
+        ensure(
+            search_for(env, &admin, "ada@example.com").await?.is_empty(),
+            || "the search still finds Ada".to_owned(),
+        )?;
+        // Nothing left to erase is not an error.
+        let again = env
+            .admin
+            .post(&admin, "erase", Some(&json!({"email": "ada@example.com"})))
+            .await?
+            .expect_status(200, "erasing Ada again")?;
+        ensure(again.body["erased"] == 0, || {
+            format!("second erasure: {}", again.raw)
+        })?;
+
+        // One inquiry by reference.
+        let url = format!(
+            "{}/v1/admin/sites/{}/inquiries/{bob}",
+            env.worker.origin, admin.id
+        );
+        let one = Answer::read(
+            env.http
+                .delete(&url)
+                .bearer_auth(&admin.admin_key)
+                .send()
+                .await?,
+        )
+        .await?
+        .expect_status(200, "erasing Bob's inquiry")?;
+        schemas.check("Erased", &one, "DELETE inquiry")?;
+        ensure(one.body["references"] == json!([bob]), || {
+            format!("DELETE should name {bob}: {}", one.raw)
+        })?;
+        let gone = Answer::read(
+            env.http
+                .delete(&url)
+                .bearer_auth(&admin.admin_key)
+                .send()
+                .await?,
+        )
+        .await?;
+        expect_error(&gone, 404, "inquiry_not_found", None)?;
+        let (still, _) = list(env, &admin, "").await?;
+        ensure(still == vec![cara.clone()], || {
+            format!("only Cara's inquiry should be left: {still:?}")
+        })?;
+
+        // Refusals: typed, naming the field; nothing erased.
+        let bad = env
+            .admin
+            .post(&admin, "erase", Some(&json!({"email": "not an address"})))
+            .await?;
+        expect_error(&bad, 400, "invalid_email", Some("email"))?;
+        let no_body = env.admin.post(&admin, "erase", Some(&json!({}))).await?;
+        expect_error(&no_body, 400, "invalid_body", None)?;
+        let text = Answer::read(
+            env.http
+                .post(format!(
+                    "{}/v1/admin/sites/{}/erase",
+                    env.worker.origin, admin.id
+                ))
+                .bearer_auth(&admin.admin_key)
+                .body(r#"{"email": "cara@example.net"}"#)
+                .send()
+                .await?,
+        )
+        .await?;
+        expect_error(&text, 415, "unsupported_media_type", None)?;
+        let stranger = Answer::read(
+            env.http
+                .post(format!(
+                    "{}/v1/admin/sites/{}/erase",
+                    env.worker.origin, admin.id
+                ))
+                .bearer_auth("sbk_wrong")
+                .json(&json!({"email": "cara@example.net"}))
+                .send()
+                .await?,
+        )
+        .await?;
+        expect_error(&stranger, 401, "unauthorized", None)?;
+        let (still, _) = list(env, &admin, "").await?;
+        ensure(still == vec![cara.clone()], || {
+            format!("a refused erasure changed something: {still:?}")
+        })?;
+        Ok::<_, Error>((admin, cara))
+    })?;
+    let printed = cli(
+        &env.admin,
+        &admin,
+        &["erase", "--email", "Cara@Example.net", "--yes"],
+    )?;
+    ensure(
+        printed.trim() == format!("erased 1 inquiry: {cara}"),
+        || format!("switchboard erase printed {printed:?}"),
+    )?;
+    let left = env.block_on(list(env, &admin, ""))?.0;
+    ensure(left.is_empty(), || {
+        format!("inquiries left after switchboard erase: {left:?}")
+    })
+}
+
+/// `answer` is the typed error `code` with `status`, naming `field` when given.
+fn expect_error(answer: &Answer, status: u16, code: &str, field: Option<&str>) -> Result<()> {
+    let body: ErrorBody = serde_json::from_value(answer.body.clone())
+        .map_err(|e| Error::msg(format!("not an error body ({e}): {}", answer.raw)))?;
+    let named = body
+        .error
+        .fields
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect::<Vec<_>>();
+    ensure(
+        answer.status == status
+            && body.error.code == code
+            && field.is_none_or(|f| named.contains(&f)),
+        || {
+            format!(
+                "expected {status} {code} naming {field:?}: {} {}",
+                answer.status, answer.raw
+            )
+        },
+    )
 }

@@ -18,7 +18,8 @@
 //!   and text (quotes, backslashes and LIKE wildcards literal), pages that return every
 //!   inquiry once across ties, CSV and NDJSON exports (formula cells neutralized, the
 //!   per-request cap continued by cursor, on a Worker of its own with 5,050 rows written
-//!   straight into its D1), typed 400s and 401s, and the `switchboard` command in-process.
+//!   straight into its D1), typed 400s and 401s, erasure of one submitter's inquiries and
+//!   logs (and nobody else's), and the `switchboard` command in-process.
 //! - `agreement`: the widget in Chromium, the Worker and the native reference tables give
 //!   the same verdicts on the shared corpus of tricky Unicode inputs.
 //! - `escalation`: the signed acknowledgement link (GET shows a page, POST acknowledges,
