@@ -2,9 +2,9 @@
 //! reference and text (quotes, backslashes and LIKE wildcards taken literally), pages that
 //! return every inquiry exactly once even when many share a millisecond, CSV and NDJSON
 //! exports with formula cells neutralized and the per-request cap continued by cursor,
-//! typed 400s and 401s for bad parameters and wrong keys, and erasure on request. Answers are checked against
-//! the served OpenAPI schemas, and the `switchboard` command's online half runs in-process
-//! against the Worker.
+//! typed 400s and 401s for bad parameters and wrong keys, and erasure on request. Answers
+//! are checked against the served OpenAPI schemas, and the `switchboard` command's online
+//! half runs in-process against the Worker.
 
 use crate::abuse::Schemas;
 use crate::api::{submission, valid_fields};
