@@ -1,6 +1,6 @@
 //! `switchboard`: the site owner's command. Checks a config offline, dry-runs routing on a
-//! sample inquiry, pushes a config to the edge, lists, searches, exports and erases
-//! inquiries. A library so the integration tests run the online commands against a real edge;
+//! sample inquiry, pushes, pulls and rolls back configs on the edge, and lists, searches,
+//! exports and erases inquiries. A library so the integration tests run the online commands against a real edge;
 //! `main.rs` only parses the arguments and sets the exit code.
 
 mod online;
@@ -58,6 +58,39 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         edge: EdgeArgs,
+        /// Only if this version is still live (what `pull` or `config-versions` showed):
+        /// refused when someone pushed since.
+        #[arg(long)]
+        if_version: Option<u32>,
+    },
+    /// Print the live config (or a kept version) as TOML, webhook secrets redacted.
+    Pull {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// List the kept config versions, newest first.
+    ConfigVersions {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+    },
+    /// Make a kept config version live again; it is checked again and stored as a new version.
+    Rollback {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+        /// The version to restore.
+        #[arg(long)]
+        to: u32,
+        /// Only if this version is still live.
+        #[arg(long)]
+        if_version: Option<u32>,
     },
     /// Print the JSON Schema of the config file (also published as schema/site-config.schema.json).
     Schema,
@@ -159,7 +192,23 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), String> {
             },
             out,
         ),
-        Command::Push { file, edge } => online::push(&file, &edge, out),
+        Command::Push {
+            file,
+            edge,
+            if_version,
+        } => online::push(&file, &edge, if_version, out),
+        Command::Pull {
+            edge,
+            site,
+            version,
+        } => online::pull(&edge, &site, version, out),
+        Command::ConfigVersions { edge, site } => online::config_versions(&edge, &site, out),
+        Command::Rollback {
+            edge,
+            site,
+            to,
+            if_version,
+        } => online::rollback(&edge, &site, to, if_version, out),
         Command::Schema => {
             let schema = switchboard_shared::config::json_schema();
             let text = serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?;

@@ -1,6 +1,7 @@
 //! The commands that talk to the edge's admin API: `push`, `inquiries` (one page, or every
 //! page by following `next_cursor`), `export` (following `x-next-cursor` past the
-//! edge's per-request cap), `test-endpoints` and `erase`.
+//! edge's per-request cap), `test-endpoints`, `erase`, and the config history (`pull`,
+//! `config-versions`, `rollback`).
 
 use crate::{emit, load, read};
 use std::io::Write;
@@ -122,7 +123,13 @@ fn answer(
     }
 }
 
-pub fn push(file: &Path, edge: &EdgeArgs, out: &mut dyn Write) -> Result<(), String> {
+/// Uploads a config; with `if_version`, only while that version is live (`If-Match`).
+pub fn push(
+    file: &Path,
+    edge: &EdgeArgs,
+    if_version: Option<u32>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
     let text = read(file)?;
     // Catch mistakes before the round trip; the edge checks again on its own.
     let site = match parse_config_with(
@@ -135,11 +142,63 @@ pub fn push(file: &Path, edge: &EdgeArgs, out: &mut dyn Write) -> Result<(), Str
         Err(_) => load(file, false).map(|c| c.site)?,
     };
     let url = admin_url(edge, &format!("sites/{site}/config"));
-    let (_, body) = answer(
-        authorized(ureq::put(&url), edge)
-            .header("content-type", "application/toml")
-            .send(&text),
-    )?;
+    let mut req = authorized(ureq::put(&url), edge).header("content-type", "application/toml");
+    if let Some(v) = if_version {
+        req = req.header("if-match", &format!("\"{v}\""));
+    }
+    let (_, body) = answer(req.send(&text))?;
+    emit(out, &body)
+}
+
+/// Prints a site's config as TOML with webhook secrets redacted: the live one, or a kept
+/// version.
+pub fn pull(
+    edge: &EdgeArgs,
+    site: &str,
+    version: Option<u32>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let v = version.map(|v| v.to_string());
+    let query: Vec<(&str, &str)> = v.iter().map(|v| ("version", v.as_str())).collect();
+    let (_, body) = get(edge, &format!("sites/{site}/config"), &query)?;
+    write!(out, "{body}").map_err(|e| format!("writing the output: {e}"))
+}
+
+/// Prints one line per kept config version, newest first: `v7  2026-11-27T10:00:00Z  live`.
+pub fn config_versions(edge: &EdgeArgs, site: &str, out: &mut dyn Write) -> Result<(), String> {
+    let (_, body) = get(edge, &format!("sites/{site}/config/versions"), &[])?;
+    let answer = parse_json(&body)?;
+    for v in answer["versions"].as_array().into_iter().flatten() {
+        let mut line = format!(
+            "v{:<4} {}",
+            v["version"].as_i64().unwrap_or_default(),
+            v["pushed_at"].as_str().unwrap_or_default()
+        );
+        if let Some(from) = v["restored_from"].as_i64() {
+            line.push_str(&format!("  restores v{from}"));
+        }
+        if v["live"] == true {
+            line.push_str("  live");
+        }
+        emit(out, &line)?;
+    }
+    Ok(())
+}
+
+/// Makes a kept version live again (as a new version) and prints the edge's answer.
+pub fn rollback(
+    edge: &EdgeArgs,
+    site: &str,
+    version: u32,
+    if_version: Option<u32>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let url = admin_url(edge, &format!("sites/{site}/config/rollback"));
+    let mut req = authorized(ureq::post(&url), edge).header("content-type", "application/json");
+    if let Some(v) = if_version {
+        req = req.header("if-match", &format!("\"{v}\""));
+    }
+    let (_, body) = answer(req.send(serde_json::json!({ "version": version }).to_string()))?;
     emit(out, &body)
 }
 

@@ -3,6 +3,7 @@
 //! with its delivery log, redelivery. The export is in `export.rs`.
 
 use crate::auth::{admin_key_matches, bearer_token, constant_time_eq, hash_admin_key};
+use crate::config_history;
 use crate::delivery::{self, DeliveryMessage};
 use crate::error::{EdgeError, MAX_CONFIG_BODY};
 use crate::http::{Reply, content_type_is, query_pairs};
@@ -68,10 +69,12 @@ pub(crate) async fn authorize(
 }
 
 /// `PUT /v1/admin/sites/{site}/config`: the TOML is parsed and checked in full; a refused
-/// config answers 400 with every problem and the previous config stays live.
+/// config answers 400 with every problem and the previous config stays live. Stored as the
+/// next version of the site's history; with `If-Match`, only if that version is live.
 pub async fn put_config(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
     authorize(req, env, &db, site).await?;
+    let expected = config_history::expected_version(req.headers().get("if-match")?.as_deref())?;
     let content_type = req.headers().get("content-type")?;
     if !content_type_is(
         content_type.as_deref(),
@@ -87,23 +90,16 @@ pub async fn put_config(req: &Request, env: &Env, site: &str) -> Result<Reply, E
     let config = site_config::check_upload(site, &toml, platform::allow_loopback_http(env))
         .map_err(|fields| EdgeError::InvalidConfig { fields })?;
     let json = serde_json::to_string(&config)?;
-    let version = store::put_config(&db, site, &toml, &json, platform::now_ms()).await?;
-    crate::config_cache::forget(site);
-    Reply::json(200, &serde_json::json!({"site": site, "version": version}))
-}
-
-/// `GET /v1/admin/sites/{site}/config`: the live config as TOML, webhook secrets redacted.
-pub async fn get_config(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
-    let db = env.d1("DB")?;
-    let row = authorize(req, env, &db, site).await?;
-    let config = site_config::decode(&row, platform::allow_loopback_http(env))?
-        .ok_or(EdgeError::SiteNotFound)?;
-    Ok(Reply::text(
-        200,
-        "application/toml; charset=utf-8",
-        config.to_redacted_toml(),
+    let pushed = config_history::put(
+        &db,
+        site,
+        (&toml, &json),
+        expected,
+        None,
+        platform::now_ms(),
     )
-    .with_header("x-config-version", row.version.to_string()))
+    .await?;
+    config_history::pushed_reply(site, pushed, None)
 }
 
 /// One inquiry as the admin API shows it.

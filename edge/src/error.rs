@@ -39,6 +39,14 @@ pub enum EdgeError {
     OriginNotAllowed,
     SiteNotFound,
     InquiryNotFound,
+    /// The site keeps no config version with this number.
+    VersionNotFound {
+        version: i64,
+    },
+    /// `If-Match` named a config version that is no longer live: someone pushed since.
+    VersionConflict {
+        live: i64,
+    },
     /// No route for this path.
     NotFound,
     MethodNotAllowed,
@@ -130,6 +138,23 @@ impl EdgeError {
                 "inquiry_not_found",
                 "no inquiry with this reference".to_owned(),
                 Vec::new(),
+            ),
+            EdgeError::VersionNotFound { version } => (
+                404,
+                "version_not_found",
+                format!("this site keeps no config version {version}"),
+                Vec::new(),
+            ),
+            EdgeError::VersionConflict { live } => (
+                412,
+                "version_conflict",
+                format!("the live config is version {live}: fetch it and push again"),
+                vec![FieldErrorView {
+                    field: "If-Match".to_owned(),
+                    code: "version_conflict".to_owned(),
+                    message: format!("the live config is version {live}"),
+                    limit: None,
+                }],
             ),
             EdgeError::NotFound => (404, "not_found", "no such endpoint".to_owned(), Vec::new()),
             EdgeError::MethodNotAllowed => (

@@ -67,6 +67,12 @@ pub enum Route {
     AdminErase {
         site: String,
     },
+    AdminConfigVersions {
+        site: String,
+    },
+    AdminConfigRollback {
+        site: String,
+    },
     NotFound,
 }
 
@@ -111,6 +117,12 @@ pub fn route(path: &str) -> Route {
             Route::AdminTestEndpoints { site: s(site) }
         }
         ["v1", "admin", "sites", site, "erase"] => Route::AdminErase { site: s(site) },
+        ["v1", "admin", "sites", site, "config", "versions"] => {
+            Route::AdminConfigVersions { site: s(site) }
+        }
+        ["v1", "admin", "sites", site, "config", "rollback"] => {
+            Route::AdminConfigRollback { site: s(site) }
+        }
         _ => Route::NotFound,
     }
 }
@@ -239,7 +251,7 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         },
         Route::AdminConfig { site } => match method {
             Method::Put => admin::put_config(&req, env, &site).await,
-            Method::Get => admin::get_config(&req, env, &site).await,
+            Method::Get => crate::config_history::get(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::AdminInquiries { site } => match method {
@@ -282,6 +294,14 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         },
         Route::AdminTestEndpoints { site } => match method {
             Method::Post => crate::ping::test_endpoints(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminConfigVersions { site } => match method {
+            Method::Get => crate::config_history::list(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed),
+        },
+        Route::AdminConfigRollback { site } => match method {
+            Method::Post => crate::config_history::rollback(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
         },
         Route::AdminErase { site } => match method {
@@ -484,6 +504,18 @@ mod tests {
         assert_eq!(
             route("/v1/admin/sites/demo/erase"),
             Route::AdminErase {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/admin/sites/demo/config/versions"),
+            Route::AdminConfigVersions {
+                site: "demo".into()
+            }
+        );
+        assert_eq!(
+            route("/v1/admin/sites/demo/config/rollback"),
+            Route::AdminConfigRollback {
                 site: "demo".into()
             }
         );

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod auth;
 pub mod bench_timing;
 pub mod config_cache;
+pub mod config_history;
 pub mod confirmation;
 pub mod cors;
 pub mod dead_letter;

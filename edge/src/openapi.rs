@@ -15,6 +15,18 @@ pub fn document() -> Value {
     let reference = json!({"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "example": "SB-7KQ2-M9XD"}});
     let html = |description: &str| json!({"description": description, "content": {"text/html": {"schema": {"type": "string"}}}});
     let admin = json!([{"siteAdminKey": []}]);
+    let etag_header = json!({"description": "the config version, quoted: send it back as If-Match",
+        "schema": {"type": "string", "example": "\"7\""}});
+    let if_match = json!({"name": "If-Match", "in": "header",
+        "description": "store only if this version (the ETag of GET …/config) is still live",
+        "schema": {"type": "string", "example": "\"7\""}});
+    let conflict = json!({"description": "another version went live since the one If-Match names; nothing changed",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let versioned = |name: &str, description: &str| {
+        let mut answer = body(name, description);
+        answer["headers"] = json!({"ETag": etag_header.clone()});
+        answer
+    };
     let export_note = format!(
         "At most {} inquiries per request, read in batches of {}. When more match, \
          `X-Next-Cursor` names the cursor to pass for the rest. `limit` is refused.",
@@ -79,12 +91,29 @@ pub fn document() -> Value {
                 "summary": "mint or rotate the site's admin key (operator key)", "parameters": [site],
                 "security": [{"operatorKey": []}], "responses": {"200": body("AdminKey", "the new key, shown once"), "401": error}}},
             "/v1/admin/sites/{site}/config": {
-                "put": {"summary": "upload the site config (TOML); refused configs leave the old one live",
-                    "parameters": [site], "security": admin,
+                "put": {"summary": "upload the site config (TOML) as the next version; refused configs leave the old one live",
+                    "parameters": [site, if_match.clone()], "security": admin,
                     "requestBody": {"required": true, "content": {"application/toml": {"schema": {"type": "string"}}}},
-                    "responses": {"200": body("ConfigVersion", "the live version"), "400": error, "401": error, "413": error, "415": error}},
-                "get": {"summary": "the live config as TOML, webhook secrets redacted", "parameters": [site],
-                    "security": admin, "responses": {"200": {"description": "TOML"}, "401": error, "404": error}}},
+                    "responses": {"200": versioned("ConfigVersion", "the live version"), "400": error, "401": error,
+                        "412": conflict.clone(), "413": error, "415": error}},
+                "get": {"summary": "the live config as TOML, or a kept version with ?version=N, webhook secrets redacted",
+                    "parameters": [site, {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+                    "security": admin, "responses": {"200": {"description": "TOML",
+                        "headers": {"ETag": etag_header.clone(), "X-Config-Version": {"schema": {"type": "integer"}}},
+                        "content": {"application/toml": {"schema": {"type": "string"}}}},
+                        "400": error, "401": error, "404": error}}},
+            "/v1/admin/sites/{site}/config/versions": {"get": {
+                "summary": format!("the kept config versions (the latest {}), newest first", crate::config_history::KEPT_VERSIONS),
+                "parameters": [site], "security": admin,
+                "responses": {"200": body("ConfigVersions", "the versions"), "401": error}}},
+            "/v1/admin/sites/{site}/config/rollback": {"post": {
+                "summary": "make a kept version live again, checked with today's rules, as the next version: body {\"version\": N}",
+                "parameters": [site, if_match], "security": admin,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["version"], "additionalProperties": false,
+                    "properties": {"version": {"type": "integer", "minimum": 1}}}}}},
+                "responses": {"200": versioned("ConfigVersion", "the new live version, naming the one restored"),
+                    "400": error, "401": error, "404": error, "412": conflict, "413": error, "415": error}}},
             "/v1/admin/sites/{site}/inquiries": {"get": {
                 "summary": "list and search inquiries, newest first, a page at a time",
                 "parameters": admin_list_parameters(&site, true),
@@ -314,8 +343,16 @@ fn schemas() -> Value {
                 "references": {"type": "array", "items": text, "description": "newest first"}}},
         "AdminKey": {"type": "object", "required": ["site", "admin_key"],
             "properties": {"site": text, "admin_key": {"type": "string", "pattern": "^sbk_"}}},
-        "ConfigVersion": {"type": "object", "required": ["site", "version"],
-            "properties": {"site": text, "version": {"type": "integer", "minimum": 1}}}
+        "ConfigVersion": {"type": "object", "required": ["site", "version"], "additionalProperties": false,
+            "properties": {"site": text, "version": {"type": "integer", "minimum": 1},
+                "restored_from": {"type": "integer", "minimum": 1, "description": "after a rollback: the version restored"}}},
+        "ConfigVersions": {"type": "object", "required": ["site", "live", "versions"], "additionalProperties": false,
+            "properties": {"site": text, "live": {"type": "integer", "minimum": 0},
+                "versions": {"type": "array", "items": {"type": "object", "additionalProperties": false,
+                    "required": ["version", "pushed_at", "restored_from", "live"],
+                    "properties": {"version": {"type": "integer", "minimum": 1},
+                        "pushed_at": {"type": "string", "format": "date-time"},
+                        "restored_from": {"type": ["integer", "null"]}, "live": {"type": "boolean"}}}}}}
     })
 }
 
@@ -336,7 +373,7 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 18);
+        assert_eq!(paths.len(), 20);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",
@@ -354,6 +391,8 @@ mod tests {
             "Endpoints",
             "EndpointEnabled",
             "Erased",
+            "ConfigVersion",
+            "ConfigVersions",
         ] {
             assert!(schemas.contains_key(name), "{name}");
         }

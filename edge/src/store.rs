@@ -72,25 +72,6 @@ pub async fn put_admin_key_hash(
     Ok(())
 }
 
-/// Stores a checked config and returns the site's new version.
-pub async fn put_config(
-    db: &D1Database,
-    site: &str,
-    toml: &str,
-    json: &str,
-    now_ms: i64,
-) -> Result<i64, EdgeError> {
-    let version = db
-        .prepare(
-            "UPDATE sites SET config_toml = ?2, config_json = ?3, version = version + 1, updated_ms = ?4
-             WHERE id = ?1 RETURNING version",
-        )
-        .bind(&[text(site), text(toml), text(json), int(now_ms)])?
-        .first::<i64>(Some("version"))
-        .await?;
-    version.ok_or(EdgeError::SiteNotFound)
-}
-
 /// A new inquiry, ready to be written.
 #[derive(Debug, Clone)]
 pub struct NewInquiry {

@@ -1,14 +1,18 @@
 //! The site owner's admin API on the real Worker: a pushed config takes effect, a bad push
 //! is refused with located errors while the old config stays live, wrong keys get 401, and
 //! the inquiry list filters by POC. A config changed behind the Worker's back (as through
-//! another isolate) reaches form definitions after one answer from the kept copy.
+//! another isolate) reaches form definitions after one answer from the kept copy. Config
+//! versions are listed, read and rolled back to, and a push naming a version that is no
+//! longer live is refused.
 
+use crate::abuse::Schemas;
 use crate::api::{submission, valid_fields};
 use crate::env::{Env, Test};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use switchboard_shared::api::ErrorBody;
 use switchboard_tests::admin::{Answer, Site};
+use switchboard_tests::fixture::TEST_SECRET;
 use switchboard_tests::{Error, Result, ensure};
 
 pub const TRIALS: &[(&str, Test)] = &[
@@ -25,6 +29,10 @@ pub const TRIALS: &[(&str, Test)] = &[
     (
         "admin::config_changed_elsewhere_reaches_the_form_after_one_stale_answer",
         config_changed_elsewhere,
+    ),
+    (
+        "admin::config_versions_roll_back_and_stale_pushes_are_refused",
+        config_history,
     ),
 ];
 
@@ -238,4 +246,321 @@ fn list_filters_by_poc(env: &Env, site: &str) -> Result<()> {
             || format!("?poc=billing listed {}", answer.raw),
         )
     })
+}
+
+/// An admin call: method, path under the site, `If-Match`, and a body with its media type.
+type Call<'a> = (
+    reqwest::Method,
+    &'a str,
+    Option<&'a str>,
+    Option<(&'a str, String)>,
+);
+/// An expected refusal: status, error code, and the field it names.
+type Refusal<'a> = (u16, &'a str, Option<&'a str>);
+
+/// A request to the site's admin API with its key; `if_match` and a body as given.
+async fn admin_call(
+    env: &Env,
+    site: &Site,
+    method: reqwest::Method,
+    path: &str,
+    if_match: Option<&str>,
+    body: Option<(&str, String)>,
+) -> Result<(Answer, Option<String>)> {
+    let mut req = env
+        .http
+        .request(
+            method,
+            format!("{}/v1/admin/sites/{}/{path}", env.worker.origin, site.id),
+        )
+        .bearer_auth(&site.admin_key);
+    if let Some(tag) = if_match {
+        req = req.header("if-match", tag);
+    }
+    if let Some((content_type, body)) = body {
+        req = req.header("content-type", content_type).body(body);
+    }
+    let resp = req.send().await?;
+    let etag = resp
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok((Answer::read(resp).await?, etag))
+}
+
+/// The `version` numbers `GET …/config/versions` lists, newest first, and the live one.
+async fn versions(env: &Env, site: &Site, schemas: &Schemas) -> Result<(Vec<i64>, i64)> {
+    let (answer, _) = admin_call(
+        env,
+        site,
+        reqwest::Method::GET,
+        "config/versions",
+        None,
+        None,
+    )
+    .await?;
+    let answer = answer.expect_status(200, "listing config versions")?;
+    schemas.check("ConfigVersions", &answer, "GET config/versions")?;
+    let listed = answer.body["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["version"].as_i64())
+        .collect();
+    Ok((listed, answer.body["live"].as_i64().unwrap_or(-1)))
+}
+
+fn expect_code(answer: &Answer, status: u16, code: &str, field: Option<&str>) -> Result<()> {
+    let body: ErrorBody = serde_json::from_value(answer.body.clone())
+        .map_err(|e| Error::msg(format!("not an error body ({e}): {}", answer.raw)))?;
+    ensure(
+        answer.status == status
+            && body.error.code == code
+            && field.is_none_or(|f| body.error.fields.iter().any(|e| e.field == f)),
+        || {
+            format!(
+                "expected {status} {code} naming {field:?}, got {} {}",
+                answer.status, answer.raw
+            )
+        },
+    )
+}
+
+/// Versions 1 (provisioning) and 2 (billing goes to support): the list, each version's
+/// TOML with secrets redacted, a rollback to 1 that routes billing to billing again as
+/// version 3, `If-Match` refusing a push based on version 2, pruning past 20 versions,
+/// typed 4xx answers, and the `switchboard` commands for the same.
+fn config_history(env: &Env, site: &str) -> Result<()> {
+    use reqwest::Method;
+    let (admin, live) = env.block_on(async {
+        let schemas = Schemas::fetch(env).await?;
+        let admin = env.provision(site).await?;
+        let base = env.site_config(site)?;
+        let (pushed, etag) = admin_call(
+            env,
+            &admin,
+            Method::PUT,
+            "config",
+            None,
+            Some(("application/toml", with_billing_rule(&base))),
+        )
+        .await?;
+        let pushed = pushed.expect_status(200, "pushing version 2")?;
+        schemas.check("ConfigVersion", &pushed, "PUT config")?;
+        ensure(
+            pushed.body["version"] == 2 && etag.as_deref() == Some("\"2\""),
+            || format!("version 2 answered {} with ETag {etag:?}", pushed.raw),
+        )?;
+        let (listed, live) = versions(env, &admin, &schemas).await?;
+        ensure(listed == vec![2, 1] && live == 2, || {
+            format!("versions {listed:?}, live {live}")
+        })?;
+
+        let (old, old_tag) =
+            admin_call(env, &admin, Method::GET, "config?version=1", None, None).await?;
+        let (now, now_tag) = admin_call(env, &admin, Method::GET, "config", None, None).await?;
+        ensure(
+            old.status == 200
+                && !old.raw.contains("billing-to-support")
+                && old_tag.as_deref() == Some("\"1\"")
+                && now.status == 200
+                && now.raw.contains("billing-to-support")
+                && now_tag.as_deref() == Some("\"2\""),
+            || {
+                format!(
+                    "version 1 ({old_tag:?}): {}\nlive ({now_tag:?}): {}",
+                    old.raw, now.raw
+                )
+            },
+        )?;
+        ensure(
+            !old.raw.contains(TEST_SECRET) && !now.raw.contains(TEST_SECRET),
+            || "a webhook secret came back in a config".to_owned(),
+        )?;
+
+        let (back, _) = admin_call(
+            env,
+            &admin,
+            Method::POST,
+            "config/rollback",
+            None,
+            Some(("application/json", json!({"version": 1}).to_string())),
+        )
+        .await?;
+        let back = back.expect_status(200, "rolling back to 1")?;
+        schemas.check("ConfigVersion", &back, "POST config/rollback")?;
+        ensure(
+            back.body["version"] == 3 && back.body["restored_from"] == 1,
+            || format!("rollback answered {}", back.raw),
+        )?;
+        let poc = routed_poc(env, site, &format!("{site}-rolled-back"), "billing").await?;
+        ensure(poc == "billing", || {
+            format!("after the rollback billing went to {poc}")
+        })?;
+
+        // A teammate's push based on version 2 is refused; nothing changes.
+        let (stale, _) = admin_call(
+            env,
+            &admin,
+            Method::PUT,
+            "config",
+            Some("\"2\""),
+            Some(("application/toml", with_billing_rule(&base))),
+        )
+        .await?;
+        expect_code(&stale, 412, "version_conflict", Some("If-Match"))?;
+        ensure(stale.raw.contains('3'), || {
+            format!("the conflict should name version 3: {}", stale.raw)
+        })?;
+        let poc = routed_poc(env, site, &format!("{site}-after-conflict"), "billing").await?;
+        ensure(poc == "billing", || {
+            format!("a refused push changed routing: billing went to {poc}")
+        })?;
+        let (fresh, _) = admin_call(
+            env,
+            &admin,
+            Method::PUT,
+            "config",
+            Some("\"3\""),
+            Some(("application/toml", base.clone())),
+        )
+        .await?;
+        ensure(fresh.status == 200 && fresh.body["version"] == 4, || {
+            format!(
+                "a push naming the live version: {} {}",
+                fresh.status, fresh.raw
+            )
+        })?;
+
+        // Typed refusals: (method, path, If-Match, body) and (status, code, field named).
+        let rollback_to = |body: String| Some(("application/json", body));
+        let refusals: [(Call, Refusal); 6] = [
+            (
+                (
+                    Method::POST,
+                    "config/rollback",
+                    None,
+                    rollback_to(json!({"version": 99}).to_string()),
+                ),
+                (404, "version_not_found", None),
+            ),
+            (
+                (
+                    Method::POST,
+                    "config/rollback",
+                    None,
+                    rollback_to("{}".to_owned()),
+                ),
+                (400, "invalid_body", Some("version")),
+            ),
+            (
+                (
+                    Method::POST,
+                    "config/rollback",
+                    None,
+                    Some(("text/plain", json!({"version": 1}).to_string())),
+                ),
+                (415, "unsupported_media_type", None),
+            ),
+            (
+                (Method::GET, "config?version=abc", None, None),
+                (400, "invalid_query", Some("version")),
+            ),
+            (
+                (Method::GET, "config?version=99", None, None),
+                (404, "version_not_found", None),
+            ),
+            (
+                (
+                    Method::PUT,
+                    "config",
+                    Some("seven"),
+                    Some(("application/toml", base.clone())),
+                ),
+                (400, "invalid_header", Some("If-Match")),
+            ),
+        ];
+        for ((method, path, if_match, body), (status, code, field)) in refusals {
+            let (answer, _) = admin_call(env, &admin, method.clone(), path, if_match, body).await?;
+            expect_code(&answer, status, code, field)
+                .map_err(|e| Error::msg(format!("{method} {path}: {e}")))?;
+        }
+
+        // Only the latest 20 are kept.
+        for _ in 0..18 {
+            env.admin
+                .put_config(&admin, &base)
+                .await?
+                .expect_status(200, "pushing again")?;
+        }
+        let (listed, live) = versions(env, &admin, &schemas).await?;
+        let expected: Vec<i64> = (live - 19..=live).rev().collect();
+        ensure(live == 22 && listed == expected, || {
+            format!("after 22 pushes: live {live}, kept {listed:?}")
+        })?;
+        let (pruned, _) =
+            admin_call(env, &admin, Method::GET, "config?version=2", None, None).await?;
+        expect_code(&pruned, 404, "version_not_found", None)?;
+        Ok::<_, Error>((admin, live))
+    })?;
+
+    // The same from the command line.
+    let cli = |args: &[&str]| -> Result<String> {
+        let (command, rest) = args.split_first().ok_or_else(|| Error::msg("no command"))?;
+        let mut argv = vec![
+            "switchboard",
+            command,
+            "--edge",
+            &env.admin.origin,
+            "--key",
+            &admin.admin_key,
+            "--site",
+            &admin.id,
+        ];
+        argv.extend(rest);
+        let mut out = Vec::new();
+        switchboard_cli::run_args(argv, &mut out)
+            .map_err(|e| Error::msg(format!("switchboard {args:?}: {e}")))?;
+        String::from_utf8(out).map_err(|e| Error::msg(e.to_string()))
+    };
+    let listed = cli(&["config-versions"])?;
+    let first = listed.lines().next().unwrap_or_default();
+    ensure(
+        listed.lines().count() == 20
+            && first.starts_with(&format!("v{live}"))
+            && first.ends_with("live"),
+        || format!("switchboard config-versions printed {listed}"),
+    )?;
+    let target = (live - 1).to_string();
+    let rolled = cli(&[
+        "rollback",
+        "--to",
+        &target,
+        "--if-version",
+        &live.to_string(),
+    ])?;
+    let rolled: serde_json::Value = serde_json::from_str(&rolled)?;
+    ensure(
+        rolled["version"] == live + 1 && rolled["restored_from"] == live - 1,
+        || format!("switchboard rollback printed {rolled}"),
+    )?;
+    let stale = cli(&[
+        "rollback",
+        "--to",
+        &target,
+        "--if-version",
+        &live.to_string(),
+    ]);
+    ensure(
+        stale.as_ref().is_err_and(|e| {
+            e.to_string().contains("412") && e.to_string().contains("version_conflict")
+        }),
+        || format!("a rollback naming a stale version should fail with 412: {stale:?}"),
+    )?;
+    let pulled = cli(&["pull", "--version", &target])?;
+    ensure(
+        pulled.contains(&format!("site = \"{}\"", admin.id)) && !pulled.contains(TEST_SECRET),
+        || format!("switchboard pull printed {pulled}"),
+    )
 }
