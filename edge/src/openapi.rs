@@ -175,7 +175,9 @@ fn admin_list_parameters(site: &Value, with_limit: bool) -> Vec<Value> {
         time("until", "submitted before"),
         json!({"name": "q", "in": "query", "schema": {"type": "string", "maxLength": crate::inquiry_query::MAX_SEARCH_CHARS},
             "description": "search: an email address finds that submitter's inquiries, a reference that inquiry, \
-                other text the inquiries with a field value containing it (case-insensitive for ASCII letters)"}),
+                other text the inquiries with a field value containing it, in any case: Unicode full case \
+                folding after NFC, so MÜLLER finds Müller and STRASSE finds Straße (inquiries stored \
+                before this search existed: case-insensitive for ASCII letters only)"}),
         json!({"name": "cursor", "in": "query", "schema": {"type": "string"},
             "description": "next_cursor of the previous page (for the export: X-Next-Cursor)"}),
     ];
