@@ -32,6 +32,12 @@ pub fn document() -> Value {
     let mut export_parameters = admin_list_parameters(&site, false);
     export_parameters.push(json!({"name": "format", "in": "query",
         "schema": {"enum": ["csv", "ndjson"], "default": "csv"}}));
+    export_parameters.push(
+        json!({"name": "bom", "in": "query", "schema": {"enum": ["1"]},
+        "description": "1: start the CSV with a UTF-8 byte-order mark (EF BB BF), so Excel reads \
+            non-ASCII text as UTF-8; every part of an export continued by cursor starts with it. \
+            Any other value, or any value with format=ndjson, is a 400 invalid_query naming bom"}),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Switchboard edge API", "version": env!("CARGO_PKG_VERSION")},

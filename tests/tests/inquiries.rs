@@ -1,8 +1,8 @@
 //! The site owner's view of their inquiries on the real Worker and D1: search by address,
 //! reference and text (quotes, backslashes and LIKE wildcards taken literally; any case in
 //! any script), pages that return every inquiry exactly once even when many share a
-//! millisecond, CSV and NDJSON exports with formula cells neutralized and the
-//! per-request cap continued by cursor,
+//! millisecond, CSV and NDJSON exports with formula cells neutralized, a byte-order mark
+//! on request, and the per-request cap continued by cursor,
 //! and typed 400s and 401s for bad parameters and wrong keys. Answers are checked against
 //! the served OpenAPI schemas, and the `switchboard` command's online half runs in-process
 //! against the Worker.
@@ -469,6 +469,28 @@ fn export(env: &Env, site: &str) -> Result<()> {
             || format!("plain row {p:?}"),
         )?;
         ensure(rows.len() == 2, || format!("{} rows in {text}", rows.len()))?;
+        // For Excel: the same document after a UTF-8 byte-order mark. Read as bytes, as
+        // a text decoder would drop the mark.
+        let marked = env
+            .admin
+            .get_response(&admin, "export?format=csv&bom=1")
+            .await?
+            .bytes()
+            .await?;
+        ensure(
+            marked.starts_with(&[0xEF, 0xBB, 0xBF])
+                && marked[3..].starts_with(b"reference,")
+                && marked[3..].len() == text.len(),
+            || {
+                format!(
+                    "bom=1 should put EF BB BF before the CSV: {:?}",
+                    &marked[..marked.len().min(16)]
+                )
+            },
+        )?;
+        ensure(!text.starts_with('\u{FEFF}'), || {
+            "the CSV has a mark unasked".to_owned()
+        })?;
 
         // NDJSON: the single-inquiry view without its log, one per line.
         let (status, headers, text) =
@@ -714,6 +736,15 @@ fn cli_commands(env: &Env, site: &str) -> Result<()> {
     ensure(
         header[0] == "reference" && rows.len() == 1 && rows[0][0] == zoe,
         || format!("--topic billing exported {rows:?}"),
+    )?;
+    let marked = cli(
+        &env.admin,
+        &admin,
+        &["export", "--bom", "--topic", "billing"],
+    )?;
+    ensure(
+        marked.starts_with("\u{FEFF}reference,") && marked.contains(&zoe),
+        || format!("--bom exported {marked:?}"),
     )
 }
 
@@ -753,6 +784,9 @@ fn refusals(env: &Env, site: &str) -> Result<()> {
             (too_long.as_str(), "q"),
             ("inquiries?q=%E2%80%AEevil", "q"),
             ("export?format=xlsx", "format"),
+            ("export?format=csv&bom=yes", "bom"),
+            ("export?bom=0", "bom"),
+            ("export?format=ndjson&bom=1", "bom"),
             ("export?limit=10", "limit"),
             ("export?cursor=%00", "cursor"),
         ] {

@@ -18,7 +18,7 @@
 //!   and text (quotes, backslashes and LIKE wildcards literal; non-ASCII letters in any
 //!   case through the folded `search_text`, older rows through `fields_json`), pages that
 //!   return every inquiry once across ties, CSV and NDJSON exports (formula cells
-//!   neutralized, the per-request cap continued by cursor, on a Worker
+//!   neutralized, `bom=1` for Excel, the per-request cap continued by cursor, on a Worker
 //!   of its own with 5,050 rows written straight into its D1), typed 400s and 401s, and
 //!   the `switchboard` command in-process.
 //! - `agreement`: the widget in Chromium, the Worker and the native reference tables give
