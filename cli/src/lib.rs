@@ -5,7 +5,7 @@
 
 mod online;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use switchboard_shared::api::SubmitRequest;
@@ -120,6 +120,10 @@ pub enum Command {
         site: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
+        /// Start the CSV with a UTF-8 byte-order mark, so Excel shows accented and other
+        /// non-ASCII text correctly (most other CSV readers do not want it). CSV only.
+        #[arg(long)]
+        bom: bool,
         /// Write here instead of to standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -166,8 +170,29 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+    let cli = parse_args(args).map_err(|e| e.to_string())?;
     run(cli.command, out)
+}
+
+/// The command line, with the usage rules clap cannot state: `--bom` only with CSV.
+pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
+    if let Command::Export {
+        bom: true,
+        format: ExportFormat::Ndjson,
+        ..
+    } = cli.command
+    {
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--bom applies only to --format csv",
+        ));
+    }
+    Ok(cli)
 }
 
 /// Runs one command, writing its output to `out`; the error is the message to print.
@@ -236,9 +261,20 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), String> {
             edge,
             site,
             format,
+            bom,
             out: file,
             filters,
-        } => online::export(&edge, &site, format, &filters, file.as_deref(), out),
+        } => online::export(
+            &edge,
+            &site,
+            &online::ExportRequest {
+                format,
+                bom,
+                filters,
+            },
+            file.as_deref(),
+            out,
+        ),
         Command::TestEndpoints {
             edge,
             site,

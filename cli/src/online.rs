@@ -71,6 +71,29 @@ pub enum ExportFormat {
     Ndjson,
 }
 
+/// What one `export` asks the edge for.
+pub struct ExportRequest {
+    pub format: ExportFormat,
+    /// `bom=1`: the CSV starts with a UTF-8 byte-order mark, for Excel.
+    pub bom: bool,
+    pub filters: Filters,
+}
+
+impl ExportRequest {
+    /// The query of one request for a part of the export.
+    fn query<'a>(&'a self, cursor: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+        let mut query = self.filters.pairs();
+        query.push(("format", self.format.as_str()));
+        if self.bom {
+            query.push(("bom", "1"));
+        }
+        if let Some(c) = cursor {
+            query.push(("cursor", c));
+        }
+        query
+    }
+}
+
 impl ExportFormat {
     fn as_str(self) -> &'static str {
         match self {
@@ -362,13 +385,13 @@ fn pretty(value: &serde_json::Value) -> String {
 }
 
 /// Downloads the export, part after part while the edge names a next cursor, into `file`
-/// or `out`. A CSV part repeats the header row; it is kept once, and a part whose columns
-/// differ (a field seen only in later inquiries) stops the export with a hint.
+/// or `out`. A CSV part repeats the header row (after the byte-order mark, if asked for);
+/// it is kept once, and a part whose columns differ (a field seen only in later
+/// inquiries) stops the export with a hint.
 pub fn export(
     edge: &EdgeArgs,
     site: &str,
-    format: ExportFormat,
-    filters: &Filters,
+    request: &ExportRequest,
     file: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<(), String> {
@@ -378,16 +401,11 @@ pub fn export(
     let mut cursor: Option<String> = None;
     let mut rows = 0usize;
     loop {
-        let mut query = filters.pairs();
-        query.push(("format", format.as_str()));
-        if let Some(c) = &cursor {
-            query.push(("cursor", c));
-        }
-        let (headers, body) = get(edge, &path, &query)?;
+        let (headers, body) = get(edge, &path, &request.query(cursor.as_deref()))?;
         rows += header_value(&headers, "x-export-rows")
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(0);
-        let part = match format {
+        let part = match request.format {
             ExportFormat::Ndjson => body.as_str(),
             ExportFormat::Csv => csv_rows_after_header(&body, &mut header)?,
         };
@@ -415,7 +433,8 @@ fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The part of a CSV export to append: all of the first part; of later ones, the rows
 /// after a header row that must equal the first. (Header cells are column names without
-/// line breaks, so the header is the first CRLF-terminated line.)
+/// line breaks, so the header is the first CRLF-terminated line; with `bom=1` every part
+/// starts with the mark, so it is kept once with the first header.)
 pub fn csv_rows_after_header<'a>(
     part: &'a str,
     first_header: &mut Option<String>,
@@ -452,6 +471,40 @@ mod tests {
             "3,\"x\r\ny\"\r\n"
         );
         assert!(csv_rows_after_header("a,b,c\r\n4,5,6\r\n", &mut header).is_err());
+        let mut marked = None;
+        assert_eq!(
+            csv_rows_after_header("\u{FEFF}a,b\r\n1,2\r\n", &mut marked).unwrap(),
+            "\u{FEFF}a,b\r\n1,2\r\n"
+        );
+        assert_eq!(
+            csv_rows_after_header("\u{FEFF}a,b\r\n3,4\r\n", &mut marked).unwrap(),
+            "3,4\r\n"
+        );
+    }
+
+    #[test]
+    fn the_export_asks_for_the_mark_only_with_bom() {
+        let request = |bom| ExportRequest {
+            format: ExportFormat::Csv,
+            bom,
+            filters: Filters {
+                q: Some("müller".into()),
+                ..Filters::default()
+            },
+        };
+        assert_eq!(
+            request(true).query(Some("c1")),
+            vec![
+                ("q", "müller"),
+                ("format", "csv"),
+                ("bom", "1"),
+                ("cursor", "c1")
+            ]
+        );
+        assert_eq!(
+            request(false).query(None),
+            vec![("q", "müller"), ("format", "csv")]
+        );
     }
 
     #[test]

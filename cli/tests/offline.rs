@@ -169,6 +169,25 @@ fn online_commands_need_an_edge_and_a_valid_format() {
 }
 
 #[test]
+fn bom_is_a_csv_flag_refused_with_ndjson_before_any_request() {
+    // Refused as usage (exit 2) before any request: nothing listens on the edge's port.
+    let o = against_nothing("export", &["--format", "ndjson", "--bom"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--bom applies only to --format csv"),
+        "{}",
+        stderr(&o)
+    );
+    // With CSV it is accepted and the command goes on to ask the edge.
+    let o = against_nothing("export", &["--bom"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("request failed: "), "{}", stderr(&o));
+    let help = switchboard(&["export", "--help"]);
+    assert!(stdout(&help).contains("--bom"), "{}", stdout(&help));
+    assert!(stdout(&help).contains("Excel"), "{}", stdout(&help));
+}
+
+#[test]
 fn an_unreachable_edge_is_an_error_not_a_panic() {
     for (command, args) in [
         ("inquiries", ["--q", "ada@example.com"]),

@@ -1,5 +1,6 @@
 //! `GET /v1/admin/sites/{site}/export?format=csv|ndjson`: every inquiry matching the list's
-//! filters, with its field values, as one download. Read from D1 in batches of
+//! filters, with its field values, as one download (a CSV with a byte-order mark for
+//! Excel under `bom=1`). Read from D1 in batches of
 //! [`EXPORT_BATCH`] and capped at [`EXPORT_MAX_ROWS`] per request, so a large site stays
 //! within a Worker's memory and D1 query limits; past the cap the answer names the cursor
 //! to continue from (`x-next-cursor`). The documents are built by plain functions.
@@ -34,6 +35,9 @@ pub const FIXED_COLUMNS: [&str; 9] = [
 /// Field columns are named `fields.<field id>`, as in the NDJSON lines, so a field whose
 /// id is also a fixed column's name (a `topic` field) stays distinct.
 pub const FIELD_COLUMN_PREFIX: &str = "fields.";
+/// U+FEFF, the byte-order mark (EF BB BF in UTF-8) a CSV starts with under `bom=1`: Excel
+/// reads a CSV without it in the system's legacy code page, so `Müller` shows as `MÃ¼ller`.
+pub const BOM: char = '\u{FEFF}';
 
 /// The two export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +74,25 @@ impl Format {
     }
 }
 
+/// `bom`: absent (or empty) for none, `1` to start the CSV with [`BOM`]. Opt-in, as most
+/// CSV readers other than Excel take the mark for part of the first column's name. Any
+/// other value, or any value with NDJSON (which has no header to protect and is read by
+/// programs), is refused naming `bom`.
+pub fn parse_bom(value: Option<&str>, format: Format) -> Result<bool, EdgeError> {
+    match (value.filter(|v| !v.is_empty()), format) {
+        (None, _) => Ok(false),
+        (Some("1"), Format::Csv) => Ok(true),
+        (Some("1"), Format::Ndjson) => Err(inquiry_query::invalid_query(
+            "bom",
+            "bom applies only to format=csv".to_owned(),
+        )),
+        (Some(_), _) => Err(inquiry_query::invalid_query(
+            "bom",
+            "bom must be 1 (or left out)".to_owned(),
+        )),
+    }
+}
+
 /// The download's file name: the site and the day of the export.
 pub fn file_name(site: &str, now_ms: i64, format: Format) -> String {
     let day = rfc3339(now_ms).get(..10).unwrap_or("export").to_owned();
@@ -90,12 +113,14 @@ pub async fn export(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeE
             ),
         ));
     }
-    let format = Format::parse(
+    let param = |name: &str| {
         pairs
             .iter()
-            .find(|(k, _)| k == "format")
-            .map(|(_, v)| v.as_str()),
-    )?;
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let format = Format::parse(param("format"))?;
+    let bom = parse_bom(param("bom"), format)?;
     let mut filter = inquiry_query::parse_filter(&pairs)?;
     let mut details = Vec::new();
     let next = loop {
@@ -114,7 +139,7 @@ pub async fn export(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeE
             let form_ids: Vec<String> = config
                 .map(|c| c.form.fields.into_iter().map(|f| f.id).collect())
                 .unwrap_or_default();
-            csv_document(&details, &form_ids)?
+            csv_document(&details, &form_ids, bom)?
         }
     };
     let name = file_name(site, platform::now_ms(), format);
@@ -158,13 +183,18 @@ pub fn field_columns(details: &[InquiryDetail], form_ids: &[String]) -> Vec<Stri
         .collect()
 }
 
-/// The CSV: a header row, then one row per inquiry, RFC 4180 quoting with CRLF line ends,
-/// and every cell guarded against formula injection.
-pub fn csv_document(details: &[InquiryDetail], form_ids: &[String]) -> Result<String, EdgeError> {
+/// The CSV: [`BOM`] when `bom` asks for it, a header row, then one row per inquiry, RFC
+/// 4180 quoting with CRLF line ends, and every cell guarded against formula injection.
+pub fn csv_document(
+    details: &[InquiryDetail],
+    form_ids: &[String],
+    bom: bool,
+) -> Result<String, EdgeError> {
     let fields = field_columns(details, form_ids);
+    let start = if bom { BOM.to_string() } else { String::new() };
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .from_writer(start.into_bytes());
     let header = FIXED_COLUMNS
         .iter()
         .map(|c| (*c).to_owned())
@@ -305,7 +335,7 @@ mod tests {
             json!({"name": "=HYPERLINK(\"x\")", "message": "line one\nsaid \"hi\", then left",
                    "tags": ["a", "b"], "agree": true}),
         )];
-        let doc = csv_document(&details, &ids(&["name", "message", "topic"])).unwrap();
+        let doc = csv_document(&details, &ids(&["name", "message", "topic"]), false).unwrap();
         let lines: Vec<&str> = doc.split("\r\n").collect();
         assert_eq!(
             lines[0],
@@ -319,6 +349,42 @@ mod tests {
         );
         assert_eq!(lines[2], "", "the document ends with CRLF");
         assert_eq!(lines.len(), 3);
+    }
+
+    #[test]
+    fn bom_starts_the_csv_only_when_asked() {
+        let details = [detail("SB-2222-2222", json!({"name": "Jürgen Müller"}))];
+        let plain = csv_document(&details, &ids(&["name"]), false).unwrap();
+        let marked = csv_document(&details, &ids(&["name"]), true).unwrap();
+        assert!(plain.starts_with("reference,"));
+        assert_eq!(&marked.as_bytes()[..3], [0xEF, 0xBB, 0xBF]);
+        assert_eq!(marked.strip_prefix(BOM), Some(plain.as_str()));
+        assert_eq!(plain.matches(BOM).count(), 0);
+    }
+
+    #[test]
+    fn bom_is_1_or_absent_and_only_for_csv() {
+        assert!(!parse_bom(None, Format::Csv).unwrap());
+        assert!(!parse_bom(Some(""), Format::Ndjson).unwrap());
+        assert!(parse_bom(Some("1"), Format::Csv).unwrap());
+        for (value, format) in [
+            ("1", Format::Ndjson),
+            ("0", Format::Csv),
+            ("true", Format::Csv),
+            ("yes", Format::Ndjson),
+        ] {
+            let (status, body) = parse_bom(Some(value), format).unwrap_err().to_http();
+            assert_eq!(
+                (
+                    status,
+                    body.error.code.as_str(),
+                    body.error.fields[0].field.as_str()
+                ),
+                (400, "invalid_query", "bom"),
+                "bom={value} with {format:?}"
+            );
+            assert!(body.error.message.starts_with("bom"), "{body:?}");
+        }
     }
 
     #[test]

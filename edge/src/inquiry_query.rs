@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use switchboard_shared::api::FieldErrorView;
 use switchboard_shared::inquiry::stored_email;
+use switchboard_shared::search;
 use switchboard_shared::text::{self, Lines};
 
 /// Inquiries per list page unless `limit` asks for fewer.
@@ -44,18 +45,22 @@ pub enum Search {
     Email { hash: String },
     /// A reference number, in the uppercase it is stored in.
     Reference(String),
-    /// Any other text, matched case-insensitively (ASCII letters; others as typed) inside
-    /// the stored field values.
+    /// Any other text, matched inside the stored field values: in any case and any script
+    /// through `search_text`, and in rows stored before it (migration 0007) as before,
+    /// ASCII letters in any case and others as typed.
     Text(TextSearch),
 }
 
-/// The two LIKE patterns of a text search.
+/// The LIKE patterns of a text search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextSearch {
-    /// Matches the stored `fields_json` text, where values are JSON-escaped: a quick
-    /// filter that reads no JSON.
+    /// The term folded as intake folds values (`switchboard_shared::search::fold`):
+    /// matches the `search_text` column.
+    pub folded_pattern: String,
+    /// For rows whose `search_text` is NULL: matches the stored `fields_json` text, where
+    /// values are JSON-escaped, a quick filter that reads no JSON...
     pub raw_pattern: String,
-    /// Matches one decoded string value (`json_tree`), so field ids never match.
+    /// ...then one decoded string value (`json_tree`), so field ids never match.
     pub value_pattern: String,
 }
 
@@ -181,7 +186,8 @@ pub fn classify(q: &str) -> Result<Option<Search>, EdgeError> {
         ));
     }
     // Stored values went through the same normalization; a term with characters no
-    // value may hold could never match.
+    // value may hold could never match. This also keeps `search::SEPARATOR` (a control
+    // character) out of every term, so no term matches across two values.
     let term = text::normalize(q, Lines::Multi).map_err(|_| {
         invalid_query(
             "q",
@@ -203,6 +209,7 @@ pub fn classify(q: &str) -> Result<Option<Search>, EdgeError> {
         }));
     }
     Ok(Some(Search::Text(TextSearch {
+        folded_pattern: contains_pattern(&search::fold(&term)),
         raw_pattern: contains_pattern(&json_escaped(&term)),
         value_pattern: contains_pattern(&term),
     })))
@@ -281,9 +288,14 @@ pub fn select(columns: &str, site: &str, f: &InquiryFilter, limit: u32) -> State
         Some(Search::Email { hash }) => cond("email_hash = ?#", vec![text(hash)]),
         Some(Search::Reference(r)) => cond("reference = ?#", vec![text(r)]),
         Some(Search::Text(t)) => cond(
-            "fields_json LIKE ?# ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
-             WHERE v.type = 'text' AND v.value LIKE ?# ESCAPE '\\')",
-            vec![text(&t.raw_pattern), text(&t.value_pattern)],
+            "(search_text LIKE ?# ESCAPE '\\' OR (search_text IS NULL \
+             AND fields_json LIKE ?# ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
+             WHERE v.type = 'text' AND v.value LIKE ?# ESCAPE '\\')))",
+            vec![
+                text(&t.folded_pattern),
+                text(&t.raw_pattern),
+                text(&t.value_pattern),
+            ],
         ),
     }
     if let Some(c) = &f.after {
@@ -414,11 +426,32 @@ mod tests {
             panic!("text expected");
         };
         assert_eq!(t.value_pattern, r#"%say "50\%" \\ off\_now%"#);
+        assert_eq!(
+            t.folded_pattern, t.value_pattern,
+            "ASCII folds to itself here"
+        );
         assert_eq!(t.raw_pattern, r#"%say \\"50\%\\" \\\\ off\_now%"#);
         // Control characters as serde_json writes them into fields_json.
         assert_eq!(json_escaped("a\nb\u{1}"), r"a\nb\u0001");
         let stored = serde_json::json!({"message": "x a\nb\u{1} y"}).to_string();
         assert!(stored.contains(&json_escaped("a\nb\u{1}")));
+    }
+
+    #[test]
+    fn text_terms_are_folded_for_the_search_column() {
+        let folded = |q: &str| match classify(q).unwrap() {
+            Some(Search::Text(t)) => t.folded_pattern,
+            other => panic!("text expected, got {other:?}"),
+        };
+        assert_eq!(folded("MÜLLER"), "%müller%");
+        assert_eq!(folded("E\u{301}LODIE"), "%élodie%");
+        assert_eq!(folded("STRAẞE_1"), "%strasse\\_1%");
+        assert_eq!(folded("ΟΔΥΣ"), "%οδυσ%");
+        // The fallback for older rows keeps the term as typed.
+        let Some(Search::Text(t)) = classify("MÜLLER").unwrap() else {
+            panic!("text expected");
+        };
+        assert_eq!(t.value_pattern, "%MÜLLER%");
     }
 
     #[test]
@@ -442,12 +475,13 @@ mod tests {
         assert_eq!(
             s.sql,
             "SELECT id FROM inquiries WHERE site_id = ?1 AND status = ?2 \
-             AND fields_json LIKE ?3 ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
-             WHERE v.type = 'text' AND v.value LIKE ?4 ESCAPE '\\') \
-             AND (submitted_ms, id) < (?5, ?6) ORDER BY submitted_ms DESC, id DESC LIMIT ?7"
+             AND (search_text LIKE ?3 ESCAPE '\\' OR (search_text IS NULL \
+             AND fields_json LIKE ?4 ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
+             WHERE v.type = 'text' AND v.value LIKE ?5 ESCAPE '\\'))) \
+             AND (submitted_ms, id) < (?6, ?7) ORDER BY submitted_ms DESC, id DESC LIMIT ?8"
         );
-        assert_eq!(s.args.len(), 7);
-        assert_eq!(s.args[4], Arg::Int(5));
-        assert_eq!(s.args[6], Arg::Int(3));
+        assert_eq!(s.args.len(), 8);
+        assert_eq!(s.args[5], Arg::Int(5));
+        assert_eq!(s.args[7], Arg::Int(3));
     }
 }

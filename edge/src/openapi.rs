@@ -44,6 +44,12 @@ pub fn document() -> Value {
     let mut export_parameters = admin_list_parameters(&site, false);
     export_parameters.push(json!({"name": "format", "in": "query",
         "schema": {"enum": ["csv", "ndjson"], "default": "csv"}}));
+    export_parameters.push(
+        json!({"name": "bom", "in": "query", "schema": {"enum": ["1"]},
+        "description": "1: start the CSV with a UTF-8 byte-order mark (EF BB BF), so Excel reads \
+            non-ASCII text as UTF-8; every part of an export continued by cursor starts with it. \
+            Any other value, or any value with format=ndjson, is a 400 invalid_query naming bom"}),
+    );
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Switchboard edge API", "version": env!("CARGO_PKG_VERSION")},
@@ -211,7 +217,9 @@ fn admin_list_parameters(site: &Value, with_limit: bool) -> Vec<Value> {
         time("until", "submitted before"),
         json!({"name": "q", "in": "query", "schema": {"type": "string", "maxLength": crate::inquiry_query::MAX_SEARCH_CHARS},
             "description": "search: an email address finds that submitter's inquiries, a reference that inquiry, \
-                other text the inquiries with a field value containing it (case-insensitive for ASCII letters)"}),
+                other text the inquiries with a field value containing it, in any case: Unicode full case \
+                folding after NFC, so MÜLLER finds Müller and STRASSE finds Straße (inquiries stored \
+                before this search existed: case-insensitive for ASCII letters only)"}),
         json!({"name": "cursor", "in": "query", "schema": {"type": "string"},
             "description": "next_cursor of the previous page (for the export: X-Next-Cursor)"}),
     ];

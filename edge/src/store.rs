@@ -83,6 +83,9 @@ pub struct NewInquiry {
     pub priority: String,
     pub tags_json: String,
     pub fields_json: String,
+    /// The folded text values of the fields, for the admin search (migration 0007,
+    /// `switchboard_shared::search::search_text`).
+    pub search_text: String,
     pub email_hash: Option<String>,
     pub topic: Option<String>,
     pub locale: String,
@@ -109,8 +112,8 @@ pub async fn insert_inquiry(db: &D1Database, n: &NewInquiry) -> Result<InsertOut
         .prepare(
             "INSERT INTO inquiries (id, site_id, idempotency_key, reference, poc, priority, tags, fields_json,
                 email_hash, topic, locale, routing_explanation_json, deadline_ms, submitted_ms, status,
-                response_status, response_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                response_status, response_json, search_text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
              ON CONFLICT DO NOTHING",
         )
         .bind(&[
@@ -131,6 +134,7 @@ pub async fn insert_inquiry(db: &D1Database, n: &NewInquiry) -> Result<InsertOut
             text(n.status),
             int(i64::from(n.response_status)),
             text(&n.response_json),
+            text(&n.search_text),
         ])?
         .run()
         .await?;

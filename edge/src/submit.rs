@@ -20,6 +20,7 @@ use switchboard_shared::api::{
 use switchboard_shared::config::SiteConfig;
 use switchboard_shared::inquiry::{honeypot_hit, parse_inquiry};
 use switchboard_shared::routing::{Priority, route};
+use switchboard_shared::search;
 use switchboard_shared::{Inquiry, Locale};
 use worker::{D1Database, Env, Request};
 
@@ -89,14 +90,14 @@ pub async fn accept(
     if honeypot_hit(&config.form, &request.fields) {
         // Looks like success so the bot learns nothing; stored as spam, never delivered.
         rate_limit::take(db, &config.site, &visitor, now, per_window).await?;
-        let draft_json = serde_json::to_string(&request.fields)?;
+        let draft = serde_json::to_value(&request.fields)?;
         let prepared = prepare_spam(
             config,
             &key,
             locale,
             now,
             request.time_zone.as_deref(),
-            draft_json,
+            &draft,
         )?;
         return store_and_answer(db, env, prepared, false, steps).await;
     }
@@ -241,6 +242,7 @@ fn prepare(
         priority: decision.priority.as_str().to_owned(),
         tags_json: serde_json::to_string(&decision.tags)?,
         fields_json: serde_json::to_string(&inquiry.fields)?,
+        search_text: search::search_text(&serde_json::to_value(&inquiry.fields)?),
         email_hash: inquiry.email.as_deref().map(auth::email_hash),
         topic: inquiry.topic.clone(),
         locale: locale.tag().to_owned(),
@@ -268,7 +270,7 @@ fn prepare_spam(
     locale: Locale,
     now: i64,
     visitor_tz: Option<&str>,
-    draft_json: String,
+    draft: &serde_json::Value,
 ) -> Result<Prepared, EdgeError> {
     let poc = config
         .poc(&config.default_poc)
@@ -294,7 +296,8 @@ fn prepare_spam(
         poc: poc.id.clone(),
         priority: priority.as_str().to_owned(),
         tags_json: "[\"spam\"]".to_owned(),
-        fields_json: draft_json,
+        fields_json: draft.to_string(),
+        search_text: search::search_text(draft),
         email_hash: None,
         topic: None,
         locale: locale.tag().to_owned(),

@@ -26,6 +26,8 @@ pub mod promise;
 #[cfg(feature = "server")]
 pub mod routing;
 #[cfg(feature = "server")]
+pub mod search;
+#[cfg(feature = "server")]
 pub mod signing;
 #[cfg(feature = "server")]
 pub mod synthetic;

@@ -744,6 +744,10 @@ fn retention(env: &Env, site: &str) -> Result<()> {
         let count = |table: &str| format!("SELECT COUNT(*) AS n FROM {table} WHERE inquiry_id IN ({id_list})");
         let before = env.worker.d1_query(&count("delivery_attempts")).await?;
         ensure(before[0]["n"].as_i64().unwrap_or(0) >= 2, || format!("no delivery attempts before the purge: {before:?}"))?;
+        // The folded copy of the field values (migration 0007) is personal data too.
+        let searchable = format!("SELECT COUNT(*) AS n FROM inquiries WHERE id IN ({id_list}) AND search_text LIKE '%ada lovelace%'");
+        let folded = env.worker.d1_query(&searchable).await?;
+        ensure(folded[0]["n"].as_i64() == Some(2), || format!("the search text of the inquiries to purge: {folded:?}"))?;
         // Both settled, so the purge may take them.
         let started = Instant::now();
         while env.worker.d1_query(&format!("SELECT COUNT(*) AS n FROM inquiries WHERE site_id = '{site}' AND status = 'pending'")).await?[0]["n"].as_i64() != Some(0) {
@@ -784,6 +788,8 @@ fn retention(env: &Env, site: &str) -> Result<()> {
             let left = env.worker.d1_query(&count(table)).await?;
             ensure(left[0]["n"].as_i64() == Some(0), || format!("{table} still holds rows of purged inquiries: {left:?}"))?;
         }
+        let folded = env.worker.d1_query(&searchable).await?;
+        ensure(folded[0]["n"].as_i64() == Some(0), || format!("the search text of purged inquiries survived: {folded:?}"))?;
         let listed = env.admin.inquiries(&purged).await?;
         ensure(listed.len() == 1 && listed[0]["reference"].as_str() == Some(third.as_str()), || {
             format!("after the purge the admin API should list only {third}, still being delivered: {listed:?}")

@@ -1,10 +1,11 @@
 //! The site owner's view of their inquiries on the real Worker and D1: search by address,
-//! reference and text (quotes, backslashes and LIKE wildcards taken literally), pages that
-//! return every inquiry exactly once even when many share a millisecond, CSV and NDJSON
-//! exports with formula cells neutralized and the per-request cap continued by cursor,
-//! typed 400s and 401s for bad parameters and wrong keys, and erasure on request. Answers
-//! are checked against the served OpenAPI schemas, and the `switchboard` command's online
-//! half runs in-process against the Worker.
+//! reference and text (quotes, backslashes and LIKE wildcards taken literally; any case in
+//! any script), pages that return every inquiry exactly once even when many share a
+//! millisecond, CSV and NDJSON exports with formula cells neutralized, a byte-order mark
+//! on request, and the per-request cap continued by cursor, typed 400s and 401s for bad
+//! parameters and wrong keys, and erasure on request. Answers are checked against the
+//! served OpenAPI schemas, and the `switchboard` command's online half runs in-process
+//! against the Worker.
 
 use crate::abuse::Schemas;
 use crate::api::{submission, valid_fields};
@@ -22,6 +23,10 @@ pub const TRIALS: &[(&str, Test)] = &[
     (
         "inquiries::search_finds_by_address_reference_and_text",
         search,
+    ),
+    (
+        "inquiries::search_folds_case_in_every_script",
+        search_unicode,
     ),
     ("inquiries::pages_return_every_inquiry_exactly_once", pages),
     (
@@ -182,6 +187,100 @@ fn search(env: &Env, site: &str) -> Result<()> {
             format!("the newest of Ada's support inquiries should come first: {combined:?}")
         })?;
         admin_answers_match_their_schemas(env, &admin, &ada).await
+    })
+}
+
+/// Non-ASCII names and messages found by terms in another case, through the list and the
+/// export (migration 0007's `search_text`); a row stored before it (`search_text` NULL)
+/// is still found the old way.
+fn search_unicode(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let muller = submit(
+            env,
+            site,
+            "muller",
+            &[
+                ("name", "Jürgen MÜLLER"),
+                ("message", "Grüße aus der Hauptstraße, das Gerät druckt nicht."),
+            ],
+        )
+        .await?;
+        // The accent typed as a combining mark; intake stores it precomposed.
+        let elodie = submit(
+            env,
+            site,
+            "elodie",
+            &[
+                ("name", "e\u{301}lodie Dupont"),
+                ("message", "ÇA NE MARCHE PLUS DEPUIS CE MATIN."),
+            ],
+        )
+        .await?;
+        let greek = submit(
+            env,
+            site,
+            "greek",
+            &[
+                ("name", "ΟΔΥΣΣΕΥΣ ΠΑΠΑΔΟΠΟΥΛΟΣ"),
+                ("message", "Ο εκτυπωτής δεν τυπώνει τίποτα."),
+            ],
+        )
+        .await?;
+        let legacy = submit(
+            env,
+            site,
+            "legacy",
+            &[("name", "Björk Legacy"), ("message", "Stored before the search column.")],
+        )
+        .await?;
+        env.worker
+            .d1_query(&format!(
+                "UPDATE inquiries SET search_text = NULL WHERE site_id = '{site}' AND reference = '{legacy}'"
+            ))
+            .await?;
+        let cases: Vec<(&str, BTreeSet<String>)> = vec![
+            ("müller", set(&[&muller])),
+            ("JÜRGEN MÜLLER", set(&[&muller])),
+            ("GRÜSSE", set(&[&muller])),
+            ("HAUPTSTRASSE", set(&[&muller])),
+            ("ÉLODIE", set(&[&elodie])),
+            ("E\u{301}LODIE", set(&[&elodie])),
+            ("ça ne marche", set(&[&elodie])),
+            // A word's start in capitals: lowercasing alone would end it in a final sigma.
+            ("ΟΔΥΣ", set(&[&greek])),
+            ("οδυσσευς", set(&[&greek])),
+            ("ΕΚΤΥΠΩΤΉΣ", set(&[&greek])),
+            // Accents still count, and field ids are not values.
+            ("muller", set(&[])),
+            ("elodie", set(&[])),
+            ("message", set(&[])),
+            // The older row: ASCII letters in any case, other letters as typed.
+            ("LEGACY", set(&[&legacy])),
+            ("Björk", set(&[&legacy])),
+            ("BJÖRK", set(&[])),
+        ];
+        for (term, expected) in &cases {
+            let found = search_for(env, &admin, term).await?;
+            ensure(&found == expected, || {
+                format!("q={term:?}: expected {expected:?}, found {found:?}")
+            })?;
+        }
+        for (format, term, expected) in [
+            ("ndjson", "MÜLLER", &muller),
+            ("csv", "élodie", &elodie),
+            ("csv", "Οδυσσευς", &greek),
+        ] {
+            let path = format!("export?format={format}&q={}", encode(term));
+            let (status, headers, text) = download(&env.admin, &admin, &path).await?;
+            ensure(
+                status == 200
+                    && header(&headers, "x-export-rows") == "1"
+                    && text.contains(expected.as_str()),
+                || format!("{path}: expected {expected} alone, got {status} {headers:?} {text}"),
+            )?;
+        }
+        Ok(())
     })
 }
 
@@ -375,6 +474,28 @@ fn export(env: &Env, site: &str) -> Result<()> {
             || format!("plain row {p:?}"),
         )?;
         ensure(rows.len() == 2, || format!("{} rows in {text}", rows.len()))?;
+        // For Excel: the same document after a UTF-8 byte-order mark. Read as bytes, as
+        // a text decoder would drop the mark.
+        let marked = env
+            .admin
+            .get_response(&admin, "export?format=csv&bom=1")
+            .await?
+            .bytes()
+            .await?;
+        ensure(
+            marked.starts_with(&[0xEF, 0xBB, 0xBF])
+                && marked[3..].starts_with(b"reference,")
+                && marked[3..].len() == text.len(),
+            || {
+                format!(
+                    "bom=1 should put EF BB BF before the CSV: {:?}",
+                    &marked[..marked.len().min(16)]
+                )
+            },
+        )?;
+        ensure(!text.starts_with('\u{FEFF}'), || {
+            "the CSV has a mark unasked".to_owned()
+        })?;
 
         // NDJSON: the single-inquiry view without its log, one per line.
         let (status, headers, text) =
@@ -620,6 +741,15 @@ fn cli_commands(env: &Env, site: &str) -> Result<()> {
     ensure(
         header[0] == "reference" && rows.len() == 1 && rows[0][0] == zoe,
         || format!("--topic billing exported {rows:?}"),
+    )?;
+    let marked = cli(
+        &env.admin,
+        &admin,
+        &["export", "--bom", "--topic", "billing"],
+    )?;
+    ensure(
+        marked.starts_with("\u{FEFF}reference,") && marked.contains(&zoe),
+        || format!("--bom exported {marked:?}"),
     )
 }
 
@@ -659,6 +789,9 @@ fn refusals(env: &Env, site: &str) -> Result<()> {
             (too_long.as_str(), "q"),
             ("inquiries?q=%E2%80%AEevil", "q"),
             ("export?format=xlsx", "format"),
+            ("export?format=csv&bom=yes", "bom"),
+            ("export?bom=0", "bom"),
+            ("export?format=ndjson&bom=1", "bom"),
             ("export?limit=10", "limit"),
             ("export?cursor=%00", "cursor"),
         ] {

@@ -13,13 +13,16 @@
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
 //! - `admin`: the site owner's admin API. Pushed configs take effect, bad pushes are
-//!   refused with located errors and leave the old config live, wrong keys get 401.
+//!   refused with located errors and leave the old config live, wrong keys get 401;
+//!   config versions are listed, read and rolled back to, and stale pushes get 412.
 //! - `inquiries`: the owner's view of a site's inquiries. Search by address, reference
-//!   and text (quotes, backslashes and LIKE wildcards literal), pages that return every
-//!   inquiry once across ties, CSV and NDJSON exports (formula cells neutralized, the
-//!   per-request cap continued by cursor, on a Worker of its own with 5,050 rows written
-//!   straight into its D1), typed 400s and 401s, erasure of one submitter's inquiries and
-//!   logs (and nobody else's), and the `switchboard` command in-process.
+//!   and text (quotes, backslashes and LIKE wildcards literal; non-ASCII letters in any
+//!   case through the folded `search_text`, older rows through `fields_json`), pages that
+//!   return every inquiry once across ties, CSV and NDJSON exports (formula cells
+//!   neutralized, `bom=1` for Excel, the per-request cap continued by cursor, on a Worker
+//!   of its own with 5,050 rows written straight into its D1), typed 400s and 401s,
+//!   erasure of one submitter's inquiries and logs (and nobody else's), and the
+//!   `switchboard` command in-process.
 //! - `agreement`: the widget in Chromium, the Worker and the native reference tables give
 //!   the same verdicts on the shared corpus of tricky Unicode inputs.
 //! - `escalation`: the signed acknowledgement link (GET shows a page, POST acknowledges,

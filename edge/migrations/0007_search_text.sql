@@ -1,0 +1,13 @@
+-- Caseless search in any script. SQLite's LIKE folds only ASCII letters, so `müller` never
+-- found `MÜLLER`. Intake now stores the text values of an inquiry's fields here, each put
+-- through shared::search::fold (NFC, Unicode full case folding, NFC) and joined by U+001F,
+-- a character no value or search term can hold; a text search folds its term the same way
+-- and matches it with LIKE (edge/src/inquiry_query.rs).
+--
+-- Rows stored before this migration keep NULL here and are still searched through
+-- fields_json, as before (ASCII letters in any case, others as typed). The column holds
+-- the same personal data as fields_json and goes with the row when retention deletes it.
+--
+-- No index: a `%term%` pattern cannot use one. The search reads a site's rows through
+-- inquiries_by_site_date_id (0006) in list order and stops at the page's LIMIT.
+ALTER TABLE inquiries ADD COLUMN search_text TEXT;
