@@ -37,6 +37,7 @@ pub mod rate_limit;
 pub mod redelivery;
 pub mod retention;
 pub mod retry;
+pub mod search_backfill;
 pub mod site_config;
 pub mod sla_store;
 pub mod store;
@@ -83,6 +84,12 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = retention::purge(&env).await {
         platform::log(&format!(
             "retention failed: {}",
+            e.log_cause().unwrap_or("")
+        ));
+    }
+    if let Err(e) = search_backfill::run(&env).await {
+        platform::log(&format!(
+            "search backfill failed: {}",
             e.log_cause().unwrap_or("")
         ));
     }
