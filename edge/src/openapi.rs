@@ -4,11 +4,23 @@
 
 use serde_json::{Value, json};
 
+/// What a `202` from the inquiry endpoints means for delivery. Storing is what counts: a
+/// delivery queue that refuses the message is logged, not answered with a 5xx, and the
+/// sweeper queues the inquiry on a later cron run.
+const QUEUED_LATER: &str = "stored, then queued for delivery; when the delivery queue does not \
+    take it, the answer is still 202 and the cron sweeper queues it a few minutes later";
+
 /// The OpenAPI 3.1 document of this Worker's API.
 pub fn document() -> Value {
     let error = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let body = |name: &str, description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
     let limited = json!({"description": "too many requests or too fast; wait Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let queue_refused = json!({"description": format!(
+            "`queue_unavailable`: the delivery queue did not take the message. Nothing was queued and \
+             the inquiry keeps the status it had; try again after Retry-After ({} s)",
+            crate::admin::REDELIVER_RETRY_SECONDS),
         "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let site = json!({"name": "site", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}});
@@ -60,7 +72,7 @@ pub fn document() -> Value {
                     "parameters": [site],
                     "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {
                         "schema": {"$ref": "#/components/schemas/FormPagePost"}}}},
-                    "responses": {"202": html("stored (or the stored answer for a repeated idempotency_key): the reference, the team and the expected reply"),
+                    "responses": {"202": html(&format!("{QUEUED_LATER}. The page shows the reference, the team and the expected reply; a repeated idempotency_key gets the stored answer")),
                         "400": html("malformed (no idempotency_key, say): the form again with the reason"),
                         "422": html("refused: the form again, refilled, each field error next to its field or the reason above it (a day-old page comes back renewed)"),
                         "429": {"description": "too many or too fast: the form again with the reason; wait Retry-After seconds",
@@ -71,7 +83,7 @@ pub fn document() -> Value {
                 "summary": "submit an inquiry; a repeated idempotency_key answers the stored 202 again",
                 "parameters": [site],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitRequest"}}}},
-                "responses": {"202": body("SubmitAccepted", "stored; will be delivered"), "400": error, "403": error,
+                "responses": {"202": body("SubmitAccepted", QUEUED_LATER), "400": error, "403": error,
                     "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
                     "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
@@ -112,7 +124,7 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/inquiries/{reference}/redeliver": {"post": {
                 "summary": "deliver the inquiry again to every endpoint of its POC",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"202": body("Redelivery", "queued"), "400": error, "401": error, "404": error, "503": error}}},
+                "responses": {"202": body("Redelivery", "queued"), "400": error, "401": error, "404": error, "503": queue_refused}}},
             "/v1/admin/sites/{site}/inquiries/{reference}/ack": {"post": {
                 "summary": "acknowledge the inquiry (the first acknowledgement stands)",
                 "parameters": [site, reference], "security": admin,
@@ -346,5 +358,27 @@ mod tests {
         ] {
             assert!(schemas.contains_key(name), "{name}");
         }
+    }
+
+    #[test]
+    fn every_503_says_when_to_try_again() {
+        let doc = super::document();
+        let mut seen = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let unavailable = &operation["responses"]["503"];
+                if unavailable.is_null() {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    unavailable["headers"]["Retry-After"].is_object()
+                        && unavailable["content"]["application/json"].is_object(),
+                    "{method} {path}: {unavailable}"
+                );
+            }
+        }
+        // Only the single redelivery answers 503 (`EdgeError::Unavailable` in admin.rs).
+        assert_eq!(seen, 1);
     }
 }
