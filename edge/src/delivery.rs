@@ -31,7 +31,7 @@ pub const EARLIER_REFERENCES: u32 = 5;
 pub const INTERNAL_RETRY_SECONDS: u32 = 30;
 /// Binding of the producer for the dead-letter queue (exhausted schedules are sent there).
 pub const DEAD_LETTER_BINDING: &str = "DEAD_LETTERS";
-const USER_AGENT: &str = "Switchboard-Webhooks/0.1";
+pub const USER_AGENT: &str = "Switchboard-Webhooks/0.1";
 
 /// A message on the delivery queue (and, once its schedule is used up, on the dead-letter
 /// queue).

@@ -1,14 +1,29 @@
 //! `GET /openapi.json`: the OpenAPI 3.1 document of the HTTP API (paths, methods, auth,
-//! status codes, and a JSON Schema in `components/schemas` for every body), kept next to
-//! the router it describes. The integration tests validate real answers against it.
+//! status codes, and a JSON Schema in `components/schemas` for every body) and of the
+//! signed events the edge posts (`webhooks`), kept next to the router it describes. The
+//! integration tests validate real answers and real webhook bodies against it.
 
+use crate::{dead_letter, delivery, escalation, payload, ping, retry};
 use serde_json::{Value, json};
+use switchboard_shared::signing::DEFAULT_TOLERANCE_SECS;
+
+/// What a `202` from the inquiry endpoints means for delivery. Storing is what counts: a
+/// delivery queue that refuses the message is logged, not answered with a 5xx, and the
+/// sweeper queues the inquiry on a later cron run.
+const QUEUED_LATER: &str = "stored, then queued for delivery; when the delivery queue does not \
+    take it, the answer is still 202 and the cron sweeper queues it a few minutes later";
 
 /// The OpenAPI 3.1 document of this Worker's API.
 pub fn document() -> Value {
     let error = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let body = |name: &str, description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
     let limited = json!({"description": "too many requests or too fast; wait Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let queue_refused = json!({"description": format!(
+            "`queue_unavailable`: the delivery queue did not take the message. Nothing was queued and \
+             the inquiry keeps the status it had; try again after Retry-After ({} s)",
+            crate::admin::REDELIVER_RETRY_SECONDS),
         "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let site = json!({"name": "site", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}});
@@ -78,7 +93,7 @@ pub fn document() -> Value {
                     "parameters": [site],
                     "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {
                         "schema": {"$ref": "#/components/schemas/FormPagePost"}}}},
-                    "responses": {"202": html("stored (or the stored answer for a repeated idempotency_key): the reference, the team and the expected reply"),
+                    "responses": {"202": html(&format!("{QUEUED_LATER}. The page shows the reference, the team and the expected reply; a repeated idempotency_key gets the stored answer")),
                         "400": html("malformed (no idempotency_key, say): the form again with the reason"),
                         "422": html("refused: the form again, refilled, each field error next to its field or the reason above it (a day-old page comes back renewed)"),
                         "429": {"description": "too many or too fast: the form again with the reason; wait Retry-After seconds",
@@ -89,7 +104,7 @@ pub fn document() -> Value {
                 "summary": "submit an inquiry; a repeated idempotency_key answers the stored 202 again",
                 "parameters": [site],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitRequest"}}}},
-                "responses": {"202": body("SubmitAccepted", "stored; will be delivered"), "400": error, "403": error,
+                "responses": {"202": body("SubmitAccepted", QUEUED_LATER), "400": error, "403": error,
                     "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
                     "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
@@ -154,7 +169,7 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/inquiries/{reference}/redeliver": {"post": {
                 "summary": "deliver the inquiry again to every endpoint of its POC",
                 "parameters": [site, reference], "security": admin,
-                "responses": {"202": body("Redelivery", "queued"), "400": error, "401": error, "404": error, "503": error}}},
+                "responses": {"202": body("Redelivery", "queued"), "400": error, "401": error, "404": error, "503": queue_refused}}},
             "/v1/admin/sites/{site}/inquiries/{reference}/ack": {"post": {
                 "summary": "acknowledge the inquiry (the first acknowledgement stands)",
                 "parameters": [site, reference], "security": admin,
@@ -183,6 +198,7 @@ pub fn document() -> Value {
                 "parameters": [site], "security": admin,
                 "responses": {"200": body("EndpointTest", "what each endpoint answered"), "400": error, "401": error, "413": error, "415": error}}}
         },
+        "webhooks": webhooks(),
         "components": {
             "securitySchemes": {
                 "operatorKey": {"type": "http", "scheme": "bearer"},
@@ -193,11 +209,293 @@ pub fn document() -> Value {
     })
 }
 
-/// The public and the admin schemas in one map.
+/// The public, the admin and the webhook schemas in one map.
 fn all_schemas() -> Value {
     let mut all = schemas();
-    if let (Some(map), Value::Object(admin)) = (all.as_object_mut(), admin_schemas()) {
-        map.extend(admin);
+    if let Some(map) = all.as_object_mut() {
+        for more in [admin_schemas(), webhook_schemas()] {
+            if let Value::Object(more) = more {
+                map.extend(more);
+            }
+        }
+    }
+    all
+}
+
+/// How the edge reads a receiver's answer to one kind of event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answers {
+    /// Deliveries and escalations: retried on the schedule, a 410 disables the endpoint.
+    Retried,
+    /// `endpoints/test`: one attempt, reported in the admin answer.
+    Reported,
+    /// Owner alerts: one attempt, best effort, logged.
+    Logged,
+}
+
+/// One event the edge posts to JSON endpoints.
+struct Hook {
+    /// The event's `type`, and its key under `webhooks`.
+    kind: &'static str,
+    /// Schema names (in `components/schemas`) of the whole event and of its `data`.
+    event: &'static str,
+    data: &'static str,
+    /// Pattern of its `id`, which is also the `webhook-id` header.
+    id: String,
+    summary: &'static str,
+    /// What the event's `timestamp` is.
+    timestamp: &'static str,
+    answers: Answers,
+}
+
+/// Escalation levels as `escalation::Level::name` writes them.
+const LEVEL: &str = "(warning|overdue|overdue-([2-9]|[1-9][0-9]+))";
+/// An inquiry id (`ids::inquiry_id_from_bytes`): 16 random bytes in hex.
+const INQUIRY_ID: &str = "[0-9a-f]{32}";
+
+/// Every event type the edge posts to JSON endpoints.
+fn hooks() -> Vec<Hook> {
+    vec![
+        Hook {
+            kind: payload::INQUIRY_ROUTED,
+            event: "InquiryRoutedEvent",
+            data: "InquiryData",
+            id: format!("^msg_{INQUIRY_ID}$"),
+            summary: "a new inquiry, to every endpoint of the POC it was routed to",
+            timestamp: "when the inquiry was submitted",
+            answers: Answers::Retried,
+        },
+        Hook {
+            kind: escalation::INQUIRY_ESCALATED,
+            event: "InquiryEscalatedEvent",
+            data: "EscalationData",
+            id: format!("^msg_{INQUIRY_ID}_{LEVEL}$"),
+            summary: "an unacknowledged inquiry nears or passes its deadline: a `warning` to its POC, \
+                `overdue`, `overdue-N` along the backup chain",
+            timestamp: "when the step was taken (`data.escalated_at`)",
+            answers: Answers::Retried,
+        },
+        Hook {
+            kind: ping::WEBHOOK_TEST,
+            event: "WebhookTestEvent",
+            data: "TestData",
+            id: "^msg_test_[0-9a-f]{32}$".to_owned(),
+            summary: "a test the site owner asked for (`POST /v1/admin/sites/{site}/endpoints/test`); \
+                one id for every endpoint of the test; it belongs to no inquiry",
+            timestamp: "when the test was asked for",
+            answers: Answers::Reported,
+        },
+        Hook {
+            kind: dead_letter::INQUIRY_FAILED,
+            event: "InquiryFailedEvent",
+            data: "FailedAlertData",
+            id: format!("^msg_{INQUIRY_ID}_failed$"),
+            summary: "to the site's `alert_endpoint`: an inquiry could not be delivered and is marked failed",
+            timestamp: "when the alert was sent",
+            answers: Answers::Logged,
+        },
+        Hook {
+            kind: dead_letter::ENDPOINT_DISABLED,
+            event: "EndpointDisabledEvent",
+            data: "DisabledAlertData",
+            id: format!("^msg_{INQUIRY_ID}_disabled$"),
+            summary: "to the site's `alert_endpoint`: an endpoint answered 410 to a delivery or an \
+                escalation and is disabled (once per endpoint until it is enabled again)",
+            timestamp: "when the alert was sent",
+            answers: Answers::Logged,
+        },
+        Hook {
+            kind: dead_letter::ESCALATION_FAILED,
+            event: "EscalationFailedEvent",
+            data: "EscalationFailedData",
+            id: format!("^msg_{INQUIRY_ID}_{LEVEL}_failed$"),
+            summary: "to the site's `alert_endpoint`: an escalation step could not be delivered (its \
+                retries ran out, or no endpoint of the POC could take it)",
+            timestamp: "when the alert was sent",
+            answers: Answers::Logged,
+        },
+    ]
+}
+
+/// The `webhooks` section: for every event, the Standard Webhooks headers, the body and what
+/// each answer makes the edge do. Chat-format endpoints get their service's message instead.
+fn webhooks() -> Value {
+    let timeout_s = delivery::ATTEMPT_TIMEOUT_MS / 1000;
+    let retry_after_cap_h = retry::MAX_RETRY_AFTER_SECONDS / 3600;
+    let chat = "Endpoints with `format` `slack`, `discord` or `teams` get that service's own \
+        message instead of this event (Slack: an incoming-webhook message with Block Kit blocks; \
+        Discord: `content` and one embed; Teams: a `message` with one Adaptive Card), with the \
+        same headers, `webhook-signature` only when the endpoint has secrets.";
+    let envelope = format!(
+        "Version {} of the generic JSON event (`format = \"json\"`, the default). `version` \
+         changes only when a field is removed or changes meaning; new fields may appear \
+         without a bump, so a receiver should not reject fields it does not know.",
+        payload::SCHEMA_VERSION
+    );
+    let snippet = format!(
+        "the body is ignored; its first {} bytes are kept with the attempt",
+        delivery::SNIPPET_BYTES
+    );
+    let retried = json!({
+        "2XX": {"description": format!("delivered: this endpoint has the event and is not posted it again; {snippet}")},
+        "410": {"description": "Gone: the endpoint is disabled for the site. No delivery or escalation \
+            is posted to it until the owner enables it (`POST /v1/admin/sites/{site}/endpoints/enable`); \
+            the owner's alert endpoint gets one `endpoint.disabled`"},
+        "default": {"description": format!(
+            "anything else (a 3xx: redirects are not followed; any other 4xx, 429, 5xx; or no answer \
+             within {timeout_s} s): posted again, same body and webhook-id, on the retry schedule \
+             (RETRY_SCHEDULE) and not sooner than Retry-After (at most {retry_after_cap_h} h). When \
+             the schedule runs out the owner gets `inquiry.failed` (`escalation.failed` for an escalation)"),
+            "headers": {"Retry-After": {"description": "delta-seconds or an HTTP date",
+                "schema": {"type": "string"}}}}
+    });
+    let reported = json!({
+        "2XX": {"description": "`ok: true` in the answer to the test, with the status and the start of the body"},
+        "default": {"description": format!(
+            "anything else, or no answer within {timeout_s} s: `ok: false` with the status or the \
+             error. One attempt, no retries, nothing stored; a 410 disables nothing")}
+    });
+    let logged = json!({
+        "2XX": {"description": "received"},
+        "default": {"description": format!(
+            "anything else, or no answer within {timeout_s} s, is logged. An alert is posted once, \
+             never retried, and a 410 disables nothing")}
+    });
+    let mut all = serde_json::Map::new();
+    for hook in hooks() {
+        let responses = match hook.answers {
+            Answers::Retried => &retried,
+            Answers::Reported => &reported,
+            Answers::Logged => &logged,
+        };
+        let parameters = json!([
+            {"name": "webhook-id", "in": "header", "required": true,
+                "description": "the event's `id`: the same on every retry, so a receiver drops duplicates by it",
+                "schema": {"type": "string", "pattern": hook.id}},
+            {"name": "webhook-timestamp", "in": "header", "required": true,
+                "description": format!("Unix seconds when this attempt was sent (each retry has its own). \
+                    Refuse values far from your clock ({DEFAULT_TOLERANCE_SECS} s is the usual tolerance)"),
+                "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+            {"name": "webhook-signature", "in": "header", "required": true,
+                "description": "Standard Webhooks: `v1,` and the base64 HMAC-SHA256 of \
+                    `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded part of a \
+                    `whsec_` secret after the prefix. One signature per secret of the endpoint, separated \
+                    by spaces (rotation): accept the event when any one verifies. A JSON endpoint always \
+                    has a secret; a chat endpoint without secrets gets no such header",
+                "schema": {"type": "string", "pattern": "^v1,[A-Za-z0-9+/]+={0,2}( v1,[A-Za-z0-9+/]+={0,2})*$"}},
+            {"name": "user-agent", "in": "header", "required": true,
+                "schema": {"const": delivery::USER_AGENT}}
+        ]);
+        all.insert(
+            hook.kind.to_owned(),
+            json!({"post": {
+                "summary": hook.summary,
+                "description": format!("{envelope} {chat}"),
+                "parameters": parameters,
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"$ref": format!("#/components/schemas/{}", hook.event)}}}},
+                "responses": responses,
+            }}),
+        );
+    }
+    Value::Object(all)
+}
+
+/// JSON Schemas of the webhook events: the envelope of each type around its `data`.
+fn webhook_schemas() -> Value {
+    let text = json!({"type": "string"});
+    let time = json!({"type": "string", "format": "date-time"});
+    let reference =
+        json!({"type": "string", "pattern": "^SB-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$"});
+    let level = json!({"type": "string", "pattern": format!("^{LEVEL}$")});
+    let inquiry_details = json!({"type": "string", "pattern": "^/v1/admin/sites/[^/]+/inquiries/[^/]+$",
+        "description": "admin API path of the inquiry with its delivery attempts and escalation steps"});
+    let closed = |required: &[&str], properties: Value| json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties});
+    let position = json!({"type": "integer", "minimum": 1});
+    let reason = |kind: &str, mut extra: Vec<&str>, properties: Value| {
+        let mut props = json!({"kind": {"const": kind}});
+        if let (Some(map), Value::Object(more)) = (props.as_object_mut(), properties) {
+            map.extend(more);
+        }
+        extra.insert(0, "kind");
+        closed(&extra, props)
+    };
+    let mut all = json!({
+        "InquiryData": closed(&["reference", "site", "poc", "team", "priority", "tags", "topic", "fields",
+                "submitted_at", "deadline", "expected", "routing", "submitter"],
+            json!({"reference": reference, "site": text, "poc": text,
+                "team": {"type": "string", "description": "the POC's display name"},
+                "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                "tags": {"type": "array", "items": text}, "topic": {"type": ["string", "null"]},
+                "fields": {"type": "object", "description": "field id -> the normalized value the visitor submitted",
+                    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"},
+                        {"type": "array", "items": {"type": "string"}}]}},
+                "submitted_at": time, "deadline": time,
+                "expected": {"$ref": "#/components/schemas/ExpectedResponse"},
+                "routing": {"$ref": "#/components/schemas/RoutingExplanation"},
+                "submitter": closed(&["email", "earlier_inquiries", "earlier_references"],
+                    json!({"email": {"type": ["string", "null"]},
+                        "earlier_inquiries": {"type": "integer", "minimum": 0,
+                            "description": "inquiries from the same address to this site before this one (spam not counted)"},
+                        "earlier_references": {"type": "array", "items": reference,
+                            "maxItems": delivery::EARLIER_REFERENCES, "description": "the latest of them, newest first"}})),
+                "confirmation": {"type": "string",
+                    "description": "the confirmation the visitor was shown; absent for inquiries stored before confirmations"},
+                "acknowledge_url": {"type": "string", "format": "uri",
+                    "description": "signed link: GET shows a page with a button, POST acknowledges; absent when the \
+                        Worker has no ACK_TOKEN_SECRET or PUBLIC_URL"}})),
+        "RoutingExplanation": closed(&["reason", "explanation"], json!({
+            "explanation": {"type": "string", "description": "the reason as one English sentence"},
+            "reason": {"oneOf": [
+                reason("rule", vec!["rule", "position", "matched"],
+                    json!({"rule": text, "position": position, "matched": text})),
+                reason("rule_then_topic_owner", vec!["rule", "position", "matched", "topic"],
+                    json!({"rule": text, "position": position, "matched": text, "topic": text})),
+                reason("topic_owner", vec!["topic"], json!({"topic": text})),
+                reason("default", vec!["topic"], json!({"topic": {"type": ["string", "null"]}}))]}})),
+        "EscalationData": closed(&["reference", "site", "level", "step", "owner", "escalated_from",
+                "escalated_to", "escalated_at", "deadline", "overdue_seconds", "acknowledge_url",
+                "routing_reason", "inquiry"],
+            json!({"reference": reference, "site": text, "level": level,
+                "step": {"type": "integer", "minimum": 0,
+                    "description": "steps along the owner's backup chain: 0 for `warning`, 1 for `overdue`, N for `overdue-N`"},
+                "owner": {"type": "string", "description": "the POC the inquiry was routed to"},
+                "escalated_from": {"type": "string", "description": "the POC that held the inquiry before this step"},
+                "escalated_to": {"type": "string", "description": "the POC told by this step"},
+                "escalated_at": time, "deadline": time,
+                "overdue_seconds": {"type": "integer", "description": "escalated_at minus deadline; negative for a `warning`"},
+                "acknowledge_url": {"type": ["string", "null"], "format": "uri"},
+                "routing_reason": {"type": ["string", "null"], "description": "the routing explanation"},
+                "inquiry": {"$ref": "#/components/schemas/InquiryData"}})),
+        "TestData": closed(&["site", "poc", "team", "message"], json!({"site": text,
+            "poc": {"type": "string", "description": format!("the endpoint's POC, `{}` for the alert endpoint", ping::ALERT)},
+            "team": {"type": "string", "description": "the POC's display name; the site's name for the alert endpoint"},
+            "message": text})),
+        "FailedAlertData": closed(&["site", "reference", "poc", "submitted_at", "details"], json!({
+            "site": text, "reference": reference, "poc": text, "submitted_at": time, "details": inquiry_details})),
+        "DisabledAlertData": closed(&["site", "poc", "endpoint_url", "reference", "details"], json!({
+            "site": text, "poc": text, "endpoint_url": text,
+            "reference": reference,
+            "details": {"type": "string", "pattern": "^/v1/admin/sites/[^/]+/endpoints$",
+                "description": "admin API path of the site's endpoints, where one is enabled again"}})),
+        "EscalationFailedData": closed(&["site", "reference", "level", "target_poc", "details"], json!({
+            "site": text, "reference": reference, "level": level,
+            "target_poc": {"type": "string", "description": "the POC the escalation was for"},
+            "details": inquiry_details}))
+    });
+    if let Some(map) = all.as_object_mut() {
+        for hook in hooks() {
+            let event = closed(
+                &["type", "version", "id", "timestamp", "data"],
+                json!({
+                "type": {"const": hook.kind},
+                "version": {"const": payload::SCHEMA_VERSION},
+                "id": {"type": "string", "pattern": hook.id, "description": "the webhook-id header"},
+                "timestamp": {"type": "string", "format": "date-time", "description": hook.timestamp},
+                "data": {"$ref": format!("#/components/schemas/{}", hook.data)}}),
+            );
+            map.insert(hook.event.to_owned(), event);
+        }
     }
     all
 }
@@ -327,7 +625,8 @@ fn schemas() -> Value {
             "properties": {"idempotency_key": {"type": "string", "minLength": 1, "maxLength": 100},
                 "locale": text, "time_zone": text, "render_token": text},
             "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
-        "ExpectedResponse": {"type": "object", "required": ["deadline", "deadline_local", "within", "open_now", "sentence"],
+        "ExpectedResponse": {"type": "object", "additionalProperties": false,
+            "required": ["deadline", "deadline_local", "within", "open_now", "sentence"],
             "properties": {"deadline": {"type": "string", "format": "date-time"}, "deadline_local": text,
                 "within": text, "open_now": {"type": "boolean"}, "sentence": text}},
         "SubmitAccepted": {"type": "object", "required": ["reference", "poc", "team", "priority", "expected"],
@@ -366,6 +665,8 @@ fn schemas() -> Value {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     #[test]
     fn every_routed_path_is_documented() {
         let doc = super::document();
@@ -401,8 +702,178 @@ mod tests {
             "Erased",
             "ConfigVersion",
             "ConfigVersions",
+            "InquiryData",
+            "EscalationData",
         ] {
             assert!(schemas.contains_key(name), "{name}");
         }
+    }
+
+    #[test]
+    fn every_503_says_when_to_try_again() {
+        let doc = super::document();
+        let mut seen = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let unavailable = &operation["responses"]["503"];
+                if unavailable.is_null() {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    unavailable["headers"]["Retry-After"].is_object()
+                        && unavailable["content"]["application/json"].is_object(),
+                    "{method} {path}: {unavailable}"
+                );
+            }
+        }
+        // Only the single redelivery answers 503 (`EdgeError::Unavailable` in admin.rs).
+        assert_eq!(seen, 1);
+    }
+
+    /// A validator for the schema at `pointer` in `doc`, with the document's components and
+    /// webhooks beside it so its `$ref`s resolve.
+    fn validator(doc: &Value, pointer: &str) -> jsonschema::Validator {
+        assert!(doc.pointer(pointer).is_some(), "{pointer}");
+        let wrapper = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": format!("#{pointer}"),
+            "components": doc["components"],
+            "webhooks": doc["webhooks"],
+        });
+        jsonschema::validator_for(&wrapper).unwrap()
+    }
+
+    fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+        v.iter_errors(instance).map(|e| e.to_string()).collect()
+    }
+
+    const INQUIRY: &str = "0123456789abcdef0123456789abcdef";
+
+    /// Events as the edge builds them, by `type`: each event kind at least once, optional
+    /// parts present and absent.
+    fn built_events() -> Vec<Value> {
+        use crate::escalation::{EscalationInput, Level};
+        use switchboard_shared::config::{Endpoint, PayloadFormat};
+        use switchboard_shared::routing::Reason;
+        let mut full = crate::payload::tests::sample();
+        full.inquiry_id = INQUIRY.into();
+        full.routing = json!({
+            "reason": Reason::Rule {rule: "refunds".into(), position: 3, matched: "message mentions \"refund\"".into()},
+            "explanation": "rule `refunds` (#3) matched because message mentions \"refund\"; routed to `billing`",
+        });
+        full.confirmation =
+            Some("Thanks Ada! Billing will answer SB-7KQ2-M9XD by tomorrow.".into());
+        full.acknowledge_url = Some(format!("https://edge.example/v1/ack/{INQUIRY}.c2ln"));
+        let mut bare = full.clone();
+        bare.routing = json!({"reason": Reason::Default { topic: None }, "explanation": "default"});
+        (
+            bare.topic,
+            bare.email,
+            bare.confirmation,
+            bare.acknowledge_url,
+        ) = (None, None, None, None);
+        bare.earlier_references.clear();
+        bare.earlier_inquiries = 0;
+        let routed = crate::payload::build(full);
+        let deadline_ms = 1_795_527_000_000;
+        let step = |level: Level, data: &crate::payload::InquiryData| {
+            crate::escalation::event(EscalationInput {
+                inquiry_id: INQUIRY,
+                level,
+                owner: "billing",
+                escalated_from: "billing",
+                escalated_to: "leads",
+                escalated_ms: deadline_ms - 60_000,
+                deadline_ms,
+                inquiry: data.clone(),
+            })
+        };
+        let bare_routed = crate::payload::build(bare);
+        let target = crate::ping::Target {
+            poc: crate::ping::ALERT.into(),
+            team: "Demo".into(),
+            endpoint: Endpoint {
+                url: "https://hooks.example/alerts".into(),
+                format: PayloadFormat::Json,
+                secrets: Vec::new(),
+            },
+            disabled: false,
+        };
+        let test =
+            crate::ping::body("demo", &target, &format!("msg_test_{INQUIRY}"), 1_000).unwrap();
+        vec![
+            serde_json::to_value(step(Level::Overdue(2), &routed.data)).unwrap(),
+            serde_json::to_value(step(Level::Warning, &bare_routed.data)).unwrap(),
+            serde_json::to_value(&routed).unwrap(),
+            serde_json::to_value(&bare_routed).unwrap(),
+            serde_json::from_str(&test).unwrap(),
+            serde_json::to_value(crate::dead_letter::failed_alert(
+                INQUIRY,
+                "demo",
+                "SB-7KQ2-M9XD",
+                "press",
+                0,
+                1_000,
+            ))
+            .unwrap(),
+            serde_json::to_value(crate::dead_letter::disabled_alert(
+                INQUIRY,
+                "demo",
+                "press",
+                "https://hooks.example/x",
+                "SB-7KQ2-M9XD",
+                1_000,
+            ))
+            .unwrap(),
+            serde_json::to_value(crate::dead_letter::escalation_failed_alert(
+                INQUIRY,
+                "demo",
+                "SB-7KQ2-M9XD",
+                "overdue-3",
+                "leads",
+                1_000,
+            ))
+            .unwrap(),
+        ]
+    }
+
+    #[test]
+    fn events_the_edge_builds_match_their_webhook_schemas() {
+        let doc = super::document();
+        let mut kinds = std::collections::BTreeSet::new();
+        for event in built_events() {
+            let kind = event["type"].as_str().unwrap().to_owned();
+            let operation = format!("/webhooks/{kind}/post");
+            let body = validator(
+                &doc,
+                &format!("{operation}/requestBody/content/application~1json/schema"),
+            );
+            assert_eq!(errors(&body, &event), Vec::<String>::new(), "{event}");
+            let id = validator(&doc, &format!("{operation}/parameters/0/schema"));
+            assert_eq!(
+                doc.pointer(&format!("{operation}/parameters/0/name")),
+                Some(&json!("webhook-id"))
+            );
+            assert_eq!(errors(&id, &event["id"]), Vec::<String>::new(), "{kind}");
+            // The schemas are closed: a field the edge does not send, or another type, fails.
+            let mut extra = event.clone();
+            extra["data"]["surprise"] = json!(1);
+            assert!(
+                !body.is_valid(&extra),
+                "{kind} accepts an unknown data field"
+            );
+            let mut other = event.clone();
+            other["type"] = json!("inquiry.other");
+            assert!(!body.is_valid(&other), "{kind} accepts another type");
+            kinds.insert(kind);
+        }
+        let documented: std::collections::BTreeSet<String> = doc["webhooks"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(kinds, documented);
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use switchboard_tests::admin::Answer;
 use switchboard_tests::fixture::hook_path;
-use switchboard_tests::receiver::Behavior;
+use switchboard_tests::receiver::{Behavior, Delivery};
 use switchboard_tests::{Error, Result, ensure, repo};
 
 pub const TRIALS: &[(&str, Test)] = &[
@@ -135,7 +135,7 @@ fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Validators for the document's component schemas, built from the served /openapi.json.
+/// Validators for the component and webhook schemas of the served /openapi.json.
 pub struct Schemas {
     doc: Value,
     cache: std::sync::Mutex<BTreeMap<String, Arc<jsonschema::Validator>>>,
@@ -162,25 +162,91 @@ impl Schemas {
     }
 
     fn validator(&self, name: &str) -> Result<Arc<jsonschema::Validator>> {
+        self.compiled(&format!("/components/schemas/{name}"))
+    }
+
+    /// The schema at `pointer` (a JSON Pointer into the document), compiled once, with the
+    /// document's components and webhooks beside it so `$ref`s resolve.
+    fn compiled(&self, pointer: &str) -> Result<Arc<jsonschema::Validator>> {
         let mut cache = self.cache.lock().map_err(|_| Error::msg("poisoned"))?;
-        if let Some(v) = cache.get(name) {
+        if let Some(v) = cache.get(pointer) {
             return Ok(Arc::clone(v));
         }
-        ensure(self.doc["components"]["schemas"][name].is_object(), || {
-            format!("/openapi.json has no components/schemas/{name}")
-        })?;
-        // The component, with the document's components beside it so `$ref`s resolve.
+        ensure(
+            self.doc.pointer(pointer).is_some_and(Value::is_object),
+            || format!("/openapi.json has no schema at {pointer}"),
+        )?;
         let wrapper = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$ref": format!("#/components/schemas/{name}"),
+            "$ref": format!("#{pointer}"),
             "components": self.doc["components"],
+            "webhooks": self.doc["webhooks"],
         });
         let v = Arc::new(
             jsonschema::validator_for(&wrapper)
-                .map_err(|e| Error::msg(format!("schema {name} does not compile: {e}")))?,
+                .map_err(|e| Error::msg(format!("schema {pointer} does not compile: {e}")))?,
         );
-        cache.insert(name.to_owned(), Arc::clone(&v));
+        cache.insert(pointer.to_owned(), Arc::clone(&v));
         Ok(v)
+    }
+
+    /// Checks a webhook body against the request body the document's `webhooks` lists for
+    /// its `type`.
+    pub fn check_event(&self, event: &Value, what: &str) -> Result<()> {
+        let kind = event["type"].as_str().unwrap_or_default();
+        let operation = format!("/webhooks/{kind}/post");
+        ensure(self.doc.pointer(&operation).is_some(), || {
+            format!("{what}: /openapi.json lists no webhook `{kind}`: {event}")
+        })?;
+        let v = self.compiled(&format!(
+            "{operation}/requestBody/content/application~1json/schema"
+        ))?;
+        let errors: Vec<String> = v.iter_errors(event).map(|e| e.to_string()).collect();
+        ensure(errors.is_empty(), || {
+            format!(
+                "{what}: the {kind} body does not match its webhook schema: {errors:?}\n{event}"
+            )
+        })
+    }
+
+    /// Checks a request the receiver got as the document's `webhooks` describe it: the body
+    /// against its type's schema, each header parameter against its own. Returns the body.
+    pub fn check_webhook(&self, d: &Delivery, what: &str) -> Result<Value> {
+        let event = d.json()?;
+        self.check_event(&event, what)?;
+        let operation = format!(
+            "/webhooks/{}/post",
+            event["type"].as_str().unwrap_or_default()
+        );
+        let listed = self
+            .doc
+            .pointer(&format!("{operation}/parameters"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        ensure(!listed.is_empty(), || {
+            format!("/openapi.json lists no headers for {operation}")
+        })?;
+        for (i, parameter) in listed.iter().enumerate() {
+            if parameter["in"] != "header" {
+                continue;
+            }
+            let name = parameter["name"].as_str().unwrap_or_default();
+            let Some(value) = d.header(name) else {
+                ensure(parameter["required"] != true, || {
+                    format!("{what}: no `{name}` header, which the document requires")
+                })?;
+                continue;
+            };
+            let v = self.compiled(&format!("{operation}/parameters/{i}/schema"))?;
+            ensure(v.is_valid(&json!(value)), || {
+                format!(
+                    "{what}: header `{name}: {value}` does not match {}",
+                    parameter["schema"]
+                )
+            })?;
+        }
+        Ok(event)
     }
 
     /// Checks that the document lists `status` with a body of `media_type` for `method` on

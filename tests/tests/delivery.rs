@@ -6,6 +6,7 @@
 //! The shared Worker runs with `RETRY_SCHEDULE = "1,2,4,8,16,32"` (see `env`): seven
 //! attempts over about a minute, so the dead-letter trial ends in about 80 s.
 
+use crate::abuse::Schemas;
 use crate::api::{submission, valid_fields};
 use crate::env::{Env, Test};
 use serde_json::{Value, json};
@@ -287,7 +288,12 @@ fn gone_disables_endpoint(env: &Env, site: &str) -> Result<()> {
             format!("the owner is alerted once, got {} alerts", alert_hits.len())
         })?;
         check_valid(&alert_hits[0])?;
-        let alert = alert_hits[0].json()?;
+        let schemas = Schemas::fetch(env).await?;
+        let alert = schemas.check_webhook(&alert_hits[0], "endpoint.disabled alert")?;
+        schemas.check_webhook(
+            &env.receiver.deliveries(&gone)[0],
+            "delivery that got the 410",
+        )?;
         ensure(
             alert["data"]["endpoint_url"] == json!(format!("{origin}{gone}"))
                 && alert["data"]["reference"] == json!(first),
@@ -328,7 +334,9 @@ fn always_500_dead_letters(env: &Env, site: &str) -> Result<()> {
             .wait_for(&alerts, 1, Duration::from_secs(300))
             .await?;
         check_valid(&alert_hits[0])?;
-        let alert = alert_hits[0].json()?;
+        let alert = Schemas::fetch(env)
+            .await?
+            .check_webhook(&alert_hits[0], "inquiry.failed alert")?;
         ensure(
             alert["type"] == "inquiry.failed" && alert["data"]["reference"] == json!(reference),
             || format!("expected an inquiry.failed alert for {reference}: {alert}"),
@@ -634,9 +642,8 @@ fn endpoint_test(env: &Env, site: &str) -> Result<()> {
             .post(&admin, "endpoints/test", None)
             .await?
             .expect_status(200, "testing every endpoint")?;
-        crate::abuse::Schemas::fetch(env)
-            .await?
-            .check("EndpointTest", &answer, "endpoint test")?;
+        let schemas = Schemas::fetch(env).await?;
+        schemas.check("EndpointTest", &answer, "endpoint test")?;
         let results: BTreeMap<String, (String, String, bool, Value)> = answer.body["results"]
             .as_array()
             .into_iter()
@@ -682,7 +689,7 @@ fn endpoint_test(env: &Env, site: &str) -> Result<()> {
                 format!("{path}: {} requests, expected 1", hits.len())
             })?;
             check_valid(&hits[0])?;
-            let event = hits[0].json()?;
+            let event = schemas.check_webhook(&hits[0], &format!("webhook.test to {path}"))?;
             ensure(
                 event["type"] == "webhook.test"
                     && event["data"]["poc"] == poc

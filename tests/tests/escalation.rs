@@ -5,6 +5,7 @@
 //! the inquiry's own webhook, and leaving the acknowledged one alone; and more finished
 //! escalation ladders than one scan batch not starving a newer inquiry of its step.
 
+use crate::abuse::Schemas;
 use crate::env::{Env, Test};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -320,6 +321,13 @@ fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
             .find(|d| d.json().is_ok_and(|b| b["data"]["reference"] == late.as_str()))
             .ok_or_else(|| Error::msg(format!("no delivery for {late}: {}", summary(&routed))))?;
         let body = check_escalation_event(&at_lead[0], site, late_routed)?;
+        // Both events, the inquiry's own with its confirmation and acknowledgement link, are
+        // what /openapi.json publishes under `webhooks`.
+        let schemas = Schemas::fetch(env).await?;
+        schemas.check_webhook(&at_lead[0], "inquiry.escalated")?;
+        for d in &routed {
+            schemas.check_webhook(d, "inquiry.routed with an acknowledgement link")?;
+        }
         // The Slack endpoint got the escalation as a Slack message, not as the JSON event.
         let slack_lead = hook_path(site, "slack-lead");
         let at_slack = env.receiver.wait_for(&slack_lead, 1, DELIVERY_TIMEOUT).await?;

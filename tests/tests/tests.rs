@@ -5,7 +5,10 @@
 //! - `api`: the public HTTP API of the real Worker. An accepted inquiry and its expected
 //!   response, field errors naming the field, idempotent retries, unknown sites.
 //! - `webhooks`: deliveries reaching the local receiver with a valid Standard Webhooks
-//!   signature, checked by an implementation independent of `shared::signing`.
+//!   signature, checked by an implementation independent of `shared::signing`, and a body
+//!   and headers matching the `webhooks` of the served /openapi.json (the check fails on a
+//!   body the schema does not describe). The `delivery` and `escalation` trials check
+//!   their test events, escalations and owner alerts against it the same way.
 //! - `delivery`: delivery that never loses an inquiry (issue 6): retries until the receiver
 //!   is back, 410 disabling an endpoint, the dead-letter queue with the owner's alert and
 //!   redelivery, 1,000 inquiries surviving an outage, submitter history, and a signature

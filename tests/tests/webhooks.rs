@@ -1,6 +1,8 @@
 //! Webhook delivery from the Worker's queue consumer to the local receiver, with signatures
-//! checked by the `standardwebhooks` crate rather than by `shared::signing`.
+//! checked by the `standardwebhooks` crate rather than by `shared::signing`, and the body
+//! and headers by the `webhooks` schemas of the served /openapi.json.
 
+use crate::abuse::Schemas;
 use crate::api::{submission, valid_fields};
 use crate::env::{Env, Test};
 use serde_json::{Value, json};
@@ -93,6 +95,21 @@ fn delivery_is_signed(env: &Env, site: &str) -> Result<()> {
         ensure(body["type"] == "inquiry.routed", || {
             format!("expected type inquiry.routed, got {body}")
         })?;
+        // The body and headers are what /openapi.json publishes under `webhooks`, and the
+        // check does fail when they are not: a field the schema does not know, a missing one.
+        let schemas = Schemas::fetch(env).await?;
+        schemas.check_webhook(d, "inquiry.routed")?;
+        let mut unknown = body.clone();
+        unknown["data"]["surprise"] = json!(true);
+        let mut missing = body.clone();
+        if let Some(data) = missing["data"].as_object_mut() {
+            data.remove("deadline");
+        }
+        for (control, what) in [(unknown, "an unknown field"), (missing, "no deadline")] {
+            ensure(schemas.check_event(&control, what).is_err(), || {
+                format!("the inquiry.routed schema accepts a body with {what}")
+            })?;
+        }
         ensure(
             body["timestamp"].is_string() || body["timestamp"].is_number(),
             || format!("no timestamp in {body}"),
