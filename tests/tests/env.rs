@@ -12,7 +12,7 @@ use switchboard_tests::pages::PageServer;
 use switchboard_tests::receiver::Receiver;
 use switchboard_tests::turnstile::{TEST_TURNSTILE_SECRET, TurnstileFake};
 use switchboard_tests::wrangler::{Worker, WorkerOptions};
-use switchboard_tests::{Error, Result};
+use switchboard_tests::{Error, Result, ensure};
 
 /// A trial: gets the environment and the site id reserved for it.
 pub type Test = fn(&Env, &str) -> Result<()>;
@@ -73,6 +73,19 @@ impl Env {
 
     pub fn block_on<T>(&self, f: impl Future<Output = T>) -> T {
         self.rt.block_on(f)
+    }
+
+    /// Runs the Worker's cron handler (sweeper, escalations, retention, search backfill)
+    /// through `GET /__scheduled`. The handler runs on after the answer.
+    pub async fn fire_cron(&self) -> Result<()> {
+        let resp = self
+            .http
+            .get(format!("{}/__scheduled?cron=*+*+*+*+*", self.worker.origin))
+            .send()
+            .await?;
+        ensure(resp.status().is_success(), || {
+            format!("GET /__scheduled answered {}", resp.status())
+        })
     }
 
     /// The test site config for `site`, pointing at this run's receiver and pages.

@@ -203,17 +203,6 @@ fn check_escalation_event(d: &Delivery, site: &str, routed: &Delivery) -> Result
     Ok(body)
 }
 
-async fn fire_cron(env: &Env) -> Result<()> {
-    let resp = env
-        .http
-        .get(format!("{}/__scheduled?cron=*+*+*+*+*", env.worker.origin))
-        .send()
-        .await?;
-    ensure(resp.status().is_success(), || {
-        format!("GET /__scheduled answered {}", resp.status())
-    })
-}
-
 fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         let gone = hook_path(site, "gone");
@@ -302,13 +291,13 @@ fn overdue_inquiry_escalates_once(env: &Env, site: &str) -> Result<()> {
         let wait = (TARGET + Duration::from_secs(2)).saturating_sub(submitted.elapsed());
         tokio::time::sleep(wait).await;
         for _ in 0..3 {
-            fire_cron(env).await?;
+            env.fire_cron().await?;
         }
         env.receiver.wait_for(&lead, 1, DELIVERY_TIMEOUT).await?;
         // More runs, and time for a duplicate to arrive if one were sent.
         for _ in 0..2 {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            fire_cron(env).await?;
+            env.fire_cron().await?;
         }
         tokio::time::sleep(Duration::from_secs(4)).await;
 
@@ -430,7 +419,7 @@ fn finished_ladders_do_not_starve(env: &Env, site: &str) -> Result<()> {
                     references.len()
                 )
             })?;
-            fire_cron(env).await?;
+            env.fire_cron().await?;
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
         // No inquiry's step went out twice.

@@ -281,14 +281,7 @@ fn search_unicode(env: &Env, site: &str) -> Result<()> {
             )?;
         }
         // The cron fills the older row's column: then it is found in any case too.
-        let resp = env
-            .http
-            .get(format!("{}/__scheduled?cron=*+*+*+*+*", env.worker.origin))
-            .send()
-            .await?;
-        ensure(resp.status().is_success(), || {
-            format!("GET /__scheduled answered {}", resp.status())
-        })?;
+        env.fire_cron().await?;
         let started = Instant::now();
         loop {
             let found = search_for(env, &admin, "BJÖRK").await?;
