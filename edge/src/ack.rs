@@ -153,8 +153,7 @@ pub async fn admin_ack(
     reference: &str,
 ) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
-    admin::authorize(req, env, &db, site).await?;
-    let inquiry = admin::find(&db, site, reference).await?;
+    let inquiry = admin::authorized_inquiry(req, env, &db, site, reference).await?;
     let row = sla_store::acknowledge(&db, &inquiry.id, platform::now_ms())
         .await?
         .ok_or(EdgeError::InquiryNotFound)?;

@@ -192,11 +192,16 @@ impl InquiryDetail {
     }
 }
 
-pub(crate) async fn find(
+/// The inquiry `reference` of `site`, for a request holding the site's admin key: 401
+/// without it, 404 when the site has no such inquiry.
+pub(crate) async fn authorized_inquiry(
+    req: &Request,
+    env: &Env,
     db: &D1Database,
     site: &str,
     reference: &str,
 ) -> Result<InquiryRow, EdgeError> {
+    authorize(req, env, db, site).await?;
     if !ids::looks_like_reference(reference) {
         return Err(EdgeError::InquiryNotFound);
     }
@@ -214,8 +219,7 @@ pub async fn get_inquiry(
     reference: &str,
 ) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
-    authorize(req, env, &db, site).await?;
-    let row = find(&db, site, reference).await?;
+    let row = authorized_inquiry(req, env, &db, site, reference).await?;
     let attempts = store::attempts(&db, &row.id, None).await?;
     let escalations = crate::escalation::admin_view(&db, &row.id).await?;
     let attempts: Vec<serde_json::Value> = attempts
@@ -250,8 +254,7 @@ pub async fn redeliver(
     reference: &str,
 ) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
-    authorize(req, env, &db, site).await?;
-    let row = find(&db, site, reference).await?;
+    let row = authorized_inquiry(req, env, &db, site, reference).await?;
     if row.status == "spam" {
         return Err(EdgeError::bad_request(
             "spam_not_delivered",

@@ -13,10 +13,9 @@ use crate::http::{Reply, content_type_is, query_pairs};
 use crate::payload::rfc3339;
 use crate::platform;
 use crate::site_config;
-use crate::store::SiteRow;
+use crate::store::{SiteRow, int, opt_int, text};
 use serde::{Deserialize, Serialize};
 use switchboard_shared::api::FieldErrorView;
-use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request};
 
 /// Versions kept per site, the live one included.
@@ -125,13 +124,12 @@ pub async fn put(
     restored_from: Option<i64>,
     now_ms: i64,
 ) -> Result<Pushed, EdgeError> {
-    let opt = |n: Option<i64>| n.map_or(JsValue::NULL, int);
     let statements = vec![
         db.prepare(
             "UPDATE sites SET config_toml = ?2, config_json = ?3, version = version + 1, updated_ms = ?4
              WHERE id = ?1 AND (?5 IS NULL OR version = ?5) RETURNING version",
         )
-        .bind(&[text(site), text(toml), text(json), int(now_ms), opt(expected)])?,
+        .bind(&[text(site), text(toml), text(json), int(now_ms), opt_int(expected)])?,
         // When the update did not happen, the live version is already in the history (the
         // migration put every live config there), so this inserts nothing.
         db.prepare(
@@ -139,7 +137,7 @@ pub async fn put(
              SELECT id, version, config_toml, config_json, ?2, ?3 FROM sites
              WHERE id = ?1 AND config_toml IS NOT NULL AND config_json IS NOT NULL",
         )
-        .bind(&[text(site), int(now_ms), opt(restored_from)])?,
+        .bind(&[text(site), int(now_ms), opt_int(restored_from)])?,
         db.prepare(
             "DELETE FROM config_versions WHERE site_id = ?1
              AND version <= (SELECT version FROM sites WHERE id = ?1) - ?2",
@@ -324,14 +322,6 @@ pub async fn rollback(req: &Request, env: &Env, site: &str) -> Result<Reply, Edg
     )
     .await?;
     pushed_reply(site, pushed, Some(version))
-}
-
-fn text(s: &str) -> JsValue {
-    JsValue::from_str(s)
-}
-
-fn int(n: i64) -> JsValue {
-    JsValue::from_f64(n as f64)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! What the POCs' systems already received is theirs to erase; the answer lists the
 //! references so the owner can ask them to.
 
-use crate::admin::{authorize, find};
+use crate::admin::{authorize, authorized_inquiry};
 use crate::auth::email_hash;
 use crate::error::EdgeError;
 use crate::http::{Reply, content_type_is};
@@ -105,8 +105,7 @@ pub async fn erase_inquiry(
     reference: &str,
 ) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
-    authorize(req, env, &db, site).await?;
-    let row = find(&db, site, reference).await?;
+    let row = authorized_inquiry(req, env, &db, site, reference).await?;
     answer(&db, site, &Selection::Inquiry(row.id)).await
 }
 
@@ -158,19 +157,8 @@ pub async fn erase(
         ))
         .bind(&args)?,
     ];
-    // Children first: D1 enforces the foreign keys that point at inquiries.
-    for table in retention::child_tables(db).await {
-        statements.push(
-            db.prepare(format!(
-                "DELETE FROM {table} WHERE inquiry_id IN ({matching})"
-            ))
-            .bind(&args)?,
-        );
-    }
-    statements.push(
-        db.prepare(format!("DELETE FROM inquiries WHERE id IN ({matching})"))
-            .bind(&args)?,
-    );
+    let tables = retention::child_tables(db).await;
+    statements.extend(retention::delete_statements(db, &tables, matching, &args)?);
     let results = db.batch(statements).await?;
     let references = results
         .first()

@@ -12,7 +12,7 @@ use crate::error::EdgeError;
 use crate::platform::{self, log};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::{D1Database, D1PreparedStatement, Env};
 
 /// Days an inquiry is kept when the site config sets no `retention_days`.
 pub const DEFAULT_RETENTION_DAYS: u32 = 365;
@@ -80,6 +80,31 @@ pub(crate) async fn child_tables(db: &D1Database) -> Vec<String> {
     }
 }
 
+/// The statements deleting the inquiries `matching` selects (a `SELECT id FROM inquiries`
+/// over `args`) and every row of `tables` that points at them: children first, as D1
+/// enforces the foreign keys that point at inquiries. Run them as one batch.
+pub(crate) fn delete_statements(
+    db: &D1Database,
+    tables: &[String],
+    matching: &str,
+    args: &[JsValue],
+) -> Result<Vec<D1PreparedStatement>, EdgeError> {
+    let mut statements = Vec::with_capacity(tables.len() + 1);
+    for table in tables {
+        statements.push(
+            db.prepare(format!(
+                "DELETE FROM {table} WHERE inquiry_id IN ({matching})"
+            ))
+            .bind(args)?,
+        );
+    }
+    statements.push(
+        db.prepare(format!("DELETE FROM inquiries WHERE id IN ({matching})"))
+            .bind(args)?,
+    );
+    Ok(statements)
+}
+
 /// Purges every site's expired inquiries; returns how many inquiries were deleted.
 pub async fn purge(env: &Env) -> Result<u64, EdgeError> {
     let db = env.d1("DB")?;
@@ -99,22 +124,10 @@ pub async fn purge(env: &Env) -> Result<u64, EdgeError> {
             .map(|d| u32::try_from(d).unwrap_or(u32::MAX));
         let cutoff = JsValue::from_f64(cutoff_ms(now, days) as f64);
         let args = [JsValue::from_str(&site.id), cutoff];
-        let mut statements = Vec::new();
-        // Children first: D1 enforces the foreign keys that point at inquiries.
-        for table in &tables {
-            statements.push(
-                db.prepare(format!(
-                    "DELETE FROM {table} WHERE inquiry_id IN ({EXPIRED})"
-                ))
-                .bind(&args)?,
-            );
-        }
-        statements.push(
-            db.prepare(format!("DELETE FROM inquiries WHERE id IN ({EXPIRED})"))
-                .bind(&args)?,
-        );
         // One batch is one transaction: a site's purge is all or nothing.
-        let results = db.batch(statements).await?;
+        let results = db
+            .batch(delete_statements(&db, &tables, EXPIRED, &args)?)
+            .await?;
         let n = results
             .last()
             .and_then(|r| r.meta().ok().flatten())

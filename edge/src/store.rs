@@ -6,20 +6,20 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-fn text(s: &str) -> JsValue {
+pub(crate) fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
-fn opt_text(s: Option<&str>) -> JsValue {
+pub(crate) fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 /// D1 numbers are JavaScript numbers: integers up to 2^53 are exact, which covers ms times.
-fn int(n: i64) -> JsValue {
+pub(crate) fn int(n: i64) -> JsValue {
     JsValue::from_f64(n as f64)
 }
 
-fn opt_int(n: Option<i64>) -> JsValue {
+pub(crate) fn opt_int(n: Option<i64>) -> JsValue {
     n.map_or(JsValue::NULL, int)
 }
 
