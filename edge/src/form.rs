@@ -10,8 +10,8 @@ use crate::prerender;
 use switchboard_shared::api::{FormDefinition, TopicInfo};
 use switchboard_shared::config::SiteConfig;
 use switchboard_shared::inquiry::Value;
-use switchboard_shared::promise::expected_response;
-use switchboard_shared::routing::route;
+use switchboard_shared::promise::promise;
+use switchboard_shared::routing::{Router, routing_fields};
 use switchboard_shared::{Inquiry, LiteMap, Locale};
 use worker::{Env, Request};
 
@@ -43,13 +43,15 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
         time_zone: tz.clone(),
         html: prerender
             .then(|| prerender::form_html(&config.form, locale, config.abuse.turnstile.is_some())),
+        routing_fields: routing_fields(config),
     };
     // The expected reply time changes by the minute, and the token carries the issue time.
     Ok(Reply::json(200, &definition)?.with_header("cache-control", "no-store"))
 }
 
 /// For every topic option: the team the routing rules pick for an inquiry that only names
-/// the topic, and that team's expected response right now.
+/// the topic, and that team's expected response right now. The widget shows it until its
+/// first preview of the whole draft answers, and when a preview fails.
 pub fn topics(
     config: &SiteConfig,
     locale: Locale,
@@ -59,6 +61,7 @@ pub fn topics(
     let Some(field) = config.form.topic_field() else {
         return Vec::new();
     };
+    let router = Router::new(config);
     field
         .options
         .iter()
@@ -68,12 +71,12 @@ pub fn topics(
                 topic: Some(option.value.clone()),
                 email: None,
             };
-            let decision = route(config, &inquiry, locale);
-            let poc = config.poc(&decision.poc)?;
+            let promise = promise(&router, &inquiry, locale, now_ms, visitor_tz).ok()?;
             Some(TopicInfo {
                 topic: option.value.clone(),
-                team: poc.name.clone(),
-                expected: expected_response(poc, decision.priority, now_ms, visitor_tz, locale),
+                team: promise.poc.name.clone(),
+                scope: promise.poc.scope.clone(),
+                expected: promise.expected,
             })
         })
         .collect()

@@ -4,7 +4,7 @@
 use crate::cors::{self, OriginDecision};
 use crate::error::EdgeError;
 use crate::platform::log;
-use crate::{admin, config_cache, form, plain_form, store, submit};
+use crate::{admin, config_cache, form, plain_form, preview, store, submit};
 use serde::Serialize;
 use std::rc::Rc;
 use switchboard_shared::config::SiteConfig;
@@ -23,6 +23,10 @@ pub enum Route {
         site: String,
     },
     Inquiries {
+        site: String,
+    },
+    /// Who would answer a draft, and by when.
+    Preview {
         site: String,
     },
     AdminKey {
@@ -89,6 +93,7 @@ pub fn route(path: &str) -> Route {
         ["v1", "sites", site, "form"] => Route::Form { site: s(site) },
         ["v1", "sites", site, "form.html"] => Route::FormPage { site: s(site) },
         ["v1", "sites", site, "inquiries"] => Route::Inquiries { site: s(site) },
+        ["v1", "sites", site, "preview"] => Route::Preview { site: s(site) },
         ["v1", "admin", "sites", site, "key"] => Route::AdminKey { site: s(site) },
         ["v1", "admin", "sites", site, "config"] => Route::AdminConfig { site: s(site) },
         ["v1", "admin", "sites", site, "inquiries"] => Route::AdminInquiries { site: s(site) },
@@ -245,6 +250,7 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         Route::Inquiries { site } => {
             public(&mut req, env, ctx, &site, PublicEndpoint::Inquiries).await
         }
+        Route::Preview { site } => public(&mut req, env, ctx, &site, PublicEndpoint::Preview).await,
         Route::AdminKey { site } => match method {
             Method::Put => admin::put_key(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed),
@@ -317,6 +323,7 @@ enum PublicEndpoint {
     Form,
     FormPage,
     Inquiries,
+    Preview,
 }
 
 /// The public endpoints: load the site, apply its origin allowlist and CORS (to errors too,
@@ -354,6 +361,7 @@ async fn public(
         (_, PublicEndpoint::Inquiries, Method::Post) => {
             submit::handle(req, env, &db, &config, &mut steps).await
         }
+        (_, PublicEndpoint::Preview, Method::Post) => preview::handle(req, env, &config).await,
         _ => Err(EdgeError::MethodNotAllowed),
     };
     steps.finish();

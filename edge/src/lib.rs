@@ -33,6 +33,7 @@ pub mod ping;
 pub mod plain_form;
 pub mod platform;
 pub mod prerender;
+pub mod preview;
 pub mod rate_limit;
 pub mod redelivery;
 pub mod retention;

@@ -105,7 +105,16 @@ pub fn document() -> Value {
                 "parameters": [site],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitRequest"}}}},
                 "responses": {"202": body("SubmitAccepted", QUEUED_LATER), "400": error, "403": error,
-                    "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
+                    "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited.clone()}},
+                "options": {"summary": "CORS preflight", "parameters": [site],
+                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
+            "/v1/sites/{site}/preview": {"post": {
+                "summary": "who would answer this draft and by when if it were sent now; stores nothing",
+                "description": "Takes a submit's body with the fields typed so far (idempotency_key and render_token are not needed). Fields not yet valid are left out; the answer is the one a submit at this instant would get, reference and confirmation aside.",
+                "parameters": [site],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmitRequest"}}}},
+                "responses": {"200": body("PreviewAnswer", "the team, its scope, the priority and the expected response"),
+                    "400": error, "403": error, "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
                     "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
             "/v1/admin/sites/{site}/key": {"put": {
@@ -630,11 +639,15 @@ fn schemas() -> Value {
             "properties": {"deadline": {"type": "string", "format": "date-time"}, "deadline_local": text,
                 "within": text, "open_now": {"type": "boolean"}, "sentence": text}},
         "SubmitAccepted": {"type": "object", "required": ["reference", "poc", "team", "priority", "expected"],
-            "properties": {"reference": {"type": "string", "minLength": 1}, "poc": text, "team": text,
+            "properties": {"reference": {"type": "string", "minLength": 1}, "poc": text, "team": text, "scope": text,
                 "priority": {"enum": ["low", "normal", "high", "urgent"]},
                 "expected": {"$ref": "#/components/schemas/ExpectedResponse"}}},
         "TopicInfo": {"type": "object", "required": ["topic", "team", "expected"],
-            "properties": {"topic": text, "team": text, "expected": {"$ref": "#/components/schemas/ExpectedResponse"}}},
+            "properties": {"topic": text, "team": text, "scope": text, "expected": {"$ref": "#/components/schemas/ExpectedResponse"}}},
+        "PreviewAnswer": {"type": "object", "required": ["poc", "team", "priority", "expected"], "additionalProperties": false,
+            "properties": {"topic": text, "poc": text, "team": text, "scope": text,
+                "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                "expected": {"$ref": "#/components/schemas/ExpectedResponse"}}},
         "FormDefinition": {"type": "object", "required": ["site", "locale", "form", "topics", "render_token"],
             "properties": {"site": text, "locale": text,
                 "form": {"type": "object", "required": ["fields"], "properties": {"fields": {"type": "array",
@@ -644,7 +657,9 @@ fn schemas() -> Value {
                 "turnstile_site_key": text,
                 "turnstile_script": {"type": "string", "description": "with a Turnstile site key: the Turnstile script the loader adds to the page"},
                 "time_zone": {"type": "string", "description": "the visitor zone the topic sentences use: tz, or the request's cf.timezone"},
-                "html": {"type": "string", "description": "with prerender=1: the idle form as HTML"}}},
+                "html": {"type": "string", "description": "with prerender=1: the idle form as HTML"},
+                "routing_fields": {"type": "array", "items": text,
+                    "description": "ids of the fields whose values can change who answers; the widget previews again when one changes"}}},
         "Erased": {"type": "object", "required": ["site", "erased", "references"], "additionalProperties": false,
             "properties": {"site": text, "erased": {"type": "integer", "minimum": 0},
                 "references": {"type": "array", "items": text, "description": "newest first"}}},
@@ -682,12 +697,13 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 20);
+        assert_eq!(paths.len(), 21);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",
             "SubmitRequest",
             "SubmitAccepted",
+            "PreviewAnswer",
             "FormDefinition",
             "Health",
             "EndpointTest",

@@ -175,7 +175,9 @@ fn control(f: &FieldSpec, p: &FormPage<'_>, described: &str) -> String {
                     .topics
                     .iter()
                     .find(|t| f.topic && t.topic == o.value)
-                    .map(|t| format!(" — {}: {}", t.team, t.expected.within))
+                    // A page without JavaScript cannot follow the rules as the visitor
+                    // types, so it says what usually happens; its confirmation is exact.
+                    .map(|t| format!(" — {}: {} {}", t.team, usually(p.locale), t.expected.within))
                     .unwrap_or_default();
                 s.push_str(&format!(
                     "<option value=\"{}\"{selected}>{}{}</option>",
@@ -554,6 +556,16 @@ pub fn html_reply(json: &Reply, p: &FormPage<'_>, form_url: &str) -> Reply {
     reply
 }
 
+/// "usually", before a topic's reply time on the page without JavaScript.
+fn usually(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "usually",
+        Locale::De => "meist",
+        Locale::Fr => "généralement",
+        Locale::Es => "normalmente",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,6 +640,7 @@ mod tests {
             reference: "SB-AAAA-BBBB".into(),
             poc: "support".into(),
             team: "Support".into(),
+            scope: String::new(),
             priority: "normal".into(),
             expected: ExpectedResponse {
                 deadline: String::new(),

@@ -55,9 +55,17 @@ fn limited(message: String, retry_after_s: u32) -> EdgeError {
     }
 }
 
+/// Which budget of the burst limiter a request spends: submits and routing previews are
+/// counted apart, so a visitor's previews never use up their submits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    Submit,
+    Preview,
+}
+
 /// The burst check. A missing binding (a deployment without `[[ratelimits]]`) is logged and
 /// lets the request through: the D1 limit still holds.
-pub async fn burst(env: &Env, site: &str, visitor: &str) -> Result<(), EdgeError> {
+pub async fn burst(env: &Env, budget: Budget, site: &str, visitor: &str) -> Result<(), EdgeError> {
     let limiter = match env.rate_limiter(BURST_BINDING) {
         Ok(l) => l,
         Err(_) => {
@@ -66,12 +74,17 @@ pub async fn burst(env: &Env, site: &str, visitor: &str) -> Result<(), EdgeError
         }
     };
     // The binding's key is per site and visitor; it is a hash already.
-    let outcome = limiter.limit(format!("{site}:{visitor}")).await?;
+    let (key, what) = match budget {
+        Budget::Submit => (format!("{site}:{visitor}"), "inquiries"),
+        // Site ids never hold a colon, so the prefix cannot meet a submit key.
+        Budget::Preview => (format!("preview:{site}:{visitor}"), "previews"),
+    };
+    let outcome = limiter.limit(key).await?;
     if outcome.success {
         Ok(())
     } else {
         Err(limited(
-            "too many inquiries in a short time; wait a few seconds".to_owned(),
+            format!("too many {what} in a short time; wait a few seconds"),
             BURST_PERIOD_S,
         ))
     }

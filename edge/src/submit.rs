@@ -19,7 +19,8 @@ use switchboard_shared::api::{
 };
 use switchboard_shared::config::SiteConfig;
 use switchboard_shared::inquiry::{honeypot_hit, parse_inquiry};
-use switchboard_shared::routing::{Priority, route};
+use switchboard_shared::promise::{Promise, promise};
+use switchboard_shared::routing::{Priority, Router};
 use switchboard_shared::search;
 use switchboard_shared::{Inquiry, Locale};
 use worker::{D1Database, Env, Request};
@@ -83,7 +84,7 @@ pub async fn accept(
     let ip = rate_limit::client_ip(headers.get("cf-connecting-ip")?.as_deref());
     let visitor = rate_limit::visitor_key(&secret, &config.site, &ip);
     if config.abuse.burst_limit {
-        rate_limit::burst(env, &config.site, &visitor).await?;
+        rate_limit::burst(env, rate_limit::Budget::Submit, &config.site, &visitor).await?;
     }
     let per_window = config.abuse.max_inquiries_per_12h;
 
@@ -195,6 +196,19 @@ pub struct Prepared {
     pub confirmation: confirmation::Pending,
 }
 
+/// Who answers `inquiry` sent at `now` and by when: the one computation behind a submit's
+/// answer and a preview's (`preview`), so the two cannot disagree.
+pub fn promise_for<'c>(
+    config: &'c SiteConfig,
+    inquiry: &Inquiry,
+    locale: Locale,
+    now: i64,
+    visitor_tz: Option<&str>,
+) -> Result<Promise<'c>, EdgeError> {
+    promise(&Router::new(config), inquiry, locale, now, visitor_tz)
+        .map_err(|e| EdgeError::internal(e.to_string()))
+}
+
 fn prepare(
     config: &SiteConfig,
     key: &str,
@@ -203,24 +217,16 @@ fn prepare(
     now: i64,
     visitor_tz: Option<&str>,
 ) -> Result<Prepared, EdgeError> {
-    let decision = route(config, inquiry, locale);
-    let poc = config.poc(&decision.poc).ok_or_else(|| {
-        EdgeError::internal(format!(
-            "routing chose poc {:?} which the config lacks",
-            decision.poc
-        ))
-    })?;
-    let expected = switchboard_shared::promise::expected_response(
+    let Promise {
+        decision,
         poc,
-        decision.priority,
-        now,
-        visitor_tz,
-        locale,
-    );
+        expected,
+    } = promise_for(config, inquiry, locale, now, visitor_tz)?;
     let answer = SubmitAccepted {
         reference: String::new(),
         poc: poc.id.clone(),
         team: poc.name.clone(),
+        scope: poc.scope.clone(),
         priority: decision.priority.as_str().to_owned(),
         expected,
         confirmation: None,
@@ -282,6 +288,7 @@ fn prepare_spam(
         reference: String::new(),
         poc: poc.id.clone(),
         team: poc.name.clone(),
+        scope: poc.scope.clone(),
         priority: priority.as_str().to_owned(),
         expected,
         confirmation: None,

@@ -41,13 +41,40 @@ pub struct FormDefinition {
     /// the live form draws the challenge into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    /// Ids of the fields whose values can change who answers (the topic field and every
+    /// field a routing rule reads). The widget asks `POST /v1/sites/{site}/preview` again
+    /// only when one of them changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routing_fields: Vec<String>,
 }
 
-/// Who answers a topic and the expected response right now.
+/// Who answers a topic and the expected response right now, for an inquiry that names
+/// only the topic (the preview answers for the whole draft).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicInfo {
     pub topic: String,
     pub team: String,
+    /// What the team takes care of, in words (the POC's `scope`); empty when unset.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    pub expected: ExpectedResponse,
+}
+
+/// `POST /v1/sites/{site}/preview` answer: who would answer the draft and by when if it
+/// were sent at this instant. Computed by the same function as a submit's answer, and it
+/// says no more than that answer does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewAnswer {
+    /// The topic of the draft, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// Id of the point of contact that would own the inquiry.
+    pub poc: String,
+    pub team: String,
+    /// What the team takes care of, in words; empty when unset.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    pub priority: String,
     pub expected: ExpectedResponse,
 }
 
@@ -80,6 +107,9 @@ pub struct SubmitAccepted {
     pub poc: String,
     /// Display name of that team.
     pub team: String,
+    /// What the team takes care of, in words; empty when unset.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
     pub priority: String,
     pub expected: ExpectedResponse,
     /// The confirmation text in the visitor's language (the POC's template or the built-in

@@ -128,6 +128,34 @@ pub fn parse_inquiry(spec: &FormSpec, draft: &Draft) -> Result<Inquiry, Vec<Fiel
     if !errors.is_empty() {
         return Err(errors);
     }
+    Ok(inquiry_of(spec, fields))
+}
+
+/// The part of a draft that parses: what a form still being filled says so far. Fields
+/// that are empty or not (yet) valid are left out instead of refused; an id the form does
+/// not have is refused, as [`parse_inquiry`] refuses it. For a draft that
+/// [`parse_inquiry`] accepts, the result is the same inquiry, so a routing preview of a
+/// finished form is the submit's routing.
+pub fn parse_partial(spec: &FormSpec, draft: &Draft) -> Result<Inquiry, Vec<FieldError>> {
+    let unknown: Vec<FieldError> = draft
+        .keys()
+        .filter(|id| **id != spec.honeypot && spec.field(id).is_none())
+        .map(|id| FieldError::new(id, ErrorCode::UnknownField))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    let mut fields = LiteMap::new();
+    for field in &spec.fields {
+        if let Ok(Some(value)) = parse_field(field, draft.get(&field.id)) {
+            fields.insert(field.id.clone(), value);
+        }
+    }
+    Ok(inquiry_of(spec, fields))
+}
+
+/// The inquiry of checked `fields`, with its topic and address picked out.
+fn inquiry_of(spec: &FormSpec, fields: LiteMap<String, Value>) -> Inquiry {
     let topic = spec
         .topic_field()
         .and_then(|f| fields.get(&f.id))
@@ -138,11 +166,11 @@ pub fn parse_inquiry(spec: &FormSpec, draft: &Draft) -> Result<Inquiry, Vec<Fiel
         .and_then(|f| fields.get(&f.id))
         .and_then(Value::as_text)
         .map(str::to_owned);
-    Ok(Inquiry {
+    Inquiry {
         fields,
         topic,
         email,
-    })
+    }
 }
 
 /// True when the invisible honeypot field holds anything: a bot filled the form.

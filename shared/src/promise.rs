@@ -4,10 +4,50 @@
 use crate::api::ExpectedResponse;
 use crate::calendar::{Clock, Target, weekday_number};
 use crate::config::Poc;
+use crate::inquiry::Inquiry;
 use crate::locale::Locale;
-use crate::routing::Priority;
+use crate::routing::{Decision, Priority, Router};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+
+/// Who answers an inquiry sent at one instant, and by when: the routing decision, the POC
+/// that takes it and the promise to the visitor. The submit stores and answers it and the
+/// preview shows it; both call [`promise`], so what the visitor is told before sending is
+/// what a submit at that instant is told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Promise<'c> {
+    pub decision: Decision,
+    pub poc: &'c Poc,
+    pub expected: ExpectedResponse,
+}
+
+/// Routing named a POC the config lacks. The config check refuses such configs, so this
+/// is an internal error where it happens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("routing chose poc {0:?} which the config lacks")]
+pub struct UnknownPoc(pub String);
+
+/// The promise for `inquiry` sent at `now_ms` (Unix milliseconds) by a visitor in
+/// `visitor_tz` who reads `locale`.
+pub fn promise<'c>(
+    router: &Router<'c>,
+    inquiry: &Inquiry,
+    locale: Locale,
+    now_ms: i64,
+    visitor_tz: Option<&str>,
+) -> Result<Promise<'c>, UnknownPoc> {
+    let decision = router.route(inquiry, locale);
+    let poc = router
+        .config()
+        .poc(&decision.poc)
+        .ok_or_else(|| UnknownPoc(decision.poc.clone()))?;
+    let expected = expected_response(poc, decision.priority, now_ms, visitor_tz, locale);
+    Ok(Promise {
+        decision,
+        poc,
+        expected,
+    })
+}
 
 /// What the edge tells the visitor about a reply from `poc` to an inquiry sent at
 /// `submitted_ms` (Unix milliseconds) with `priority`.

@@ -392,6 +392,11 @@ impl<'c> Router<'c> {
         }
     }
 
+    /// The config the rules were compiled from.
+    pub fn config(&self) -> &'c SiteConfig {
+        self.config
+    }
+
     /// Rule positions that could match, in rule order.
     fn candidates(&self, facts: &Facts<'_>) -> Vec<usize> {
         let mut lists: Vec<&[usize]> = vec![&self.unkeyed];
@@ -477,6 +482,55 @@ impl<'c> Router<'c> {
             explanation,
         }
     }
+}
+
+/// Ids of the form fields whose values can change a routing decision: the topic field
+/// and every field a rule reads (a `field_*` condition's field, the long-text fields that
+/// `keywords` search, the email field of `email_domain`). The form definition lists them,
+/// so the widget asks for a preview only when one of them changed.
+pub fn routing_fields(config: &SiteConfig) -> Vec<String> {
+    let form = &config.form;
+    let mut ids: Vec<String> = Vec::new();
+    let mut add = |id: &str| {
+        if form.field(id).is_some() && !ids.iter().any(|i| i == id) {
+            ids.push(id.to_owned());
+        }
+    };
+    if let Some(topic) = form.topic_field() {
+        add(&topic.id);
+    }
+    let mut pending: Vec<&Condition> = config.rules.iter().map(|r| &r.when).collect();
+    while let Some(condition) = pending.pop() {
+        match condition {
+            Condition::Topic(_) => {
+                if let Some(topic) = form.topic_field() {
+                    add(&topic.id);
+                }
+            }
+            Condition::FieldEquals { field, .. } | Condition::FieldContains { field, .. } => {
+                add(field);
+            }
+            Condition::Keywords(_) => form
+                .fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::LongText)
+                .for_each(|f| add(&f.id)),
+            Condition::EmailDomain(_) => {
+                if let Some(email) = form.email_field() {
+                    add(&email.id);
+                }
+            }
+            Condition::Language(_) => {}
+            Condition::All(cs) | Condition::Any(cs) => pending.extend(cs),
+            Condition::Not(c) => pending.push(c),
+        }
+    }
+    // In form order, so the list reads like the form.
+    form.fields
+        .iter()
+        .filter(|f| ids.contains(&f.id))
+        .map(|f| f.id.clone())
+        .collect()
 }
 
 /// Routes one inquiry. Builds the rule index each call; hold a [`Router`] to reuse it.

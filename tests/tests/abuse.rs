@@ -1238,6 +1238,7 @@ fn generate(rng: &mut Rng, site: &str, token: &str, origin: &str) -> Case {
     let paths: Vec<String> = vec![
         inquiries.clone(),
         format!("/v1/sites/{site}/form"),
+        format!("/v1/sites/{site}/preview"),
         format!("/v1/sites/{site}/form?locale=\u{0}&tz=../../etc/passwd"),
         format!("/v1/sites/{site}/form?tz=Mars/Olympus&locale=xx-YY-zz"),
         "/v1/sites/../admin/sites/x/key".into(),

@@ -115,6 +115,18 @@ impl Env {
         Answer::read(resp).await
     }
 
+    /// `POST /v1/sites/{site}/preview` with a JSON body, from an allowed page origin.
+    pub async fn preview(&self, site: &str, body: &Value) -> Result<Answer> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/sites/{site}/preview", self.worker.origin))
+            .header("origin", self.pages.origin())
+            .json(body)
+            .send()
+            .await?;
+        Answer::read(resp).await
+    }
+
     /// `GET /v1/sites/{site}/form`, from an allowed page origin.
     pub async fn form(&self, site: &str, query: &str) -> Result<Answer> {
         let resp = self

@@ -15,6 +15,10 @@
 //!   checked by the official npm `standardwebhooks` package.
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
+//! - `preview`: the promise before sending (issue 19). `POST …/preview` answers what a
+//!   submit at that instant answers (50 drafts), stores nothing, reveals no rule and
+//!   refuses bad input with typed 4xx; in Chromium the hint follows a rule on the email
+//!   domain before sending, the success view agrees, and typing asks for no preview.
 //! - `admin`: the site owner's admin API. Pushed configs take effect, bad pushes are
 //!   refused with located errors and leave the old config live, wrong keys get 401;
 //!   config versions are listed, read and rolled back to, and stale pushes get 412.
@@ -57,6 +61,7 @@ mod delivery;
 mod env;
 mod escalation;
 mod inquiries;
+mod preview;
 mod webhooks;
 mod widget;
 
@@ -68,6 +73,7 @@ fn main() {
     let shared = Arc::new(env::Shared::default());
     let trials: Vec<Trial> = [
         api::TRIALS,
+        preview::TRIALS,
         admin::TRIALS,
         inquiries::TRIALS,
         webhooks::TRIALS,

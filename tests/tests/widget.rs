@@ -366,11 +366,13 @@ fn keyboard_only(env: &Env, site: &str) -> Result<()> {
     })
 }
 
-/// Installed before the loader: the first POST reaches the edge but its answer is lost,
-/// the next two fail outright, later ones pass. `window.__sbPosts` counts them.
+/// Installed before the loader: the first inquiry POST reaches the edge but its answer is
+/// lost, the next two fail outright, later ones pass. `window.__sbPosts` counts them.
+/// Routing previews (also POSTs) pass untouched, so the count is the submit's own.
 const FLAKY_NETWORK: &str = "<script>window.__sbPosts=0;(function(){var real=window.fetch.bind(window);\
 window.fetch=function(input,init){var m=(init&&init.method)||(input&&input.method)||'GET';\
-if(String(m).toUpperCase()!=='POST')return real(input,init);var n=++window.__sbPosts;\
+var u=String((input&&input.url)||input);\
+if(String(m).toUpperCase()!=='POST'||u.indexOf('/inquiries')<0)return real(input,init);var n=++window.__sbPosts;\
 if(n===1)return real(input,init).then(function(){throw new TypeError('answer lost');});\
 if(n<=3)return Promise.reject(new TypeError('network down'));return real(input,init);};})();</script>";
 

@@ -52,6 +52,7 @@ pub fn mount(
         definition,
         submit_url: format!("{edge}/v1/sites/{site}/inquiries"),
         definition_url: format!("{edge}/v1/sites/{site}/form"),
+        preview_url: format!("{edge}/v1/sites/{site}/preview"),
         locale,
         time_zone,
         initial: wire::draft(&draft),

@@ -4,7 +4,7 @@
 use crate::browser::sleep;
 use crate::wire;
 use js_sys::{Object, Reflect};
-use switchboard_shared::api::{FieldErrorView, SubmitAccepted, SubmitRequest};
+use switchboard_shared::api::{FieldErrorView, SubmitAccepted, SubmitRequest, TopicInfo};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials, RequestInit, Response};
@@ -53,6 +53,14 @@ const EXPIRED: &str = "render_token_expired";
 pub async fn fresh_render_token(definition_url: &str) -> Option<String> {
     let response = fetch(definition_url, None).await.filter(Response::ok)?;
     wire::render_token(&wire::parse(&text(&response).await?).ok()?)
+}
+
+/// Who would answer `request`'s draft and by when (`POST {url}`, the preview endpoint):
+/// one attempt, no retry, since a newer preview or the topic's own line will do instead.
+pub async fn preview(url: &str, request: &SubmitRequest) -> Option<TopicInfo> {
+    let body = wire::submit_request(request).ok()?;
+    let response = fetch(url, Some(&body)).await.filter(Response::ok)?;
+    wire::preview_answer(&wire::parse(&text(&response).await?).ok()?).ok()
 }
 
 /// What one attempt came to.

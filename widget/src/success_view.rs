@@ -1,5 +1,5 @@
 //! What the visitor sees once the edge has stored the inquiry: the reference (with a copy
-//! button), the team that will answer and when.
+//! button), the team that will answer and when (said once), and what the team handles.
 
 use crate::browser::copy_text;
 use leptos::prelude::*;
@@ -42,13 +42,19 @@ pub fn SuccessView(
                     {move || if copied.get() { ui.copied } else { ui.copy }}
                 </button>
             </div>
-            <p class="expected" part="expected">
-                <strong>{accepted.team}</strong>
-                " · "
-                {accepted.expected.sentence}
-            </p>
-            // The site owner's confirmation text for this team and language, if any.
-            {accepted.confirmation.map(|text| view! { <p class="confirmation" part="confirmation">{text}</p> })}
+            // The team and the promise once: the confirmation names both (the owner's text
+            // or the built-in one); answers stored before confirmations existed lack it.
+            {match accepted.confirmation {
+                Some(text) => view! { <p class="confirmation" part="confirmation">{text}</p> }.into_any(),
+                None => view! {
+                    <p class="expected" part="expected">
+                        <strong>{accepted.team}</strong>
+                        " · "
+                        {accepted.expected.sentence}
+                    </p>
+                }.into_any(),
+            }}
+            {(!accepted.scope.is_empty()).then(|| view! { <p class="scope" part="scope">{accepted.scope}</p> })}
             <button type="button" class="link" part="again" on:click=move |_| on_again()>{ui.send_another}</button>
         </div>
     }

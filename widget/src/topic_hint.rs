@@ -4,11 +4,13 @@ use leptos::prelude::*;
 use switchboard_shared::api::TopicInfo;
 use switchboard_shared::markup::TOPIC_HINT_ID;
 
-/// "Billing · replies within 4 business hours, by Tue 10:30 your time", or nothing while
-/// no topic is chosen. A polite live region, so screen readers hear it when the topic changes.
+/// "Billing · replies within 4 business hours, by Tue 10:30 your time", with the team's
+/// scope below it, or nothing while no topic is chosen. A polite live region, so screen
+/// readers hear it when the answer changes.
 #[component]
 pub fn TopicHint(
-    /// Who answers the chosen topic and the expected response, from the form definition.
+    /// Who answers the draft and the expected response: the edge's latest preview, or the
+    /// topic's line from the form definition when there is none.
     info: impl Fn() -> Option<TopicInfo> + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
@@ -16,10 +18,13 @@ pub fn TopicHint(
             {move || {
                 info()
                     .map(|i| {
+                        let scope = (!i.scope.is_empty())
+                            .then(|| view! { <span class="scope" part="topic-scope">{i.scope}</span> });
                         view! {
                             <strong>{i.team}</strong>
                             " · "
                             {i.expected.sentence}
+                            {scope}
                         }
                     })
             }}

@@ -137,6 +137,7 @@ pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
             Ok(TopicInfo {
                 topic: text(t, "topic")?,
                 team: text(t, "team")?,
+                scope: opt_text(t, "scope"),
                 expected: expected(t),
             })
         })?,
@@ -147,6 +148,20 @@ pub fn form_definition(v: &JsValue) -> Result<FormDefinition, WireError> {
         turnstile_script: None,
         time_zone: None,
         html: None,
+        routing_fields: list(v, "routing_fields", |f| {
+            f.as_string()
+                .ok_or_else(|| "`routing_fields` must hold strings".to_owned())
+        })?,
+    })
+}
+
+/// The `200` body of a routing preview, as the hint shows it.
+pub fn preview_answer(v: &JsValue) -> Result<TopicInfo, WireError> {
+    Ok(TopicInfo {
+        topic: opt_text(v, "topic"),
+        team: text(v, "team")?,
+        scope: opt_text(v, "scope"),
+        expected: expected(v),
     })
 }
 
@@ -156,6 +171,7 @@ pub fn submit_accepted(v: &JsValue) -> Result<SubmitAccepted, WireError> {
         reference: text(v, "reference")?,
         poc: opt_text(v, "poc"),
         team: opt_text(v, "team"),
+        scope: opt_text(v, "scope"),
         priority: opt_text(v, "priority"),
         expected: expected(v),
         confirmation: Some(opt_text(v, "confirmation")).filter(|c| !c.is_empty()),

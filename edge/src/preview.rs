@@ -1,0 +1,69 @@
+//! `POST /v1/sites/{site}/preview`: who would answer the visitor's draft and by when, if it
+//! were sent now. Stores nothing. The answer comes from `submit::promise_for`, the function
+//! the submit's own answer comes from, so the promise before sending is the promise kept.
+
+use crate::error::{EdgeError, MAX_INQUIRY_BODY};
+use crate::http::Reply;
+use crate::intake::{self, BodyKind};
+use crate::platform;
+use crate::rate_limit::{self, Budget};
+use crate::submit;
+use switchboard_shared::Locale;
+use switchboard_shared::api::{FieldErrorView, PreviewAnswer, SubmitRequest};
+use switchboard_shared::config::SiteConfig;
+use switchboard_shared::inquiry::parse_partial;
+use worker::{Env, Request};
+
+pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Reply, EdgeError> {
+    let headers = req.headers();
+    intake::check_media_type(headers.get("content-type")?.as_deref(), BodyKind::Json)?;
+    intake::check_declared_length(headers.get("content-length")?.as_deref())?;
+    let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
+    let request = intake::parse_submit(&body)?;
+    if config.abuse.burst_limit {
+        let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
+        let ip = rate_limit::client_ip(headers.get("cf-connecting-ip")?.as_deref());
+        let visitor = rate_limit::visitor_key(&secret, &config.site, &ip);
+        rate_limit::burst(env, Budget::Preview, &config.site, &visitor).await?;
+    }
+    let answer = preview(config, &request, platform::now_ms())?;
+    // The expected reply time changes by the minute.
+    Ok(Reply::json(200, &answer)?.with_header("cache-control", "no-store"))
+}
+
+/// The preview of `request` at `now_ms`: what a submit of its fields would be answered,
+/// reference and confirmation aside. Fields not (yet) valid are left out rather than
+/// refused; a field the form does not have is a 422, as on submit.
+pub fn preview(
+    config: &SiteConfig,
+    request: &SubmitRequest,
+    now_ms: i64,
+) -> Result<PreviewAnswer, EdgeError> {
+    let locale = request
+        .locale
+        .as_deref()
+        .map_or(config.default_locale, Locale::from_tag);
+    let inquiry = parse_partial(&config.form, &request.fields)
+        .map_err(|errors| EdgeError::InvalidInput {
+            fields: errors
+                .iter()
+                .map(|e| FieldErrorView::new(e, locale))
+                .collect(),
+        })?
+        .with_ascii_email();
+    let promise = submit::promise_for(
+        config,
+        &inquiry,
+        locale,
+        now_ms,
+        request.time_zone.as_deref(),
+    )?;
+    Ok(PreviewAnswer {
+        topic: inquiry.topic.clone(),
+        poc: promise.poc.id.clone(),
+        team: promise.poc.name.clone(),
+        scope: promise.poc.scope.clone(),
+        priority: promise.decision.priority.as_str().to_owned(),
+        expected: promise.expected,
+    })
+}
