@@ -18,10 +18,8 @@ use switchboard_shared::text::{self, Lines};
 pub const LIST_LIMIT: u32 = 100;
 pub const STATUSES: [&str; 4] = ["pending", "delivered", "failed", "spam"];
 /// Longest search term, in characters: longer than any address or reference, short enough
-/// that a LIKE over every stored row stays cheap.
+/// that a substring scan over every stored row stays cheap.
 pub const MAX_SEARCH_CHARS: usize = 200;
-/// The character that escapes `%`, `_` and itself in the LIKE patterns built here.
-const LIKE_ESCAPE: char = '\\';
 
 /// What the list and the export select; every part optional.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,17 +49,21 @@ pub enum Search {
     Text(TextSearch),
 }
 
-/// The LIKE patterns of a text search.
+/// The substrings a text search looks for, matched with SQLite's `instr`: literal, and
+/// without the 50-byte limit D1 puts on LIKE patterns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextSearch {
     /// The term folded as intake folds values (`switchboard_shared::search::fold`):
-    /// matches the `search_text` column.
-    pub folded_pattern: String,
-    /// For rows whose `search_text` is NULL: matches the stored `fields_json` text, where
-    /// values are JSON-escaped, a quick filter that reads no JSON...
-    pub raw_pattern: String,
-    /// ...then one decoded string value (`json_tree`), so field ids never match.
-    pub value_pattern: String,
+    /// found in the `search_text` column.
+    pub folded: String,
+    /// For rows whose `search_text` is NULL: the term as it appears in the stored
+    /// `fields_json` text, where values are JSON-escaped, a quick filter that reads no
+    /// JSON...
+    pub raw: String,
+    /// ...then the term as typed, in one decoded string value (`json_tree`), so field ids
+    /// never match. Both compare through SQLite's `lower`, ASCII letters in any case, as
+    /// LIKE did.
+    pub value: String,
 }
 
 /// Where a page ended: the last inquiry's submission time and id. `(submitted_ms, id)` is
@@ -209,9 +211,9 @@ pub fn classify(q: &str) -> Result<Option<Search>, EdgeError> {
         }));
     }
     Ok(Some(Search::Text(TextSearch {
-        folded_pattern: contains_pattern(&search::fold(&term)),
-        raw_pattern: contains_pattern(&json_escaped(&term)),
-        value_pattern: contains_pattern(&term),
+        folded: search::fold(&term),
+        raw: json_escaped(&term),
+        value: term,
     })))
 }
 
@@ -221,20 +223,6 @@ pub fn classify(q: &str) -> Result<Option<Search>, EdgeError> {
 pub fn json_escaped(s: &str) -> String {
     let quoted = serde_json::Value::String(s.to_owned()).to_string();
     quoted[1..quoted.len() - 1].to_owned()
-}
-
-/// A LIKE pattern (with `ESCAPE '\'`) matching any text that contains `s` literally.
-pub fn contains_pattern(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('%');
-    for c in s.chars() {
-        if matches!(c, '%' | '_') || c == LIKE_ESCAPE {
-            out.push(LIKE_ESCAPE);
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 /// A value bound to a statement parameter.
@@ -288,14 +276,10 @@ pub fn select(columns: &str, site: &str, f: &InquiryFilter, limit: u32) -> State
         Some(Search::Email { hash }) => cond("email_hash = ?#", vec![text(hash)]),
         Some(Search::Reference(r)) => cond("reference = ?#", vec![text(r)]),
         Some(Search::Text(t)) => cond(
-            "(search_text LIKE ?# ESCAPE '\\' OR (search_text IS NULL \
-             AND fields_json LIKE ?# ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
-             WHERE v.type = 'text' AND v.value LIKE ?# ESCAPE '\\')))",
-            vec![
-                text(&t.folded_pattern),
-                text(&t.raw_pattern),
-                text(&t.value_pattern),
-            ],
+            "(instr(search_text, ?#) > 0 OR (search_text IS NULL \
+             AND instr(lower(fields_json), lower(?#)) > 0 AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
+             WHERE v.type = 'text' AND instr(lower(v.value), lower(?#)) > 0)))",
+            vec![text(&t.folded), text(&t.raw), text(&t.value)],
         ),
     }
     if let Some(c) = &f.after {
@@ -425,12 +409,10 @@ mod tests {
         let Some(Search::Text(t)) = classify(r#"say "50%" \ off_now"#).unwrap() else {
             panic!("text expected");
         };
-        assert_eq!(t.value_pattern, r#"%say "50\%" \\ off\_now%"#);
-        assert_eq!(
-            t.folded_pattern, t.value_pattern,
-            "ASCII folds to itself here"
-        );
-        assert_eq!(t.raw_pattern, r#"%say \\"50\%\\" \\\\ off\_now%"#);
+        // Substrings, not patterns: `%`, `_` and `\` need no escaping.
+        assert_eq!(t.value, r#"say "50%" \ off_now"#);
+        assert_eq!(t.folded, t.value, "ASCII folds to itself here");
+        assert_eq!(t.raw, r#"say \"50%\" \\ off_now"#);
         // Control characters as serde_json writes them into fields_json.
         assert_eq!(json_escaped("a\nb\u{1}"), r"a\nb\u0001");
         let stored = serde_json::json!({"message": "x a\nb\u{1} y"}).to_string();
@@ -440,18 +422,18 @@ mod tests {
     #[test]
     fn text_terms_are_folded_for_the_search_column() {
         let folded = |q: &str| match classify(q).unwrap() {
-            Some(Search::Text(t)) => t.folded_pattern,
+            Some(Search::Text(t)) => t.folded,
             other => panic!("text expected, got {other:?}"),
         };
-        assert_eq!(folded("MÜLLER"), "%müller%");
-        assert_eq!(folded("E\u{301}LODIE"), "%élodie%");
-        assert_eq!(folded("STRAẞE_1"), "%strasse\\_1%");
-        assert_eq!(folded("ΟΔΥΣ"), "%οδυσ%");
+        assert_eq!(folded("MÜLLER"), "müller");
+        assert_eq!(folded("E\u{301}LODIE"), "élodie");
+        assert_eq!(folded("STRAẞE_1"), "strasse_1");
+        assert_eq!(folded("ΟΔΥΣ"), "οδυσ");
         // The fallback for older rows keeps the term as typed.
         let Some(Search::Text(t)) = classify("MÜLLER").unwrap() else {
             panic!("text expected");
         };
-        assert_eq!(t.value_pattern, "%MÜLLER%");
+        assert_eq!(t.value, "MÜLLER");
     }
 
     #[test]
@@ -475,9 +457,9 @@ mod tests {
         assert_eq!(
             s.sql,
             "SELECT id FROM inquiries WHERE site_id = ?1 AND status = ?2 \
-             AND (search_text LIKE ?3 ESCAPE '\\' OR (search_text IS NULL \
-             AND fields_json LIKE ?4 ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
-             WHERE v.type = 'text' AND v.value LIKE ?5 ESCAPE '\\'))) \
+             AND (instr(search_text, ?3) > 0 OR (search_text IS NULL \
+             AND instr(lower(fields_json), lower(?4)) > 0 AND EXISTS (SELECT 1 FROM json_tree(fields_json) AS v \
+             WHERE v.type = 'text' AND instr(lower(v.value), lower(?5)) > 0))) \
              AND (submitted_ms, id) < (?6, ?7) ORDER BY submitted_ms DESC, id DESC LIMIT ?8"
         );
         assert_eq!(s.args.len(), 8);

@@ -28,6 +28,10 @@ pub const TRIALS: &[(&str, Test)] = &[
         "inquiries::search_folds_case_in_every_script",
         search_unicode,
     ),
+    (
+        "inquiries::long_search_terms_find_instead_of_500",
+        search_long_terms,
+    ),
     ("inquiries::pages_return_every_inquiry_exactly_once", pages),
     (
         "inquiries::export_holds_every_match_as_csv_and_ndjson",
@@ -50,6 +54,76 @@ pub const TRIALS: &[(&str, Test)] = &[
         erasure,
     ),
 ];
+
+/// Search terms of 49 bytes and more answered 500 once a site held an inquiry: D1 refuses
+/// LIKE patterns over 50 bytes. Terms of every length up to the 200-character limit, in
+/// one- to four-byte characters, in both the list and the export, on a site with rows that
+/// have `search_text` and a row that does not yet: each finds what it should, never a 5xx.
+fn search_long_terms(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let name = "Maximiliane Alexandra Konstantinopoulou-Wittgenstein";
+        let message = format!(
+            "{} — 東京都千代田区丸の内一丁目九番二号グラントウキョウサウスタワー — 🦀🦀🦀 {}",
+            "The analytical engine stopped printing after the last firmware update",
+            "ö".repeat(80)
+        );
+        let long = submit(env, site, "long", &[("name", name), ("message", &message)]).await?;
+        let legacy = submit(env, site, "legacy", &[("name", name), ("message", &message)]).await?;
+        env.worker
+            .d1_query(&format!(
+                "UPDATE inquiries SET search_text = NULL WHERE site_id = '{site}' AND reference = '{legacy}'"
+            ))
+            .await?;
+        let both = set(&[&long, &legacy]);
+        let cut = |s: &str, bytes: usize| -> String {
+            let mut end = bytes.min(s.len());
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            s[..end].to_owned()
+        };
+        let cjk = "東京都千代田区丸の内一丁目九番二号グラントウキョウサウスタワー";
+        let mut cases: Vec<(String, BTreeSet<String>)> = Vec::new();
+        for bytes in [1, 48, 49, 50, 51, 120] {
+            cases.push((cut(&message, bytes), both.clone()));
+        }
+        // 17 CJK characters (51 bytes), crabs (4 bytes each), and 200 characters.
+        cases.push((cjk.chars().take(17).collect(), both.clone()));
+        cases.push(("🦀🦀🦀".to_owned(), both.clone()));
+        cases.push((message.chars().take(200).collect(), both.clone()));
+        cases.push((name.to_owned(), both.clone()));
+        // Long and absent: found nowhere, still a 200.
+        cases.push(("x".repeat(199), set(&[])));
+        for (term, expected) in &cases {
+            let found = search_for(env, &admin, term).await?;
+            // The older row is matched by the term as typed in ASCII case only; every term
+            // here is cut from the stored text, so it is found as well.
+            ensure(&found == expected, || {
+                format!(
+                    "q of {} bytes ({} chars): expected {expected:?}, found {found:?}",
+                    term.len(),
+                    term.chars().count()
+                )
+            })?;
+            let path = format!("export?format=ndjson&q={}", encode(term));
+            let (status, headers, _) = download(&env.admin, &admin, &path).await?;
+            ensure(
+                status == 200 && header(&headers, "x-export-rows") == expected.len().to_string(),
+                || format!("export with a {}-byte q: {status} {headers:?}", term.len()),
+            )?;
+        }
+        // Over the limit is a typed 400, not a 500.
+        let over = env
+            .admin
+            .get(&admin, &format!("inquiries?q={}", "y".repeat(201)))
+            .await?;
+        ensure(
+            over.status == 400 && over.body["error"]["code"] == "invalid_query",
+            || format!("a 201-character q: {} {}", over.status, over.raw),
+        )
+    })
+}
 
 /// Inquiries one export request holds (`export::EXPORT_MAX_ROWS`).
 const EXPORT_MAX_ROWS: usize = 5_000;
