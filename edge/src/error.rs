@@ -49,7 +49,11 @@ pub enum EdgeError {
     },
     /// No route for this path.
     NotFound,
-    MethodNotAllowed,
+    /// The path exists but not for this method; `allow` lists the methods it takes, for
+    /// the `Allow` header RFC 9110 requires on a 405.
+    MethodNotAllowed {
+        allow: &'static str,
+    },
     PayloadTooLarge {
         limit: usize,
     },
@@ -157,7 +161,7 @@ impl EdgeError {
                 }],
             ),
             EdgeError::NotFound => (404, "not_found", "no such endpoint".to_owned(), Vec::new()),
-            EdgeError::MethodNotAllowed => (
+            EdgeError::MethodNotAllowed { .. } => (
                 405,
                 "method_not_allowed",
                 "this endpoint does not accept this method".to_owned(),
@@ -327,7 +331,7 @@ mod tests {
             EdgeError::SiteNotFound,
             EdgeError::InquiryNotFound,
             EdgeError::NotFound,
-            EdgeError::MethodNotAllowed,
+            EdgeError::MethodNotAllowed { allow: "GET" },
             EdgeError::PayloadTooLarge { limit: 1 },
             EdgeError::UnsupportedMediaType {
                 expected: "application/json",

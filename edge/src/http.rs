@@ -189,6 +189,7 @@ impl Reply {
         let reply = Reply::raw_json(status, serde_json::to_string(&body).unwrap_or_default());
         match e {
             EdgeError::Unauthorized => reply.with_header("www-authenticate", "Bearer"),
+            EdgeError::MethodNotAllowed { allow } => reply.with_header("allow", *allow),
             _ => match e.retry_after() {
                 Some(seconds) => reply.with_header("retry-after", seconds.to_string()),
                 None => reply,
@@ -233,88 +234,121 @@ fn into_response(reply: Reply) -> Response {
 
 async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, EdgeError> {
     let method = req.method();
-    match route(&req.path()) {
+    let route = route(&req.path());
+    let allow = allowed_methods(&route);
+    match route {
         Route::Health => match method {
             Method::Get | Method::Head => Reply::json(200, &serde_json::json!({"ok": true})),
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::OpenApi => match method {
             Method::Get | Method::Head => Ok(Reply::json(200, &crate::openapi::document())?
                 .with_header("access-control-allow-origin", "*")),
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
-        Route::Form { site } => public(&mut req, env, ctx, &site, PublicEndpoint::Form).await,
+        Route::Form { site } => {
+            public(&mut req, env, ctx, &site, PublicEndpoint::Form, allow).await
+        }
         Route::FormPage { site } => {
-            public(&mut req, env, ctx, &site, PublicEndpoint::FormPage).await
+            public(&mut req, env, ctx, &site, PublicEndpoint::FormPage, allow).await
         }
         Route::Inquiries { site } => {
-            public(&mut req, env, ctx, &site, PublicEndpoint::Inquiries).await
+            public(&mut req, env, ctx, &site, PublicEndpoint::Inquiries, allow).await
         }
-        Route::Preview { site } => public(&mut req, env, ctx, &site, PublicEndpoint::Preview).await,
+        Route::Preview { site } => {
+            public(&mut req, env, ctx, &site, PublicEndpoint::Preview, allow).await
+        }
         Route::AdminKey { site } => match method {
             Method::Put => admin::put_key(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminConfig { site } => match method {
             Method::Put => admin::put_config(&req, env, &site).await,
             Method::Get => crate::config_history::get(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminInquiries { site } => match method {
             Method::Get => admin::list_inquiries(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminInquiry { site, reference } => match method {
             Method::Get => admin::get_inquiry(&req, env, &site, &reference).await,
             Method::Delete => crate::erase::erase_inquiry(&req, env, &site, &reference).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminRedeliver { site, reference } => match method {
             Method::Post => admin::redeliver(&req, env, &site, &reference).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminAck { site, reference } => match method {
             Method::Post => crate::ack::admin_ack(&req, env, &site, &reference).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::Ack { token } => match method {
             Method::Get | Method::Head => crate::ack::get(env, &token).await,
             Method::Post => crate::ack::post(&req, env, &token).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminRedeliverFailed { site } => match method {
             Method::Post => crate::redelivery::redeliver_failed(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminEndpoints { site } => match method {
             Method::Get => crate::redelivery::list_endpoints(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminExport { site } => match method {
             Method::Get => crate::export::export(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminEnableEndpoint { site } => match method {
             Method::Post => crate::redelivery::enable_endpoint(&mut req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminTestEndpoints { site } => match method {
             Method::Post => crate::ping::test_endpoints(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminConfigVersions { site } => match method {
             Method::Get => crate::config_history::list(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminConfigRollback { site } => match method {
             Method::Post => crate::config_history::rollback(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::AdminErase { site } => match method {
             Method::Post => crate::erase::erase_submitter(&req, env, &site).await,
-            _ => Err(EdgeError::MethodNotAllowed),
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
         },
         Route::NotFound => Err(EdgeError::NotFound),
+    }
+}
+
+/// The methods a route answers, as the `Allow` header of its 405 lists them. The OpenAPI
+/// document's operations agree with it (a unit test in `openapi` holds them together).
+pub fn allowed_methods(route: &Route) -> &'static str {
+    match route {
+        Route::Health | Route::OpenApi => "GET, HEAD",
+        Route::Form { .. } => "GET, OPTIONS",
+        Route::FormPage { .. } => "GET, POST, OPTIONS",
+        Route::Inquiries { .. } | Route::Preview { .. } => "POST, OPTIONS",
+        Route::AdminKey { .. } => "PUT",
+        Route::AdminConfig { .. } => "GET, PUT",
+        Route::AdminInquiry { .. } => "GET, DELETE",
+        Route::Ack { .. } => "GET, HEAD, POST",
+        Route::AdminInquiries { .. }
+        | Route::AdminEndpoints { .. }
+        | Route::AdminExport { .. }
+        | Route::AdminConfigVersions { .. } => "GET",
+        Route::AdminRedeliver { .. }
+        | Route::AdminAck { .. }
+        | Route::AdminRedeliverFailed { .. }
+        | Route::AdminEnableEndpoint { .. }
+        | Route::AdminTestEndpoints { .. }
+        | Route::AdminConfigRollback { .. }
+        | Route::AdminErase { .. } => "POST",
+        Route::NotFound => "",
     }
 }
 
@@ -334,6 +368,7 @@ async fn public(
     ctx: &Context,
     site: &str,
     endpoint: PublicEndpoint,
+    allow: &'static str,
 ) -> Result<Reply, EdgeError> {
     let method = req.method();
     let db = env.d1("DB")?;
@@ -362,7 +397,7 @@ async fn public(
             submit::handle(req, env, &db, &config, &mut steps).await
         }
         (_, PublicEndpoint::Preview, Method::Post) => preview::handle(req, env, &config).await,
-        _ => Err(EdgeError::MethodNotAllowed),
+        _ => Err(EdgeError::MethodNotAllowed { allow }),
     };
     steps.finish();
     let mut reply = result.unwrap_or_else(|e| Reply::from_error(&e));

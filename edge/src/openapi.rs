@@ -80,7 +80,7 @@ pub fn document() -> Value {
                 "responses": {"200": body("FormDefinition", "the form, topics and a render token"),
                     "403": error, "404": error, "405": error}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
-                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
+                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error, "404": error}}},
             "/v1/sites/{site}/form.html": {
                 "get": {"summary": "the form without JavaScript: an HTML page that posts to this address",
                     "parameters": [site,
@@ -99,7 +99,9 @@ pub fn document() -> Value {
                         "429": {"description": "too many or too fast: the form again with the reason; wait Retry-After seconds",
                             "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
                             "content": {"text/html": {"schema": {"type": "string"}}}},
-                        "403": error, "404": error, "405": error, "413": error, "415": error}}},
+                        "403": error, "404": error, "405": error, "413": error, "415": error}},
+                "options": {"summary": "CORS preflight (the page posts to its own origin, so browsers send none)", "parameters": [site],
+                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error, "404": error}}},
             "/v1/sites/{site}/inquiries": {"post": {
                 "summary": "submit an inquiry; a repeated idempotency_key answers the stored 202 again",
                 "parameters": [site],
@@ -107,7 +109,7 @@ pub fn document() -> Value {
                 "responses": {"202": body("SubmitAccepted", QUEUED_LATER), "400": error, "403": error,
                     "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited.clone()}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
-                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
+                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error, "404": error}}},
             "/v1/sites/{site}/preview": {"post": {
                 "summary": "who would answer this draft and by when if it were sent now; stores nothing",
                 "description": "Takes a submit's body with the fields typed so far (idempotency_key and render_token are not needed). Fields not yet valid are left out; the answer is the one a submit at this instant would get, reference and confirmation aside.",
@@ -116,7 +118,7 @@ pub fn document() -> Value {
                 "responses": {"200": body("PreviewAnswer", "the team, its scope, the priority and the expected response"),
                     "400": error, "403": error, "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
-                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error}}},
+                    "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error, "404": error}}},
             "/v1/admin/sites/{site}/key": {"put": {
                 "summary": "mint or rotate the site's admin key (operator key)", "parameters": [site],
                 "security": [{"operatorKey": []}], "responses": {"200": body("AdminKey", "the new key, shown once"), "401": error}}},
@@ -722,6 +724,35 @@ mod tests {
             "EscalationData",
         ] {
             assert!(schemas.contains_key(name), "{name}");
+        }
+    }
+
+    /// Each path's documented operations are the methods its 405 lists in `Allow` (a GET
+    /// also answers HEAD), so a client reading either learns the same.
+    #[test]
+    fn documented_methods_are_the_allowed_ones() {
+        let doc = super::document();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let concrete = path
+                .replace("{site}", "demo")
+                .replace("{reference}", "SB-2222-3333")
+                .replace("{token}", "abc.def");
+            let mut documented: Vec<String> = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| !matches!(k.as_str(), "parameters" | "summary" | "description"))
+                .map(|k| k.to_uppercase())
+                .collect();
+            documented.sort();
+            let mut allowed: Vec<String> =
+                crate::http::allowed_methods(&crate::http::route(&concrete))
+                    .split(", ")
+                    .filter(|m| *m != "HEAD")
+                    .map(str::to_owned)
+                    .collect();
+            allowed.sort();
+            assert_eq!(documented, allowed, "{path}");
         }
     }
 

@@ -23,7 +23,78 @@ pub const TRIALS: &[(&str, Test)] = &[
         idempotent_retry,
     ),
     ("api::unknown_site_is_404_json", unknown_site_is_404_json),
+    (
+        "api::every_405_names_the_allowed_methods",
+        every_405_names_the_allowed_methods,
+    ),
 ];
+
+/// RFC 9110: a 405 carries `Allow`. Every path of the served document, asked with each
+/// method it does not document, answers 405 with an `Allow` that lists exactly the
+/// documented methods (HEAD aside: it goes with GET where the server answers it).
+fn every_405_names_the_allowed_methods(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let doc: Value = env
+            .http
+            .get(format!("{}/openapi.json", env.worker.origin))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let paths = doc["paths"]
+            .as_object()
+            .ok_or_else(|| Error::msg("the document has no paths"))?;
+        let mut tried = 0;
+        for (path, item) in paths {
+            let mut documented: Vec<String> = item
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k.to_uppercase())
+                .filter(|k| !matches!(k.as_str(), "PARAMETERS" | "SUMMARY" | "DESCRIPTION"))
+                .collect();
+            documented.sort();
+            let url = format!(
+                "{}{}",
+                env.worker.origin,
+                path.replace("{site}", site)
+                    .replace("{reference}", "SB-2222-3333")
+                    .replace("{token}", "abc.def")
+            );
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+                if documented.iter().any(|m| m == method) {
+                    continue;
+                }
+                let resp = env
+                    .http
+                    .request(reqwest::Method::from_bytes(method.as_bytes())?, &url)
+                    .header("origin", env.pages.origin())
+                    .send()
+                    .await?;
+                let status = resp.status().as_u16();
+                let mut allow: Vec<String> = resp
+                    .headers()
+                    .get("allow")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|m| m.trim().to_owned())
+                    // HEAD goes with GET where the server answers it; OpenAPI lists GET.
+                    .filter(|m| !m.is_empty() && m != "HEAD")
+                    .collect();
+                allow.sort();
+                let code = resp.json::<Value>().await.unwrap_or_default()["error"]["code"].clone();
+                ensure(
+                    status == 405 && allow == documented && code == "method_not_allowed",
+                    || format!("{method} {path}: {status} {code}, Allow {allow:?}, documented {documented:?}"),
+                )?;
+                tried += 1;
+            }
+        }
+        ensure(tried > 60, || format!("only {tried} wrong methods tried"))
+    })
+}
 
 /// A draft every field of the fixture form accepts.
 pub fn valid_fields() -> Value {
