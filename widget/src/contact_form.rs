@@ -2,19 +2,18 @@
 //! the Turnstile challenge's slot (on sites that use it), submission (one at a time,
 //! retried with the same key), the status line, and the success view.
 
-use crate::browser::{ask_challenge, challenge_token, focus_soon, focus_soon_in, new_key, sleep};
+use crate::browser::{ask_challenge, challenge_token, focus_soon, focus_soon_in, new_key};
 use crate::error_summary::{ErrorSummary, SummaryItem};
 use crate::field::Field;
 use crate::field_state::FieldState;
-use crate::send::{Outcome, fresh_render_token, preview, send};
+use crate::hint::Hint;
+use crate::send::{Outcome, fresh_render_token, send};
 use crate::success_view::{self, SuccessView};
 use crate::topic_hint::TopicHint;
 use leptos::html::{Div, Form};
 use leptos::prelude::*;
 use switchboard_shared::Locale;
-use switchboard_shared::api::{
-    FormDefinition, SubmitAccepted, SubmitRequest, TURNSTILE_FIELD, TopicInfo,
-};
+use switchboard_shared::api::{FormDefinition, SubmitAccepted, SubmitRequest, TURNSTILE_FIELD};
 use switchboard_shared::inquiry::{Draft, RawValue, parse_inquiry};
 use switchboard_shared::markup::{CHALLENGE_CLASS, control_id};
 use switchboard_shared::words::ui;
@@ -33,21 +32,6 @@ pub struct Setup {
     pub time_zone: String,
     /// Values the visitor typed into the prerendered form before the widget took over.
     pub initial: Draft,
-}
-
-/// Quiet time after a change before the preview is asked, so a visitor moving through the
-/// form in quick steps costs one request, not one per step.
-const PREVIEW_DEBOUNCE_MS: i32 = 250;
-
-/// What the latest preview was asked for and until when its sentence holds.
-#[derive(Default)]
-struct Previewed {
-    /// The routing fields' values it was asked with; `None` before the first.
-    values: Option<Vec<RawValue>>,
-    /// The promised instant (ms since the epoch): past it, the sentence is stale.
-    deadline_ms: f64,
-    /// The day of the month it was answered on: "today" and "tomorrow" turn over at midnight.
-    day: u32,
 }
 
 /// Where a submit stands; drives the status line and the retry button.
@@ -111,7 +95,6 @@ pub fn ContactForm(
         honeypot.set(text.clone());
     }
     let form = StoredValue::new(form);
-    let topics = StoredValue::new(topics);
     let context = StoredValue::new((time_zone, render_token));
     // One key per inquiry: kept across retries, replaced only once the edge has answered
     // in a way that proves nothing was stored (or after a success).
@@ -123,108 +106,34 @@ pub fn ContactForm(
     let form_ref = NodeRef::<Form>::new();
     let root_ref = NodeRef::<Div>::new();
 
-    // The topic's own line from the definition: shown when a preview fails.
-    let topic_line = move || {
-        let chosen = states.with_value(|s| {
-            topic_index
-                .and_then(|i| s.get(i))
-                .map(|f| f.value.with_untracked(|v| text_of(v).to_owned()))
-        })?;
-        topics.with_value(|t| t.iter().find(|i| i.topic == chosen).cloned())
+    // The line under the topic: the edge's preview of the draft.
+    let hint = {
+        let field = |i: usize| states.with_value(|st| st[i]);
+        let fields = form.with_value(|f| {
+            routing
+                .iter()
+                .map(|&i| (f.fields[i].id.clone(), field(i)))
+                .collect()
+        });
+        Hint::new(
+            preview_url,
+            locale,
+            context.with_value(|c| c.0.clone()),
+            fields,
+            topic_index.map(field),
+            topics,
+        )
     };
-    // What the hint shows: the latest preview of the whole draft. It keeps its text while
-    // a newer preview is on its way.
-    let hint = RwSignal::new(None::<TopicInfo>);
-    let previewed = StoredValue::new(Previewed::default());
-    // Bumped by every change that asks for a preview; an older answer is dropped.
-    let preview_turn = StoredValue::new(0u32);
-    let preview_url = StoredValue::new(preview_url);
-    let routing = StoredValue::new(routing);
-
-    // Asks the edge who would answer the draft now, unless nothing a rule reads changed
-    // since the last ask (`force`: ask anyway, the last answer went stale).
-    let refresh_hint = move |force: bool| {
-        let values: Vec<RawValue> = routing.with_value(|r| {
-            states.with_value(|st| r.iter().map(|&i| st[i].value.get_untracked()).collect())
-        });
-        let no_topic = topic_index.is_some()
-            && states.with_value(|st| {
-                topic_index
-                    .and_then(|i| st.get(i))
-                    .is_some_and(|f| f.value.with_untracked(|v| text_of(v).is_empty()))
-            });
-        if no_topic {
-            preview_turn.update_value(|n| *n += 1);
-            previewed.update_value(|p| p.values = None);
-            hint.set(None);
-            return;
-        }
-        if !force && previewed.with_value(|p| p.values.as_ref() == Some(&values)) {
-            return;
-        }
-        let mut draft = Draft::new();
-        form.with_value(|f| {
-            routing.with_value(|r| {
-                for (&i, value) in r.iter().zip(&values) {
-                    draft.insert(f.fields[i].id.clone(), value.clone());
-                }
-            })
-        });
-        previewed.update_value(|p| p.values = Some(values));
-        preview_turn.update_value(|n| *n += 1);
-        let turn = preview_turn.get_value();
-        let time_zone = context.with_value(|c| c.0.clone());
-        leptos::task::spawn_local(async move {
-            sleep(PREVIEW_DEBOUNCE_MS).await;
-            if preview_turn.get_value() != turn {
-                return;
-            }
-            // Only what the rules read leaves the page before the visitor sends.
-            let request = SubmitRequest {
-                idempotency_key: String::new(),
-                locale: Some(locale.tag().to_owned()),
-                time_zone: Some(time_zone),
-                render_token: None,
-                turnstile_token: None,
-                fields: draft,
-            };
-            let answer = preview(&preview_url.get_value(), &request).await;
-            if preview_turn.get_value() != turn {
-                return;
-            }
-            match answer {
-                Some(info) => {
-                    let deadline_ms = js_sys::Date::parse(&info.expected.deadline);
-                    previewed.update_value(|p| {
-                        p.deadline_ms = deadline_ms;
-                        p.day = js_sys::Date::new_0().get_date();
-                    });
-                    hint.set(Some(info));
-                }
-                None => hint.set(topic_line()),
-            }
-        });
-    };
-    // A form left open past the promised minute or past midnight says it again.
-    let refresh_if_stale = move || {
-        let stale = previewed.with_value(|p| {
-            p.values.is_some()
-                && (js_sys::Date::now() > p.deadline_ms
-                    || js_sys::Date::new_0().get_date() != p.day)
-        });
-        if stale {
-            refresh_hint(true);
-        }
-    };
-    // A topic or address the visitor typed into the prerendered form counts already.
-    if states.with_value(|st| {
-        routing.with_value(|r| {
-            r.iter()
-                .any(|&i| st[i].value.with_untracked(|v| !is_empty(v)))
-        })
-    }) {
-        refresh_hint(false);
+    let hint_shown = hint.shown;
+    // A topic or address typed into the prerendered form counts already.
+    if hint.has_input() {
+        hint.refresh(false);
     }
+    request_animation_frame(move || {
+        if let Some(root) = root_ref.get_untracked() {
+            hint.listen(&root);
+        }
+    });
 
     // Shows `errors` (field id, message) next to their fields and in the summary.
     let show_errors = move |errors: Vec<(String, String)>| {
@@ -395,7 +304,6 @@ pub fn ContactForm(
         });
         honeypot.set(String::new());
         summary.set(Vec::new());
-        refresh_hint(false);
         key.set_value(new_key());
         accepted.set(None);
     };
@@ -417,7 +325,7 @@ pub fn ContactForm(
             .map(|(spec, state)| {
                 let hint = spec
                     .topic
-                    .then(|| view! { <TopicHint info=move || hint.get() /> });
+                    .then(|| view! { <TopicHint info=move || hint_shown.get() /> });
                 view! {
                     <Field spec state locale />
                     {hint}
@@ -440,9 +348,6 @@ pub fn ContactForm(
                 novalidate=true
                 node_ref=form_ref
                 aria-busy=move || if pending.get() { "true" } else { "false" }
-                on:change=move |_| refresh_hint(false)
-                on:focusout=move |_| refresh_hint(false)
-                on:focusin=move |_| refresh_if_stale()
                 on:submit=move |ev| {
                     ev.prevent_default();
                     submit();
@@ -497,22 +402,5 @@ pub fn ContactForm(
             }}
             <p class="status" part="status" role="status" aria-live="polite">{status}</p>
         </div>
-    }
-}
-
-/// The text of a text value ("" for lists and flags).
-fn text_of(value: &RawValue) -> &str {
-    match value {
-        RawValue::Text(s) => s,
-        _ => "",
-    }
-}
-
-/// True for a value the visitor has not filled in.
-fn is_empty(value: &RawValue) -> bool {
-    match value {
-        RawValue::Text(s) => s.trim().is_empty(),
-        RawValue::List(items) => items.is_empty(),
-        RawValue::Bool(b) => !b,
     }
 }

@@ -7,6 +7,7 @@ mod contact_form;
 mod error_summary;
 mod field;
 mod field_state;
+mod hint;
 mod send;
 mod success_view;
 mod topic_hint;

@@ -22,6 +22,9 @@ pub fn SuccessView(
     on_again: impl Fn() + 'static,
 ) -> impl IntoView {
     let ui = ui(locale);
+    let promise = accepted
+        .confirmation
+        .unwrap_or_else(|| format!("{} · {}", accepted.team, accepted.expected.sentence));
     let copied = RwSignal::new(false);
     let reference = accepted.reference.clone();
     let copy = move |_| {
@@ -44,17 +47,8 @@ pub fn SuccessView(
             </div>
             // The team and the promise once: the confirmation names both (the owner's text
             // or the built-in one); answers stored before confirmations existed lack it.
-            {match accepted.confirmation {
-                Some(text) => view! { <p class="confirmation" part="confirmation">{text}</p> }.into_any(),
-                None => view! {
-                    <p class="expected" part="expected">
-                        <strong>{accepted.team}</strong>
-                        " · "
-                        {accepted.expected.sentence}
-                    </p>
-                }.into_any(),
-            }}
-            {(!accepted.scope.is_empty()).then(|| view! { <p class="scope" part="scope">{accepted.scope}</p> })}
+            <p class="confirmation" part="confirmation">{promise}</p>
+            <p class="scope" part="scope">{accepted.scope}</p>
             <button type="button" class="link" part="again" on:click=move |_| on_again()>{ui.send_another}</button>
         </div>
     }

@@ -18,13 +18,13 @@ pub fn TopicHint(
             {move || {
                 info()
                     .map(|i| {
-                        let scope = (!i.scope.is_empty())
-                            .then(|| view! { <span class="scope" part="topic-scope">{i.scope}</span> });
+                        // Always drawn, hidden by CSS when empty: an optional view would
+                        // cost the wasm another set of generic view code.
                         view! {
                             <strong>{i.team}</strong>
                             " · "
                             {i.expected.sentence}
-                            {scope}
+                            <span class="scope" part="topic-scope">{i.scope}</span>
                         }
                     })
             }}
