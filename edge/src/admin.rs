@@ -76,17 +76,28 @@ pub async fn put_config(req: &Request, env: &Env, site: &str) -> Result<Reply, E
     authorize(req, env, &db, site).await?;
     let expected = config_history::expected_version(req.headers().get("if-match")?.as_deref())?;
     let content_type = req.headers().get("content-type")?;
-    if !content_type_is(
-        content_type.as_deref(),
-        &["application/toml", "text/plain", "text/x-toml"],
-    ) {
+    let json = content_type_is(content_type.as_deref(), &["application/json"]);
+    if !json
+        && !content_type_is(
+            content_type.as_deref(),
+            &["application/toml", "text/plain", "text/x-toml"],
+        )
+    {
         return Err(EdgeError::UnsupportedMediaType {
-            expected: "application/toml",
+            expected: "application/toml or application/json",
         });
     }
     let body = platform::read_body_limited(req, MAX_CONFIG_BODY).await?;
-    let toml = String::from_utf8(body)
+    let text = String::from_utf8(body)
         .map_err(|_| EdgeError::bad_request("invalid_encoding", "the config must be utf-8 text"))?;
+    // JSON (the same schema, for generic OpenAPI clients) becomes the TOML it describes,
+    // then takes the TOML path: the same checks, and GET answers it as TOML.
+    let toml = if json {
+        switchboard_shared::config::toml_from_json(&text)
+            .map_err(|message| EdgeError::bad_request("invalid_config", message))?
+    } else {
+        text
+    };
     let config = site_config::check_upload(site, &toml, platform::allow_loopback_http(env))
         .map_err(|fields| EdgeError::InvalidConfig { fields })?;
     let json = serde_json::to_string(&config)?;

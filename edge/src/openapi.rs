@@ -125,7 +125,8 @@ pub fn document() -> Value {
             "/v1/admin/sites/{site}/config": {
                 "put": {"summary": "upload the site config (TOML) as the next version; refused configs leave the old one live",
                     "parameters": [site, if_match.clone()], "security": admin,
-                    "requestBody": {"required": true, "content": {"application/toml": {"schema": {"type": "string"}}}},
+                    "requestBody": {"required": true, "content": {"application/toml": {"schema": {"type": "string"}},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/SiteConfig"}}}},
                     "responses": {"200": versioned("ConfigVersion", "the live version"), "400": error, "401": error,
                         "412": conflict.clone(), "413": error, "415": error}},
                 "get": {"summary": "the live config as TOML, or a kept version with ?version=N, webhook secrets redacted",
@@ -228,6 +229,12 @@ fn all_schemas() -> Value {
             if let Value::Object(more) = more {
                 map.extend(more);
             }
+        }
+        // The site config and the types it holds, derived from the Rust types by schemars:
+        // the JSON body of a config push. No name may shadow one written here.
+        for (name, schema) in switchboard_shared::config::openapi_schemas() {
+            debug_assert!(!map.contains_key(&name), "schema {name} defined twice");
+            map.entry(name).or_insert(schema);
         }
     }
     all
@@ -586,13 +593,13 @@ fn admin_schemas() -> Value {
             "required": ["reference", "acknowledged", "acknowledged_at", "deadline", "target_met"],
             "properties": {"reference": text, "acknowledged": {"type": "boolean"}, "acknowledged_at": maybe_time,
                 "deadline": time, "target_met": maybe("boolean")}},
-        "Endpoint": {"type": "object", "additionalProperties": false,
+        "EndpointState": {"type": "object", "additionalProperties": false,
             "required": ["poc", "url", "format", "state", "disabled_at", "disabled_status"],
             "properties": {"poc": {"type": ["string", "null"], "description": "the POC, `alert` for the alert endpoint, null when no longer configured"},
                 "url": text, "format": {"enum": ["json", "slack", "discord", "teams", null]},
                 "state": {"enum": ["active", "disabled"]}, "disabled_at": maybe_time, "disabled_status": maybe("integer")}},
         "Endpoints": {"type": "object", "additionalProperties": false, "required": ["site", "endpoints"],
-            "properties": {"site": text, "endpoints": {"type": "array", "items": {"$ref": "#/components/schemas/Endpoint"}}}},
+            "properties": {"site": text, "endpoints": {"type": "array", "items": {"$ref": "#/components/schemas/EndpointState"}}}},
         "EndpointEnabled": {"type": "object", "additionalProperties": false, "required": ["site", "url", "state"],
             "properties": {"site": text, "url": text, "state": {"const": "active"}}}
     })
@@ -706,6 +713,7 @@ mod tests {
             "SubmitRequest",
             "SubmitAccepted",
             "PreviewAnswer",
+            "SiteConfig",
             "FormDefinition",
             "Health",
             "EndpointTest",

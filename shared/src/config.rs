@@ -180,6 +180,39 @@ impl SiteConfig {
     }
 }
 
+/// A config sent as JSON (the same schema as the TOML file) as TOML text, so it is
+/// checked, located, stored and served exactly as a TOML upload is. `Err` says why the
+/// JSON cannot be a config document: not JSON, not an object, or a `null` (TOML has none).
+pub fn toml_from_json(json: &str) -> Result<String, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("the config is not valid json: {e}"))?;
+    if !value.is_object() {
+        return Err("the config must be a json object".to_owned());
+    }
+    toml::to_string_pretty(&value).map_err(|e| {
+        format!(
+            "the config cannot be written as toml: {}",
+            e.to_string().trim_end_matches('.')
+        )
+    })
+}
+
+/// The config's JSON Schema as OpenAPI components: `SiteConfig` and every type it uses,
+/// referring to each other under `#/components/schemas/`, derived from the Rust types.
+pub fn openapi_schemas() -> serde_json::Map<String, serde_json::Value> {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
+    let root = generator.subschema_for::<SiteConfig>();
+    let mut schemas = generator.take_definitions(true);
+    // `subschema_for` answers with a `$ref` to the definition it filed under the type's
+    // name; name it explicitly so callers can rely on `SiteConfig`.
+    if !schemas.contains_key("SiteConfig") {
+        schemas.insert("SiteConfig".into(), root.to_value());
+    }
+    schemas
+}
+
 /// The JSON Schema of the config file, for editor completion (`#:schema` in TOML files
 /// or `[[schema]]` mappings in editors). Published as `schema/site-config.schema.json`.
 pub fn json_schema() -> serde_json::Value {

@@ -161,7 +161,7 @@ impl Schemas {
         })
     }
 
-    fn validator(&self, name: &str) -> Result<Arc<jsonschema::Validator>> {
+    pub fn validator(&self, name: &str) -> Result<Arc<jsonschema::Validator>> {
         self.compiled(&format!("/components/schemas/{name}"))
     }
 

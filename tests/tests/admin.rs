@@ -34,7 +34,88 @@ pub const TRIALS: &[(&str, Test)] = &[
         "admin::config_versions_roll_back_and_stale_pushes_are_refused",
         config_history,
     ),
+    (
+        "admin::a_config_pushed_as_json_is_the_toml_config",
+        json_config_push,
+    ),
 ];
+
+/// Generic OpenAPI clients cannot write TOML: the same config as JSON, checked against the
+/// document's `SiteConfig` schema, takes effect; GET gives it back as TOML; a bad value is
+/// refused with the config's own error, a `null` or a non-object with a typed 400.
+fn json_config_push(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let toml_text = env.site_config(site)?;
+        let mut config = switchboard_shared::config::parse_config_with(
+            &toml_text,
+            switchboard_shared::config::ConfigOptions {
+                allow_loopback_http: true,
+            },
+        )
+        .map_err(|e| Error::msg(format!("fixture: {e:?}")))?;
+        config.name = "Pushed as JSON".into();
+        let body = serde_json::to_value(&config)?;
+        let schemas = Schemas::fetch(env).await?;
+        let errors: Vec<String> = schemas
+            .validator("SiteConfig")?
+            .iter_errors(&body)
+            .map(|e| e.to_string())
+            .collect();
+        ensure(errors.is_empty(), || {
+            format!("the served SiteConfig schema refuses a real config: {errors:?}")
+        })?;
+        let put = |body: String| {
+            env.http
+                .put(format!(
+                    "{}/v1/admin/sites/{site}/config",
+                    env.worker.origin
+                ))
+                .bearer_auth(&admin.admin_key)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        };
+        let pushed = Answer::read(put(body.to_string()).await?)
+            .await?
+            .expect_status(200, "a JSON push")?;
+        schemas.check("ConfigVersion", &pushed, "JSON push answer")?;
+        let live = env
+            .admin
+            .get_response(&admin, "config")
+            .await?
+            .text()
+            .await?;
+        ensure(live.contains("Pushed as JSON"), || {
+            format!("GET config after the JSON push: {live}")
+        })?;
+        let refusals = [
+            (
+                body.to_string().replacen("\"Europe/", "\"Mars/", 1),
+                "a zone that does not exist",
+            ),
+            (json!({"site": null}).to_string(), "a null"),
+            ("[1, 2]".to_owned(), "a list"),
+            ("{not json".to_owned(), "broken JSON"),
+        ];
+        for (text, what) in refusals {
+            let answer = Answer::read(put(text).await?).await?;
+            ensure(
+                answer.status == 400 && answer.body["error"]["code"] == "invalid_config",
+                || format!("{what}: {} {}", answer.status, answer.raw),
+            )?;
+        }
+        let still = env
+            .admin
+            .get_response(&admin, "config")
+            .await?
+            .text()
+            .await?;
+        ensure(still == live, || {
+            "a refused JSON push changed the live config".to_owned()
+        })
+    })
+}
 
 /// How long the Worker uses a kept config before reading it again (`config_cache::TTL_MS`).
 const CONFIG_TTL: Duration = Duration::from_millis(5_000);

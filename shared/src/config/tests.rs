@@ -245,3 +245,28 @@ fn json_endpoints_need_a_secret_chat_ones_do_not() {
     let slack = BASE.replacen(signed, "format = \"slack\"", 1);
     assert_eq!(errors(&slack), Vec::<String>::new());
 }
+
+#[test]
+fn a_json_config_is_the_toml_config() {
+    let options = || ConfigOptions {
+        allow_loopback_http: true,
+    };
+    let from_toml = parse_config_with(DEMO, options()).unwrap();
+    let json = serde_json::to_string(&from_toml).unwrap();
+    let converted = toml_from_json(&json).unwrap();
+    assert_eq!(parse_config_with(&converted, options()).unwrap(), from_toml);
+    assert!(toml_from_json("[1]").unwrap_err().contains("object"));
+    assert!(
+        toml_from_json("{not json")
+            .unwrap_err()
+            .contains("not valid json")
+    );
+    assert!(toml_from_json(r#"{"site": null}"#).is_err());
+    // A wrong value is refused by the config's own checks.
+    let bad = json.replacen("\"Europe/", "\"Mars/", 1);
+    let errors = parse_config_with(&toml_from_json(&bad).unwrap(), options()).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.message.contains("Mars/")),
+        "{errors:?}"
+    );
+}
