@@ -5,6 +5,7 @@ use crate::auth::issue_render_token;
 use crate::error::EdgeError;
 use crate::friction;
 use crate::http::{Reply, query_param};
+use crate::inquiry_query::invalid_query;
 use crate::platform;
 use crate::prerender;
 use switchboard_shared::api::{FormDefinition, TopicInfo};
@@ -25,7 +26,16 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
     let tz = query_param(req, "tz")?
         .filter(known)
         .or_else(|| platform::request_time_zone(req).filter(known));
-    let prerender = query_param(req, "prerender")?.as_deref() == Some("1");
+    let prerender = match query_param(req, "prerender")?.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(_) => {
+            return Err(invalid_query(
+                "prerender",
+                "prerender must be 0 or 1".to_owned(),
+            ));
+        }
+    };
     let now = platform::now_ms();
     let secret = platform::secret(env, "RENDER_TOKEN_SECRET")?;
     let definition = FormDefinition {

@@ -75,8 +75,8 @@ pub fn document() -> Value {
                 "summary": "form definition with per-topic team, expected response and a render token",
                 "parameters": [site, {"name": "locale", "in": "query", "schema": {"type": "string"}},
                     {"name": "tz", "in": "query", "schema": {"type": "string", "example": "Europe/Paris"}},
-                    {"name": "prerender", "in": "query", "description": "1: include the idle form as HTML (`html`)",
-                        "schema": {"type": "string", "enum": ["1"]}}],
+                    {"name": "prerender", "in": "query", "description": "1: include the idle form as HTML (`html`); 0 or absent: leave it out",
+                        "schema": {"type": "string", "enum": ["0", "1"]}}],
                 "responses": {"200": body("FormDefinition", "the form, topics and a render token"),
                     "403": error, "404": error, "405": error}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
@@ -187,7 +187,8 @@ pub fn document() -> Value {
                 "parameters": [site, reference], "security": admin,
                 "responses": {"200": body("Acknowledgement", "acknowledged"), "401": error, "404": error}}},
             "/v1/ack/{token}": {
-                "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"},
+                "parameters": [{"name": "token", "in": "path", "required": true,
+                    "schema": {"type": "string", "pattern": "^[0-9a-f]{32}\\.[A-Za-z0-9_-]{43}$"},
                     "description": "from the webhook's acknowledge_url"}],
                 "get": {"summary": "acknowledgement page with a button; changes nothing",
                     "responses": {"200": {"description": "text/html"}, "400": error}},
@@ -522,7 +523,9 @@ fn webhook_schemas() -> Value {
 fn admin_list_parameters(site: &Value, with_limit: bool) -> Vec<Value> {
     let time = |name: &str, what: &str| {
         json!({"name": name, "in": "query",
-        "description": format!("{what}; RFC 3339 or unix ms"), "schema": {"type": "string"}})
+        "description": format!("{what}; RFC 3339 or unix ms"),
+        "schema": {"anyOf": [{"type": "string", "format": "date-time"},
+            {"type": "string", "pattern": "^[+-]?[0-9]{1,18}$"}]}})
     };
     let mut list = vec![
         site.clone(),

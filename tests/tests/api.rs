@@ -27,7 +27,40 @@ pub const TRIALS: &[(&str, Test)] = &[
         "api::every_405_names_the_allowed_methods",
         every_405_names_the_allowed_methods,
     ),
+    (
+        "api::prerender_is_0_or_1_as_documented",
+        prerender_is_0_or_1,
+    ),
 ];
+
+/// The document lists `prerender` as 0 or 1; the server takes exactly those.
+fn prerender_is_0_or_1(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        for (value, status, html) in [("1", 200, true), ("0", 200, false), ("", 200, false)] {
+            let query = if value.is_empty() {
+                String::new()
+            } else {
+                format!("?prerender={value}")
+            };
+            let answer = env.form(site, &query).await?;
+            ensure(
+                answer.status == status && answer.body["html"].is_string() == html,
+                || format!("prerender={value:?}: {} {}", answer.status, answer.raw),
+            )?;
+        }
+        for value in ["true", "2", "yes"] {
+            let answer = env.form(site, &format!("?prerender={value}")).await?;
+            ensure(
+                answer.status == 400
+                    && answer.body["error"]["code"] == "invalid_query"
+                    && answer.body["error"]["fields"][0]["field"] == "prerender",
+                || format!("prerender={value}: {} {}", answer.status, answer.raw),
+            )?;
+        }
+        Ok(())
+    })
+}
 
 /// RFC 9110: a 405 carries `Allow`. Every path of the served document, asked with each
 /// method it does not document, answers 405 with an `Allow` that lists exactly the
