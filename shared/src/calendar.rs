@@ -176,19 +176,24 @@ pub enum Clock {
     Business,
     /// Counted around the clock.
     Calendar,
+    /// Counted in open days (`"2d"`): the same local time on the N-th following day the
+    /// POC opens at all, the clock starting at the next opening when it is closed.
+    #[serde(rename = "business_days")]
+    BusinessDays,
 }
 
 /// Why a target string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid target `{0}`, expected e.g. \"4h\", \"30m\", \"8h business\" or \"2d calendar\" (days are calendar time)"
+    "invalid target `{0}`, expected e.g. \"4h\", \"30m\", \"8h calendar\", \"2d\" (open days) or \"2d calendar\""
 )]
 pub struct TargetError(pub String);
 
 impl TryFrom<String> for Target {
     type Error = TargetError;
 
-    /// `"4h"`, `"90m"`, `"8h business"`, `"36h calendar"`, `"2d"` (days are calendar time).
+    /// `"4h"`, `"90m"`, `"8h business"`, `"36h calendar"`, `"2d"` (open days, see
+    /// [`Clock::BusinessDays`]), `"2d calendar"`.
     fn try_from(s: String) -> Result<Self, Self::Error> {
         let err = || TargetError(s.clone());
         let mut words = s.split_whitespace();
@@ -203,12 +208,12 @@ impl TryFrom<String> for Target {
         let (minutes, default_clock) = match unit {
             "m" | "min" => (Some(n), Clock::Business),
             "h" => (n.checked_mul(60), Clock::Business),
-            "d" => (n.checked_mul(24 * 60), Clock::Calendar),
+            "d" => (n.checked_mul(24 * 60), Clock::BusinessDays),
             _ => return Err(err()),
         };
         let clock = match clock_word {
             None => default_clock,
-            Some("business") if unit != "d" => Clock::Business,
+            Some("business") => default_clock,
             Some("calendar") => Clock::Calendar,
             Some(_) => return Err(err()),
         };
@@ -232,6 +237,7 @@ impl fmt::Display for Target {
         let clock = match self.clock {
             Clock::Business => "business",
             Clock::Calendar => "calendar",
+            Clock::BusinessDays => return write!(f, "{}d", self.minutes / (24 * 60)),
         };
         if self.minutes.is_multiple_of(60) {
             write!(f, "{}h {clock}", self.minutes / 60)
@@ -358,6 +364,9 @@ impl Calendar {
         if target.clock == Clock::Calendar || self.spec.always_open {
             return from.checked_add(total).ok();
         }
+        if target.clock == Clock::BusinessDays {
+            return self.open_days_later(from, target.minutes / (24 * 60));
+        }
         let mut remaining = total;
         for (s, e) in self.open_windows(from) {
             let available = e.duration_since(s);
@@ -367,6 +376,35 @@ impl Calendar {
             remaining -= available;
         }
         None
+    }
+
+    /// `days` open days after `from`: the clock starts at `from`, or at the next opening
+    /// when closed; the deadline is the same local time on the `days`-th following date
+    /// with any opening, kept inside that day's opening hours (its first opening when the
+    /// time is earlier, its last closing when later).
+    fn open_days_later(&self, from: Timestamp, days: u32) -> Option<Timestamp> {
+        let start = self.next_open(from)?.to_zoned_datetime(self.tz.clone());
+        let mut date = start.date();
+        let mut left = days;
+        let mut searched = 0;
+        let windows = loop {
+            date = date.tomorrow().ok()?;
+            searched += 1;
+            if searched > MAX_SEARCH_DAYS {
+                return None;
+            }
+            let windows = self.windows_on(date);
+            if !windows.is_empty() {
+                left -= 1;
+                if left == 0 {
+                    break windows;
+                }
+            }
+        };
+        let at = self.tz.to_timestamp(date.to_datetime(start.time())).ok()?;
+        let first = windows.iter().map(|w| w.0).min()?;
+        let last = windows.iter().map(|w| w.1).max()?;
+        Some(at.clamp(first, last))
     }
 
     /// The next instant the POC opens at or after `from` (itself when open).
@@ -432,14 +470,23 @@ mod tests {
                 clock: Clock::Calendar
             }
         );
-        assert_eq!(
-            target("2d"),
-            Target {
-                minutes: 2880,
-                clock: Clock::Calendar
-            }
-        );
-        for bad in ["", "4", "h", "4x", "2d business", "4h soon", "0h", "-3h"] {
+        // Days are open days unless they say "calendar".
+        for (text, clock) in [
+            ("2d", Clock::BusinessDays),
+            ("2d business", Clock::BusinessDays),
+            ("2d calendar", Clock::Calendar),
+        ] {
+            assert_eq!(
+                target(text),
+                Target {
+                    minutes: 2880,
+                    clock
+                }
+            );
+        }
+        assert_eq!(target("2d").to_string(), "2d");
+        assert_eq!(target("2d calendar").to_string(), "48h calendar");
+        for bad in ["", "4", "h", "4x", "2d soon", "4h soon", "0h", "-3h"] {
             assert!(Target::try_from(bad.to_owned()).is_err(), "{bad}");
         }
     }

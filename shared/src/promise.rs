@@ -81,7 +81,16 @@ pub fn expected_response(
         .unwrap_or_else(|| cal.time_zone().clone());
     let when = when_phrase(submitted, deadline, &visitor, locale);
     let team = &poc.name;
-    let within = within_phrase(target, locale);
+    // Every day is a working day for a POC that never closes: say "1 day", not "1 business day".
+    let worded = if cal.spec().always_open {
+        Target {
+            clock: Clock::Calendar,
+            ..target
+        }
+    } else {
+        target
+    };
+    let within = within_phrase(worded, locale);
     let sentence = match (locale, open_now) {
         (Locale::En, true) => format!("{team} usually replies {within}; expect a reply by {when}."),
         (Locale::En, false) => format!("{team} is closed right now; expect a reply by {when}."),
@@ -118,8 +127,10 @@ pub fn expected_response(
 /// "within 4 business hours", "innerhalb von 2 Tagen", ...
 pub fn within_phrase(target: Target, locale: Locale) -> String {
     let m = target.minutes;
-    let business = target.clock == Clock::Business;
-    let (n, unit) = if !business && m.is_multiple_of(24 * 60) {
+    let business = target.clock != Clock::Calendar;
+    let (n, unit) = if target.clock == Clock::BusinessDays {
+        (m / (24 * 60), Unit::Day)
+    } else if !business && m.is_multiple_of(24 * 60) {
         (m / (24 * 60), Unit::Day)
     } else if m.is_multiple_of(60) {
         (m / 60, Unit::Hour)
@@ -128,32 +139,40 @@ pub fn within_phrase(target: Target, locale: Locale) -> String {
     };
     let one = n == 1;
     let noun = match (locale, unit, business, one) {
-        (Locale::En, Unit::Day, _, true) => "day",
-        (Locale::En, Unit::Day, _, false) => "days",
+        (Locale::En, Unit::Day, true, true) => "business day",
+        (Locale::En, Unit::Day, true, false) => "business days",
+        (Locale::En, Unit::Day, false, true) => "day",
+        (Locale::En, Unit::Day, false, false) => "days",
         (Locale::En, Unit::Hour, true, true) => "business hour",
         (Locale::En, Unit::Hour, true, false) => "business hours",
         (Locale::En, Unit::Hour, false, true) => "hour",
         (Locale::En, Unit::Hour, false, false) => "hours",
         (Locale::En, Unit::Minute, true, _) => "business minutes",
         (Locale::En, Unit::Minute, false, _) => "minutes",
-        (Locale::De, Unit::Day, _, true) => "Tages",
-        (Locale::De, Unit::Day, _, false) => "Tagen",
+        (Locale::De, Unit::Day, true, true) => "Werktages",
+        (Locale::De, Unit::Day, true, false) => "Werktagen",
+        (Locale::De, Unit::Day, false, true) => "Tages",
+        (Locale::De, Unit::Day, false, false) => "Tagen",
         (Locale::De, Unit::Hour, true, true) => "Geschäftsstunde",
         (Locale::De, Unit::Hour, true, false) => "Geschäftsstunden",
         (Locale::De, Unit::Hour, false, true) => "Stunde",
         (Locale::De, Unit::Hour, false, false) => "Stunden",
         (Locale::De, Unit::Minute, true, _) => "Minuten Geschäftszeit",
         (Locale::De, Unit::Minute, false, _) => "Minuten",
-        (Locale::Fr, Unit::Day, _, true) => "jour",
-        (Locale::Fr, Unit::Day, _, false) => "jours",
+        (Locale::Fr, Unit::Day, true, true) => "jour ouvré",
+        (Locale::Fr, Unit::Day, true, false) => "jours ouvrés",
+        (Locale::Fr, Unit::Day, false, true) => "jour",
+        (Locale::Fr, Unit::Day, false, false) => "jours",
         (Locale::Fr, Unit::Hour, true, true) => "heure ouvrée",
         (Locale::Fr, Unit::Hour, true, false) => "heures ouvrées",
         (Locale::Fr, Unit::Hour, false, true) => "heure",
         (Locale::Fr, Unit::Hour, false, false) => "heures",
         (Locale::Fr, Unit::Minute, true, _) => "minutes ouvrées",
         (Locale::Fr, Unit::Minute, false, _) => "minutes",
-        (Locale::Es, Unit::Day, _, true) => "día",
-        (Locale::Es, Unit::Day, _, false) => "días",
+        (Locale::Es, Unit::Day, true, true) => "día laborable",
+        (Locale::Es, Unit::Day, true, false) => "días laborables",
+        (Locale::Es, Unit::Day, false, true) => "día",
+        (Locale::Es, Unit::Day, false, false) => "días",
         (Locale::Es, Unit::Hour, true, true) => "hora laborable",
         (Locale::Es, Unit::Hour, true, false) => "horas laborables",
         (Locale::Es, Unit::Hour, false, true) => "hora",
@@ -329,7 +348,8 @@ mod tests {
         )
         .unwrap();
         let billing = c.poc("billing").unwrap();
-        // Friday 2026-11-27 10:00 London: billing does not work Fridays; 1 day calendar target.
+        // Friday 2026-11-27 10:00 London: billing works Monday to Thursday; "1d" is one open
+        // day: the clock starts Monday 09:00, the reply is due Tuesday 09:00, not Saturday.
         let at = ms("2026-11-27T10:00:00Z");
         let en = expected_response(
             billing,
@@ -338,16 +358,16 @@ mod tests {
             Some("Europe/Paris"),
             Locale::En,
         );
-        assert_eq!(en.deadline, "2026-11-28T10:00:00Z");
+        assert_eq!(en.deadline, "2026-12-01T09:00:00Z");
         assert_eq!(
             en.deadline_local,
-            "2026-11-28T10:00:00+00:00[Europe/London]"
+            "2026-12-01T09:00:00+00:00[Europe/London]"
         );
         assert!(!en.open_now);
-        assert_eq!(en.within, "within 1 day");
+        assert_eq!(en.within, "within 1 business day");
         assert_eq!(
             en.sentence,
-            "Billing is closed right now; expect a reply by tomorrow at 11:00."
+            "Billing is closed right now; expect a reply by Tuesday at 10:00."
         );
         let support = c.poc("support").unwrap();
         // Thursday 2026-11-26 10:00 Berlin (09:00Z), open; 4 business hours -> 14:00 Berlin.

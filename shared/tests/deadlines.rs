@@ -1,6 +1,7 @@
 //! Deadline table: DST transitions in New York, Berlin and Sydney, Kolkata's half-hour
 //! offset, a holiday inside the window, an overnight shift, a closed-hours submission and a
-//! target longer than a week. Every expected instant was worked out by hand and agrees with
+//! target longer than a week, and open-day targets ("1d": weekends, holidays, a short
+//! Friday, a DST gap). Every expected instant was worked out by hand and agrees with
 //! the independent minute-by-minute simulation in `oracle/deadlines.py` (Python zoneinfo).
 
 use jiff::Timestamp;
@@ -138,8 +139,72 @@ fn deadlines_match_the_table() {
             what: "a target longer than a week on the calendar clock",
             calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &[]),
             submitted: "2026-11-30T08:00:00Z",
-            target: "8d",
+            target: "8d calendar",
             deadline: "2026-12-08T08:00:00Z",
+        },
+        Case {
+            what: "8 open days: weekends do not count",
+            calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &[]),
+            submitted: "2026-11-30T08:00:00Z",
+            target: "8d",
+            deadline: "2026-12-10T08:00:00Z",
+        },
+        Case {
+            what: "1 open day from Friday 16:00 is Monday 16:00, not Saturday",
+            calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &[]),
+            submitted: "2026-11-27T15:00:00Z",
+            target: "1d",
+            deadline: "2026-11-30T15:00:00Z",
+        },
+        Case {
+            what: "1 open day from a closed Saturday: the clock starts Monday 09:00",
+            calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &[]),
+            submitted: "2026-11-28T12:00:00Z",
+            target: "1d",
+            deadline: "2026-12-01T08:00:00Z",
+        },
+        Case {
+            what: "1 open day across Christmas holidays and a weekend",
+            calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &["2026-12-24", "12-25"]),
+            submitted: "2026-12-23T15:00:00Z",
+            target: "1d",
+            deadline: "2026-12-28T15:00:00Z",
+        },
+        Case {
+            what: "1 open day landing after a short Friday's close: its last closing",
+            calendar: cal(
+                "Europe/Berlin",
+                &[
+                    ("mon", "09:00-17:00"),
+                    ("tue", "09:00-17:00"),
+                    ("wed", "09:00-17:00"),
+                    ("thu", "09:00-17:00"),
+                    ("fri", "09:00-13:00"),
+                ],
+                &[],
+            ),
+            submitted: "2026-12-03T15:00:00Z",
+            target: "1d",
+            deadline: "2026-12-04T12:00:00Z",
+        },
+        Case {
+            what: "1 open day into Berlin's spring-forward gap: 02:30 becomes 03:30 CEST",
+            calendar: cal(
+                "Europe/Berlin",
+                &[
+                    ("mon", "01:00-05:00"),
+                    ("tue", "01:00-05:00"),
+                    ("wed", "01:00-05:00"),
+                    ("thu", "01:00-05:00"),
+                    ("fri", "01:00-05:00"),
+                    ("sat", "01:00-05:00"),
+                    ("sun", "01:00-05:00"),
+                ],
+                &[],
+            ),
+            submitted: "2026-03-28T01:30:00Z",
+            target: "1d",
+            deadline: "2026-03-29T01:30:00Z",
         },
     ];
     for c in cases {
