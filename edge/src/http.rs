@@ -236,6 +236,9 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
     let method = req.method();
     let route = route(&req.path());
     let allow = allowed_methods(&route);
+    if route != Route::NotFound && !is_known_method(&crate::platform::raw_method(&req)) {
+        return Err(EdgeError::MethodNotAllowed { allow });
+    }
     match route {
         Route::Health => match method {
             Method::Get | Method::Head => Reply::json(200, &serde_json::json!({"ok": true})),
@@ -323,6 +326,24 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         },
         Route::NotFound => Err(EdgeError::NotFound),
     }
+}
+
+/// Whether `raw` is one of the methods `worker::Method` names; any other would reach the
+/// handlers disguised as GET.
+pub fn is_known_method(raw: &str) -> bool {
+    matches!(
+        raw.to_ascii_uppercase().as_str(),
+        "GET"
+            | "HEAD"
+            | "POST"
+            | "PUT"
+            | "PATCH"
+            | "DELETE"
+            | "OPTIONS"
+            | "CONNECT"
+            | "TRACE"
+            | "REPORT"
+    )
 }
 
 /// The methods a route answers, as the `Allow` header of its 405 lists them. The OpenAPI
@@ -495,6 +516,19 @@ pub fn content_type_is(header: Option<&str>, expected: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn unknown_methods_are_not_taken_for_get() {
+        for known in [
+            "GET", "get", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+        ] {
+            assert!(is_known_method(known), "{known}");
+        }
+        for unknown in ["QUERY", "PROPFIND", "MKCOL", "FOO", ""] {
+            assert!(!is_known_method(unknown), "{unknown}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -78,7 +78,7 @@ pub fn document() -> Value {
                     {"name": "prerender", "in": "query", "description": "1: include the idle form as HTML (`html`); 0 or absent: leave it out",
                         "schema": {"type": "string", "enum": ["0", "1"]}}],
                 "responses": {"200": body("FormDefinition", "the form, topics and a render token"),
-                    "403": error, "404": error, "405": error}},
+                    "400": error, "403": error, "404": error, "405": error}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
                     "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error, "404": error}}},
             "/v1/sites/{site}/form.html": {

@@ -73,6 +73,12 @@ pub async fn read_body_limited(req: &Request, limit: usize) -> Result<Vec<u8>, E
     Ok(body)
 }
 
+/// The request's method exactly as the client sent it. `Request::method` maps any method
+/// it does not know (QUERY, PROPFIND, ...) to GET, which would answer them as GETs.
+pub fn raw_method(req: &Request) -> String {
+    req.inner().method()
+}
+
 /// A secret from `.dev.vars` or `wrangler secret`. Missing secrets are a deployment mistake.
 pub fn secret(env: &Env, name: &str) -> Result<String, EdgeError> {
     env.secret(name)
