@@ -31,7 +31,44 @@ pub const TRIALS: &[(&str, Test)] = &[
         "api::prerender_is_0_or_1_as_documented",
         prerender_is_0_or_1,
     ),
+    (
+        "api::the_served_document_is_valid_openapi_3_1",
+        served_document_is_valid_openapi,
+    ),
 ];
+
+/// `/openapi.json` as served passes `openapi-spec-validator` (installed by `cargo xtask
+/// setup` into .venv), which checks it against the OpenAPI 3.1 schema and resolves every
+/// `$ref`.
+fn served_document_is_valid_openapi(env: &Env, _site: &str) -> Result<()> {
+    env.block_on(async {
+        let doc = env
+            .http
+            .get(format!("{}/openapi.json", env.worker.origin))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("openapi.json");
+        std::fs::write(&file, &doc)?;
+        let validator = switchboard_tests::repo::path(".venv/bin/openapi-spec-validator");
+        let out = std::process::Command::new(&validator)
+            .arg(&file)
+            .output()
+            .map_err(|e| {
+                Error::msg(format!(
+                    "{}: {e}; run `cargo xtask setup`",
+                    validator.display()
+                ))
+            })?;
+        let said = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        ensure(out.status.success() && said.contains("OK"), || {
+            format!("openapi-spec-validator: {}\n{said}", out.status)
+        })
+    })
+}
 
 /// The document lists `prerender` as 0 or 1; the server takes exactly those.
 fn prerender_is_0_or_1(env: &Env, site: &str) -> Result<()> {

@@ -31,8 +31,44 @@ pub fn run(repo: &Repo) -> Result<()> {
     cargo_tool("worker-build", "worker-build", WORKER_BUILD_VERSION)?;
     npm_tools(repo)?;
     system_packages()?;
+    python_tools(repo)?;
     dev_vars(repo)?;
     println!("== setup done");
+    Ok(())
+}
+
+/// The pinned Python tools of `python-requirements.txt` in a project-local `.venv`,
+/// reinstalled only when that file changed since the last install.
+fn python_tools(repo: &Repo) -> Result<()> {
+    let wanted = std::fs::read_to_string(repo.path("python-requirements.txt"))?;
+    let venv = repo.path(".venv");
+    let stamp = venv.join("installed-requirements.txt");
+    if std::fs::read_to_string(&stamp).is_ok_and(|had| had == wanted) {
+        println!("ok: python tools in .venv");
+        return Ok(());
+    }
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        process::run(Command::new("python3").args(["-m", "venv"]).arg(&venv)).map_err(|e| {
+            Error::new(format!(
+                "{e}
+Create it by hand with: python3 -m venv .venv (Debian: apt-get install python3-venv)"
+            ))
+        })?;
+    }
+    process::run(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(repo.path("python-requirements.txt")),
+    )?;
+    std::fs::write(&stamp, wanted)?;
     Ok(())
 }
 
