@@ -44,7 +44,9 @@ pub enum CalendarError {
     UnknownWeekday(String),
     #[error("invalid opening interval `{0}`, expected HH:MM-HH:MM")]
     InvalidInterval(String),
-    #[error("invalid holiday `{0}`, expected YYYY-MM-DD or MM-DD")]
+    #[error(
+        "invalid holiday `{0}`, expected YYYY-MM-DD, MM-DD, or a range such as 2026-12-24..2027-01-02 or 12-24..01-02"
+    )]
     InvalidHoliday(String),
     #[error("calendar has no opening hours and is not always open")]
     NeverOpen,
@@ -60,7 +62,21 @@ pub struct Interval {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holiday {
     Date(Date),
-    Yearly { month: i8, day: i8 },
+    Yearly {
+        month: i8,
+        day: i8,
+    },
+    /// Every date from `from` to `to`, both included.
+    Dates {
+        from: Date,
+        to: Date,
+    },
+    /// Every year from one month and day to another, both included; `12-24..01-02` runs
+    /// over New Year.
+    YearlyRange {
+        from: (i8, i8),
+        to: (i8, i8),
+    },
 }
 
 /// A checked calendar, ready for deadline math.
@@ -141,6 +157,20 @@ fn parse_interval(s: &str) -> Option<Interval> {
 }
 
 fn parse_holiday(s: &str) -> Option<Holiday> {
+    if let Some((a, b)) = s.split_once("..") {
+        return match (parse_holiday(a)?, parse_holiday(b)?) {
+            (Holiday::Date(from), Holiday::Date(to)) if from <= to => {
+                Some(Holiday::Dates { from, to })
+            }
+            (Holiday::Yearly { month: m1, day: d1 }, Holiday::Yearly { month: m2, day: d2 }) => {
+                Some(Holiday::YearlyRange {
+                    from: (m1, d1),
+                    to: (m2, d2),
+                })
+            }
+            _ => None,
+        };
+    }
     let parts: Vec<&str> = s.trim().split('-').collect();
     match parts.as_slice() {
         [y, m, d] if y.len() == 4 => Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
@@ -261,9 +291,14 @@ impl Calendar {
     }
 
     fn is_holiday(&self, date: Date) -> bool {
+        let md = (date.month(), date.day());
         self.holidays.iter().any(|h| match *h {
             Holiday::Date(d) => d == date,
-            Holiday::Yearly { month, day } => date.month() == month && date.day() == day,
+            Holiday::Yearly { month, day } => md == (month, day),
+            Holiday::Dates { from, to } => from <= date && date <= to,
+            Holiday::YearlyRange { from, to } if from <= to => from <= md && md <= to,
+            // Over New Year: from the first date to December's end, and January on.
+            Holiday::YearlyRange { from, to } => md >= from || md <= to,
         })
     }
 
@@ -519,6 +554,52 @@ mod tests {
         assert_eq!(
             err(spec("UTC", "mon", "09:00-17:00", "13-01")),
             CalendarError::InvalidHoliday("13-01".into())
+        );
+        // A range ends after it starts, and both ends are of one kind.
+        for bad in [
+            "2027-01-02..2026-12-24",
+            "2026-12-24..01-02",
+            "12-24..",
+            "..01-02",
+        ] {
+            assert_eq!(
+                err(spec("UTC", "mon", "09:00-17:00", bad)),
+                CalendarError::InvalidHoliday(bad.into()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn holiday_ranges_close_every_date_they_hold() {
+        let every_day: Vec<(&str, &[&str])> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .map(|d| (*d, &["09:00-17:00"][..]))
+            .collect();
+        let dated = cal("Europe/Berlin", &every_day, &["2026-12-24..2027-01-02"]);
+        let yearly = cal("Europe/Berlin", &every_day, &["12-24..01-02"]);
+        let inside = [
+            "2026-12-24T10:00:00Z",
+            "2026-12-31T10:00:00Z",
+            "2027-01-02T10:00:00Z",
+        ];
+        let outside = ["2026-12-23T10:00:00Z", "2027-01-03T10:00:00Z"];
+        for c in [&dated, &yearly] {
+            for t in inside {
+                assert!(!c.is_open(ts(t)), "{t}");
+            }
+            for t in outside {
+                assert!(c.is_open(ts(t)), "{t}");
+            }
+        }
+        // The dated range is one year's; the yearly one comes back.
+        assert!(dated.is_open(ts("2027-12-28T10:00:00Z")));
+        assert!(!yearly.is_open(ts("2027-12-28T10:00:00Z")));
+        // Four business hours from Dec 23 15:00 Berlin: 2 that day, 2 on Jan 3 (a Sunday
+        // here is open: the calendar opens every day).
+        assert_eq!(
+            dated.deadline(ts("2026-12-23T14:00:00Z"), target("4h")),
+            Some(ts("2027-01-03T10:00:00Z"))
         );
     }
 

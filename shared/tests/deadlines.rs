@@ -1,6 +1,6 @@
 //! Deadline table: DST transitions in New York, Berlin and Sydney, Kolkata's half-hour
 //! offset, a holiday inside the window, an overnight shift, a closed-hours submission and a
-//! target longer than a week, and open-day targets ("1d": weekends, holidays, a short
+//! target longer than a week, holiday ranges (dated and yearly), and open-day targets ("1d": weekends, holidays, a short
 //! Friday, a DST gap). Every expected instant was worked out by hand and agrees with
 //! the independent minute-by-minute simulation in `oracle/deadlines.py` (Python zoneinfo).
 
@@ -141,6 +141,27 @@ fn deadlines_match_the_table() {
             submitted: "2026-11-30T08:00:00Z",
             target: "8d calendar",
             deadline: "2026-12-08T08:00:00Z",
+        },
+        Case {
+            what: "a dated holiday range over New Year",
+            calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &["2026-12-24..2027-01-02"]),
+            submitted: "2026-12-23T15:00:00Z",
+            target: "4h",
+            deadline: "2027-01-04T11:00:00Z",
+        },
+        Case {
+            what: "a yearly holiday range over New Year",
+            calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &["12-24..01-01"]),
+            submitted: "2026-12-23T15:00:00Z",
+            target: "4h",
+            deadline: "2027-01-04T11:00:00Z",
+        },
+        Case {
+            what: "1 open day across a holiday range",
+            calendar: cal("Europe/Berlin", WEEKDAYS_9_17, &["2026-12-24..2027-01-02"]),
+            submitted: "2026-12-23T15:00:00Z",
+            target: "1d",
+            deadline: "2027-01-04T15:00:00Z",
         },
         Case {
             what: "8 open days: weekends do not count",

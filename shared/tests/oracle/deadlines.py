@@ -5,12 +5,22 @@
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 DAYS=['mon','tue','wed','thu','fri','sat','sun']
+def is_holiday(d, holidays):
+    for h in holidays:
+        if '..' in h:
+            a,b=h.split('..')
+            if len(a)==10:
+                if a<=d.isoformat()<=b: return True
+            else:
+                md=d.strftime('%m-%d')
+                if (a<=md<=b) if a<=b else (md>=a or md<=b): return True
+        elif h in (d.isoformat(), d.strftime('%m-%d')): return True
+    return False
 def is_open(t_utc, tz, hours, holidays):
     loc=t_utc.astimezone(ZoneInfo(tz))
     for back in (0,1):
         d=(loc - timedelta(days=back)).date()
-        hol = d.isoformat() in holidays or d.strftime('%m-%d') in holidays
-        if hol: continue
+        if is_holiday(d, holidays): continue
         for iv in hours.get(DAYS[d.weekday()],[]):
             a,b=iv.split('-'); ah,am=map(int,a.split(':')); bh,bm=map(int,b.split(':'))
             s=datetime(d.year,d.month,d.day,ah,am,tzinfo=ZoneInfo(tz))
@@ -38,12 +48,14 @@ cases=[
  ('2026-12-23T15:00:00Z','Europe/Berlin',wk,['2026-12-24','12-25'],240),
  ('2026-11-28T04:00:00Z','America/New_York',{'fri':['22:00-06:00']},[],480),
  ('2026-11-30T08:00:00Z','Europe/Berlin',wk,[],6000),
+ ('2026-12-23T15:00:00Z','Europe/Berlin',wk,['2026-12-24..2027-01-02'],240),
+ ('2026-12-23T15:00:00Z','Europe/Berlin',wk,['12-24..01-01'],240),
 ]
 for c in cases: print(c[0], c[1], c[4], '->', deadline(*c))
 
 def windows(d, tz, hours, holidays):
     """Openings that start on date d, as UTC instants."""
-    if d.isoformat() in holidays or d.strftime('%m-%d') in holidays: return []
+    if is_holiday(d, holidays): return []
     out=[]
     for iv in hours.get(DAYS[d.weekday()],[]):
         a,b=iv.split('-'); ah,am=map(int,a.split(':')); bh,bm=map(int,b.split(':'))
@@ -77,5 +89,6 @@ day_cases=[
  ('2026-12-03T15:00:00Z','Europe/Berlin',fri13,[],1),
  ('2026-03-28T01:30:00Z','Europe/Berlin',{d:['01:00-05:00'] for d in DAYS},[],1),
  ('2026-11-27T10:00:00Z','Europe/London',{d:['09:00-12:30','13:30-17:00'] for d in DAYS[:4]},[],1),
+ ('2026-12-23T15:00:00Z','Europe/Berlin',wk,['2026-12-24..2027-01-02'],1),
 ]
 for c in day_cases: print(c[0], c[1], f"{c[4]}d", '->', open_days(*c))
