@@ -143,6 +143,31 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Mark a POC away until a time, without a config push: its new inquiries go to the
+    /// first of its backups who is present, and the switch ends by itself.
+    Away {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+        /// The POC's id.
+        poc: String,
+        /// When it is back: an RFC 3339 time, or a date in the POC's zone (included whole).
+        #[arg(long)]
+        until: String,
+        /// Why, for the team and the owner ("parental leave"); never shown to visitors.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// End a POC's away switch now.
+    Back {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+        /// The POC's id.
+        poc: String,
+    },
     /// Erase a submitter's inquiries (by address) or one inquiry (by reference), with their
     /// delivery and escalation logs, for a visitor who asks to be forgotten. Cannot be undone.
     #[command(group(clap::ArgGroup::new("which").required(true).args(["email", "reference"])))]
@@ -281,6 +306,14 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), String> {
             poc,
             url,
         } => online::test_endpoints(&edge, &site, poc.as_deref(), url.as_deref(), out),
+        Command::Away {
+            edge,
+            site,
+            poc,
+            until,
+            note,
+        } => online::away(&edge, &site, &poc, Some((&until, note.as_deref())), out),
+        Command::Back { edge, site, poc } => online::away(&edge, &site, &poc, None, out),
         Command::Erase {
             edge,
             site,

@@ -315,6 +315,42 @@ pub fn erase(
     emit(out, &line)
 }
 
+/// Turns a POC's away switch on (`until`, with an optional note) or, with `None`, off,
+/// and prints where its inquiries go meanwhile.
+pub fn away(
+    edge: &EdgeArgs,
+    site: &str,
+    poc: &str,
+    until: Option<(&str, Option<&str>)>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let url = admin_url(edge, &format!("sites/{site}/pocs/{poc}/away"));
+    let setting = until.is_some();
+    let (_, body) = match until {
+        Some((until, note)) => answer(
+            authorized(ureq::put(&url), edge)
+                .header("content-type", "application/json")
+                .send(serde_json::json!({ "until": until, "note": note }).to_string()),
+        )?,
+        None => answer(authorized(ureq::delete(&url), edge).call())?,
+    };
+    let away = parse_json(&body)?;
+    let note = away["note"]
+        .as_str()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let line = match (setting, away["until"].as_str()) {
+        (true, Some(until)) => format!(
+            "{poc} is away until {until}{note}: new inquiries go to the first of its backups who is present"
+        ),
+        (false, Some(until)) => {
+            format!("{poc}'s switch is off, but its config has it away until {until}{note}")
+        }
+        (_, None) => format!("{poc} is back: new inquiries go to it again"),
+    };
+    emit(out, &line)
+}
+
 /// `ok   support  200   25 ms  https://…`, with the error after a failed one.
 fn test_line(r: &serde_json::Value) -> String {
     let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();

@@ -152,15 +152,20 @@ impl InquiryView {
 /// newest first. `next_cursor` fetches the page after this one; `null` on the last page.
 pub async fn list_inquiries(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
-    authorize(req, env, &db, site).await?;
+    let site_row = authorize(req, env, &db, site).await?;
     let filter = parse_filter(&query_pairs(req)?)?;
     // One row more than the page shows tells whether another page follows.
     let mut rows = store::select_inquiries(&db, site, &filter, filter.limit + 1).await?;
     let next = next_cursor(&mut rows, filter.limit as usize).map(|c| c.encode());
     let views: Vec<InquiryView> = rows.iter().map(InquiryView::from_row).collect();
+    // Who is away right now, so the owner sees why new inquiries go to backups.
+    let away = site_config::decode(&site_row, platform::allow_loopback_http(env))?
+        .map(|c| site_config::with_away_switches(c, &site_row))
+        .map(|c| crate::away::away_now(&c, platform::now_ms()))
+        .unwrap_or_default();
     Reply::json(
         200,
-        &serde_json::json!({"site": site, "inquiries": views, "next_cursor": next}),
+        &serde_json::json!({"site": site, "inquiries": views, "next_cursor": next, "away": away}),
     )
 }
 

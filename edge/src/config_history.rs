@@ -223,6 +223,7 @@ async fn stored(db: &D1Database, site: &str, version: i64) -> Result<SiteRow, Ed
         config_json: Some(texts.config_json),
         version,
         admin_key_hash: String::new(),
+        away_json: None,
     })
 }
 
@@ -259,19 +260,34 @@ pub async fn list(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeErr
 pub async fn get(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
     let live = authorize(req, env, &db, site).await?;
+    let live_switches = live.clone();
     let row = match requested_version(&query_pairs(req)?)? {
         Some(version) if version != live.version => stored(&db, site, version).await?,
         _ => live,
     };
     let config = site_config::decode(&row, platform::allow_loopback_http(env))?
         .ok_or(EdgeError::SiteNotFound)?;
-    Ok(Reply::text(
-        200,
-        "application/toml; charset=utf-8",
-        config.to_redacted_toml(),
-    )
-    .with_header("x-config-version", row.version.to_string())
-    .with_header("etag", etag(row.version)))
+    // Away switches are not part of any version: shown as comments, so a pulled config
+    // pushed back does not turn them into periods of its own.
+    let now = platform::now_ms();
+    let mut toml = String::new();
+    for s in site_config::away_switches(&live_switches)
+        .into_iter()
+        .filter(|s| s.until_ms > now)
+    {
+        toml.push_str(&format!(
+            "# away now (switchboard away): {} until {}{}\n",
+            s.poc,
+            crate::payload::rfc3339(s.until_ms),
+            s.note
+                .map(|n| format!(" ({})", n.replace(['\n', '\r'], " ")))
+                .unwrap_or_default()
+        ));
+    }
+    toml.push_str(&config.to_redacted_toml());
+    Ok(Reply::text(200, "application/toml; charset=utf-8", toml)
+        .with_header("x-config-version", row.version.to_string())
+        .with_header("etag", etag(row.version)))
 }
 
 #[derive(Deserialize)]

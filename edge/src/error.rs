@@ -39,6 +39,8 @@ pub enum EdgeError {
     OriginNotAllowed,
     SiteNotFound,
     InquiryNotFound,
+    /// The site's config has no POC with this id.
+    PocNotFound,
     /// The site keeps no config version with this number.
     VersionNotFound {
         version: i64,
@@ -141,6 +143,12 @@ impl EdgeError {
                 404,
                 "inquiry_not_found",
                 "no inquiry with this reference".to_owned(),
+                Vec::new(),
+            ),
+            EdgeError::PocNotFound => (
+                404,
+                "poc_not_found",
+                "the site's config has no POC with this id".to_owned(),
                 Vec::new(),
             ),
             EdgeError::VersionNotFound { version } => (
@@ -330,6 +338,7 @@ mod tests {
             EdgeError::OriginNotAllowed,
             EdgeError::SiteNotFound,
             EdgeError::InquiryNotFound,
+            EdgeError::PocNotFound,
             EdgeError::NotFound,
             EdgeError::MethodNotAllowed { allow: "GET" },
             EdgeError::PayloadTooLarge { limit: 1 },

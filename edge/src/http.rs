@@ -32,6 +32,11 @@ pub enum Route {
     AdminKey {
         site: String,
     },
+    /// A POC's away switch.
+    AdminPocAway {
+        site: String,
+        poc: String,
+    },
     AdminConfig {
         site: String,
     },
@@ -95,6 +100,10 @@ pub fn route(path: &str) -> Route {
         ["v1", "sites", site, "inquiries"] => Route::Inquiries { site: s(site) },
         ["v1", "sites", site, "preview"] => Route::Preview { site: s(site) },
         ["v1", "admin", "sites", site, "key"] => Route::AdminKey { site: s(site) },
+        ["v1", "admin", "sites", site, "pocs", poc, "away"] => Route::AdminPocAway {
+            site: s(site),
+            poc: s(poc),
+        },
         ["v1", "admin", "sites", site, "config"] => Route::AdminConfig { site: s(site) },
         ["v1", "admin", "sites", site, "inquiries"] => Route::AdminInquiries { site: s(site) },
         ["v1", "admin", "sites", site, "inquiries", r] => Route::AdminInquiry {
@@ -261,6 +270,11 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         Route::Preview { site } => {
             public(&mut req, env, ctx, &site, PublicEndpoint::Preview, allow).await
         }
+        Route::AdminPocAway { site, poc } => match method {
+            Method::Put => crate::away::put(&req, env, &site, &poc).await,
+            Method::Delete => crate::away::delete(&req, env, &site, &poc).await,
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
+        },
         Route::AdminKey { site } => match method {
             Method::Put => admin::put_key(&req, env, &site).await,
             _ => Err(EdgeError::MethodNotAllowed { allow }),
@@ -355,6 +369,7 @@ pub fn allowed_methods(route: &Route) -> &'static str {
         Route::FormPage { .. } => "GET, POST, OPTIONS",
         Route::Inquiries { .. } | Route::Preview { .. } => "POST, OPTIONS",
         Route::AdminKey { .. } => "PUT",
+        Route::AdminPocAway { .. } => "PUT, DELETE",
         Route::AdminConfig { .. } => "GET, PUT",
         Route::AdminInquiry { .. } => "GET, DELETE",
         Route::Ack { .. } => "GET, HEAD, POST",

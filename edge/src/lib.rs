@@ -9,6 +9,7 @@
 pub mod ack;
 pub mod admin;
 pub mod auth;
+pub mod away;
 pub mod bench_timing;
 pub mod config_cache;
 pub mod config_history;

@@ -28,6 +28,7 @@ pub fn document() -> Value {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let site = json!({"name": "site", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}});
     let reference = json!({"name": "reference", "in": "path", "required": true, "schema": {"type": "string", "example": "SB-7KQ2-M9XD"}});
+    let poc = json!({"name": "poc", "in": "path", "required": true, "schema": {"type": "string", "example": "billing"}});
     let html = |description: &str| json!({"description": description, "content": {"text/html": {"schema": {"type": "string"}}}});
     let admin = json!([{"siteAdminKey": []}]);
     let etag_header = json!({"description": "the config version, quoted: send it back as If-Match",
@@ -119,6 +120,19 @@ pub fn document() -> Value {
                     "400": error, "403": error, "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
                     "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error, "404": error}}},
+            "/v1/admin/sites/{site}/pocs/{poc}/away": {
+                "put": {"summary": "mark the POC away until a time, without a config push: its new inquiries go to the first of its backups who is present; ends by itself at until",
+                    "parameters": [site, poc.clone()], "security": admin.clone(),
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                        "required": ["until"], "additionalProperties": false,
+                        "properties": {"until": {"type": "string", "description": "RFC 3339, or a date in the POC's zone (included whole)"},
+                            "note": {"type": "string", "maxLength": crate::away::MAX_NOTE_CHARS}}}}}},
+                    "responses": {"200": body("Away", "the POC is away until then"), "400": error, "401": error,
+                        "404": error, "413": error, "415": error}},
+                "delete": {"summary": "end the away switch now (away periods written in the config stay)",
+                    "parameters": [site, poc], "security": admin.clone(),
+                    "responses": {"200": body("Away", "the switch is off; until names a config period that still holds"),
+                        "401": error, "404": error}}},
             "/v1/admin/sites/{site}/key": {"put": {
                 "summary": "mint or rotate the site's admin key (operator key)", "parameters": [site],
                 "security": [{"operatorKey": []}], "responses": {"200": body("AdminKey", "the new key, shown once"), "401": error}}},
@@ -564,8 +578,10 @@ fn admin_schemas() -> Value {
                 "status": {"enum": ["pending", "delivered", "failed", "spam"]}, "locale": text,
                 "submitted_at": time, "deadline": time, "acknowledged_at": maybe_time,
                 "target_met": {"type": ["boolean", "null"], "description": "acknowledged by the deadline; null until acknowledged"}}},
-        "InquiryList": {"type": "object", "additionalProperties": false, "required": ["site", "inquiries", "next_cursor"],
+        "InquiryList": {"type": "object", "additionalProperties": false, "required": ["site", "inquiries", "next_cursor", "away"],
             "properties": {"site": text, "inquiries": {"type": "array", "items": {"$ref": "#/components/schemas/InquirySummary"}},
+                "away": {"type": "array", "description": "the POCs away right now (config periods and away switches)",
+                    "items": {"$ref": "#/components/schemas/Away"}},
                 "next_cursor": {"type": ["string", "null"], "description": "pass as cursor for the next page; null on the last"}}},
         "InquiryExportLine": {"type": "object", "required": ["inquiry", "webhook_id", "fields", "routing", "answer"],
             "description": "an inquiry with its field values: one line of an NDJSON export, and the single-inquiry view without its log",
@@ -596,6 +612,10 @@ fn admin_schemas() -> Value {
             "required": ["reference", "acknowledged", "acknowledged_at", "deadline", "target_met"],
             "properties": {"reference": text, "acknowledged": {"type": "boolean"}, "acknowledged_at": maybe_time,
                 "deadline": time, "target_met": maybe("boolean")}},
+        "Away": {"type": "object", "additionalProperties": false, "required": ["poc", "until", "note"],
+            "properties": {"poc": text, "until": {"type": ["string", "null"], "format": "date-time",
+                "description": "when the POC is back; null when it is present"},
+                "note": {"type": ["string", "null"]}}},
         "EndpointState": {"type": "object", "additionalProperties": false,
             "required": ["poc", "url", "format", "state", "disabled_at", "disabled_status"],
             "properties": {"poc": {"type": ["string", "null"], "description": "the POC, `alert` for the alert endpoint, null when no longer configured"},
@@ -702,14 +722,15 @@ mod tests {
             let concrete = p
                 .replace("{site}", "demo")
                 .replace("{reference}", "SB-2222-3333")
-                .replace("{token}", "abc.def");
+                .replace("{token}", "abc.def")
+                .replace("{poc}", "billing");
             assert_ne!(
                 crate::http::route(&concrete),
                 crate::http::Route::NotFound,
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 21);
+        assert_eq!(paths.len(), 22);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",
@@ -747,7 +768,8 @@ mod tests {
             let concrete = path
                 .replace("{site}", "demo")
                 .replace("{reference}", "SB-2222-3333")
-                .replace("{token}", "abc.def");
+                .replace("{token}", "abc.def")
+                .replace("{poc}", "billing");
             let mut documented: Vec<String> = item
                 .as_object()
                 .unwrap()

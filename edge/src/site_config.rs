@@ -2,8 +2,10 @@
 //! of `shared::config::parse_config` (site id match, webhook URL guard).
 
 use crate::error::EdgeError;
+use crate::payload::rfc3339;
 use crate::store::SiteRow;
 use switchboard_shared::api::FieldErrorView;
+use switchboard_shared::availability::AwayPeriod;
 use switchboard_shared::config::{ConfigError, ConfigOptions, SiteConfig, parse_config_with};
 use switchboard_shared::url_guard::check_webhook_url;
 
@@ -37,6 +39,39 @@ pub fn decode(row: &SiteRow, allow_loopback_http: bool) -> Result<Option<SiteCon
             errs.len()
         ))
     })
+}
+
+/// One away switch as stored in `poc_away`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct AwaySwitch {
+    pub poc: String,
+    pub until_ms: i64,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub set_ms: i64,
+}
+
+/// The away switches of a site row (none when the column is empty or unreadable).
+pub fn away_switches(row: &SiteRow) -> Vec<AwaySwitch> {
+    row.away_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
+}
+
+/// `config` with the row's away switches added to its POCs' away periods, so routing sees
+/// them exactly as it sees periods written in the config.
+pub fn with_away_switches(mut config: SiteConfig, row: &SiteRow) -> SiteConfig {
+    for switch in away_switches(row) {
+        if let Some(poc) = config.pocs.iter_mut().find(|p| p.id == switch.poc) {
+            poc.away.push(AwayPeriod {
+                from: rfc3339(switch.set_ms),
+                until: rfc3339(switch.until_ms),
+                note: switch.note,
+            });
+        }
+    }
+    config
 }
 
 /// Parses and checks an uploaded config for `site`. Errors carry the config path as field

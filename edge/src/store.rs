@@ -30,12 +30,19 @@ pub struct SiteRow {
     pub config_json: Option<String>,
     pub version: i64,
     pub admin_key_hash: String,
+    /// The site's away switches (`poc_away`), a JSON array of `{poc, until_ms, note,
+    /// set_ms}`; read with the row so the live config carries them at no extra trip.
+    #[serde(default)]
+    pub away_json: Option<String>,
 }
 
 pub async fn site(db: &D1Database, site: &str) -> Result<Option<SiteRow>, EdgeError> {
     let row = db
         .prepare(
-            "SELECT id, config_toml, config_json, version, admin_key_hash FROM sites WHERE id = ?1",
+            "SELECT id, config_toml, config_json, version, admin_key_hash,
+               (SELECT json_group_array(json_object('poc', poc, 'until_ms', until_ms,
+                  'note', note, 'set_ms', set_ms)) FROM poc_away WHERE site_id = sites.id) AS away_json
+             FROM sites WHERE id = ?1",
         )
         .bind(&[text(site)])?
         .first::<SiteRow>(None)
@@ -50,7 +57,8 @@ pub async fn site_config(
     allow_loopback_http: bool,
 ) -> Result<Option<switchboard_shared::config::SiteConfig>, EdgeError> {
     match site(db, site_id).await? {
-        Some(row) => crate::site_config::decode(&row, allow_loopback_http),
+        Some(row) => Ok(crate::site_config::decode(&row, allow_loopback_http)?
+            .map(|config| crate::site_config::with_away_switches(config, &row))),
         None => Ok(None),
     }
 }

@@ -71,6 +71,11 @@ pub struct Poc {
     /// Confirmation text per locale, with `{name}`, `{team}`, `{reference}` and `{deadline}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub confirmation: BTreeMap<String, String>,
+    /// Periods this POC is away (leave, travel): its inquiries go to the first POC of its
+    /// backup chain who is not. The owner's away switch (`switchboard away`) adds one
+    /// without a config push.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub away: Vec<crate::availability::AwayPeriod>,
 }
 
 /// Response-time targets per priority; missing priorities use `normal`.
@@ -604,6 +609,29 @@ fn check(c: &SiteConfig, options: ConfigOptions) -> Vec<Problem> {
         );
     }
     for (i, p) in c.pocs.iter().enumerate() {
+        for (j, a) in p.away.iter().enumerate() {
+            let at = |k| vec![Key("pocs"), Index(i), Key("away"), Index(j), Key(k)];
+            match a.absence(p) {
+                Err(e) => {
+                    let field =
+                        if crate::availability::parse_time(&a.from, p.calendar.time_zone(), false)
+                            .is_err()
+                        {
+                            "from"
+                        } else {
+                            "until"
+                        };
+                    err(at(field), e.to_string());
+                }
+                Ok(absence) if absence.until_ms <= absence.from_ms => {
+                    err(
+                        at("until"),
+                        format!("away period of `{}` ends before it starts", p.id),
+                    );
+                }
+                Ok(_) => {}
+            }
+        }
         if let Some(b) = &p.backup {
             if !poc_ids.contains(b.as_str()) {
                 err(

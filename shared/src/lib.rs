@@ -18,6 +18,8 @@ pub mod words;
 #[cfg(feature = "server")]
 pub mod abuse;
 #[cfg(feature = "server")]
+pub mod availability;
+#[cfg(feature = "server")]
 pub mod calendar;
 #[cfg(feature = "server")]
 pub mod config;

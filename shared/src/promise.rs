@@ -36,12 +36,25 @@ pub fn promise<'c>(
     now_ms: i64,
     visitor_tz: Option<&str>,
 ) -> Result<Promise<'c>, UnknownPoc> {
-    let decision = router.route(inquiry, locale);
-    let poc = router
-        .config()
+    let config = router.config();
+    let mut decision = router.route(inquiry, locale);
+    // A POC who is away passes the inquiry down its backup chain.
+    let taker = crate::availability::taker(config, &decision.poc, now_ms);
+    if let Some(because) = &taker.because {
+        decision.explanation = format!("{}; {because}", decision.explanation);
+        decision.poc = taker.poc.clone();
+    }
+    let poc = config
         .poc(&decision.poc)
         .ok_or_else(|| UnknownPoc(decision.poc.clone()))?;
-    let expected = expected_response(poc, decision.priority, now_ms, visitor_tz, locale);
+    let expected = expected_response_from(
+        poc,
+        decision.priority,
+        now_ms,
+        taker.clock_from_ms,
+        visitor_tz,
+        locale,
+    );
     Ok(Promise {
         decision,
         poc,
@@ -58,24 +71,46 @@ pub fn expected_response(
     visitor_tz: Option<&str>,
     locale: Locale,
 ) -> ExpectedResponse {
+    expected_response_from(
+        poc,
+        priority,
+        submitted_ms,
+        submitted_ms,
+        visitor_tz,
+        locale,
+    )
+}
+
+/// [`expected_response`] with the reply clock starting at `clock_from_ms` rather than at
+/// submission: a POC away with its whole backup chain answers after its return.
+pub fn expected_response_from(
+    poc: &Poc,
+    priority: Priority,
+    submitted_ms: i64,
+    clock_from_ms: i64,
+    visitor_tz: Option<&str>,
+    locale: Locale,
+) -> ExpectedResponse {
     let target = poc.targets.for_priority(priority);
     let submitted = Timestamp::from_millisecond(submitted_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+    let clock_from =
+        Timestamp::from_millisecond(clock_from_ms.max(submitted_ms)).unwrap_or(submitted);
     let cal = &poc.calendar;
     // A calendar that never opens again is refused by the config check; fall back to the
     // calendar clock rather than promise nothing.
     let deadline = cal
-        .deadline(submitted, target)
+        .deadline(clock_from, target)
         .or_else(|| {
             cal.deadline(
-                submitted,
+                clock_from,
                 Target {
                     clock: Clock::Calendar,
                     ..target
                 },
             )
         })
-        .unwrap_or(submitted);
-    let open_now = cal.is_open(submitted);
+        .unwrap_or(clock_from);
+    let open_now = clock_from == submitted && cal.is_open(submitted);
     let visitor = visitor_tz
         .and_then(|tz| TimeZone::get(tz).ok())
         .unwrap_or_else(|| cal.time_zone().clone());
@@ -128,9 +163,8 @@ pub fn expected_response(
 pub fn within_phrase(target: Target, locale: Locale) -> String {
     let m = target.minutes;
     let business = target.clock != Clock::Calendar;
-    let (n, unit) = if target.clock == Clock::BusinessDays {
-        (m / (24 * 60), Unit::Day)
-    } else if !business && m.is_multiple_of(24 * 60) {
+    let days = target.clock == Clock::BusinessDays || (!business && m.is_multiple_of(24 * 60));
+    let (n, unit) = if days {
         (m / (24 * 60), Unit::Day)
     } else if m.is_multiple_of(60) {
         (m / 60, Unit::Hour)

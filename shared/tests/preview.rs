@@ -1,5 +1,5 @@
 //! The promise before sending is the promise kept: over 1,000 generated drafts on a config
-//! with every condition kind, the preview's inquiry (`parse_partial`) and the submit's
+//! with every condition kind and away periods, the preview's inquiry (`parse_partial`) and the submit's
 //! (`parse_inquiry`) give the same promise, and so does the preview of only the fields the
 //! form definition lists as `routing_fields` (all the widget sends before the visitor
 //! does).
@@ -7,6 +7,7 @@
 #![cfg(feature = "server")]
 
 use proptest::prelude::*;
+use switchboard_shared::availability::AwayPeriod;
 use switchboard_shared::config::{ConfigOptions, SiteConfig, parse_config_with};
 use switchboard_shared::inquiry::{Draft, RawValue, parse_inquiry, parse_partial};
 use switchboard_shared::locale::Locale;
@@ -54,13 +55,31 @@ priority = "low"
     let (head, rules) = base.split_once("[[rules]]").expect("the demo has rules");
     let (fields, extra_rules) = extra.split_once("[[rules]]").expect("extra rules");
     let text = format!("{head}{fields}[[rules]]{extra_rules}[[rules]]{rules}");
-    parse_config_with(
+    let mut config = parse_config_with(
         &text,
         ConfigOptions {
             allow_loopback_http: true,
         },
     )
-    .expect("the generated config is valid")
+    .expect("the generated config is valid");
+    // Away periods inside the generated instants: billing over a summer, key accounts for
+    // a week of it, so routing passes down backup chains too.
+    for (poc, from, until) in [
+        ("billing", "2026-06-01", "2026-08-31"),
+        ("key-accounts", "2026-07-01", "2026-07-07"),
+    ] {
+        let poc = config
+            .pocs
+            .iter_mut()
+            .find(|p| p.id == poc)
+            .expect("demo poc");
+        poc.away.push(AwayPeriod {
+            from: from.into(),
+            until: until.into(),
+            note: None,
+        });
+    }
+    config
 }
 
 fn text(options: &'static [&'static str]) -> impl Strategy<Value = Option<RawValue>> {
@@ -148,7 +167,7 @@ proptest! {
     fn preview_and_submit_promise_the_same(
         draft in draft(),
         locale in prop::sample::select(&[Locale::En, Locale::De, Locale::Fr, Locale::Es][..]),
-        // 2026 to 2028, so office hours, weekends and holidays all come up.
+        // 2026 to 2027, so office hours, weekends, holidays and away periods all come up.
         now_ms in 1_767_225_600_000i64..1_830_297_600_000i64,
         tz in prop::sample::select(&[None, Some("Asia/Tokyo"), Some("America/New_York"), Some("Not/AZone")][..]),
     ) {

@@ -131,6 +131,7 @@ fn every_405_names_the_allowed_methods(env: &Env, site: &str) -> Result<()> {
                 path.replace("{site}", site)
                     .replace("{reference}", "SB-2222-3333")
                     .replace("{token}", "abc.def")
+                    .replace("{poc}", "support")
             );
             // QUERY and PROPFIND: methods the runtime passes on but `worker::Method` would
             // turn into GET.

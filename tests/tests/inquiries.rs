@@ -731,7 +731,7 @@ fn export_cap(env: &Env, site: &str) -> Result<()> {
 
 /// Runs `switchboard <command> --edge <this Worker> --key <site's key> --site <site>
 /// <args>` in-process; its standard output.
-fn cli(api: &Admin, site: &Site, args: &[&str]) -> Result<String> {
+pub fn cli(api: &Admin, site: &Site, args: &[&str]) -> Result<String> {
     let (command, rest) = args.split_first().ok_or_else(|| Error::msg("no command"))?;
     let mut argv = vec![
         "switchboard",

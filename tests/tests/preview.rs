@@ -25,7 +25,130 @@ pub const TRIALS: &[(&str, Test)] = &[
         "preview::hint_follows_the_email_domain_rule_before_sending",
         hint_follows_the_email_domain_rule,
     ),
+    (
+        "preview::an_away_poc_passes_to_its_backup_through_the_cli",
+        away_through_the_cli,
+    ),
 ];
+
+/// `switchboard away billing`: the next billing inquiry goes to its backup (support), with
+/// the reason in its routing and support's deadline, and the preview says so; the list
+/// and GET config show the switch; `switchboard back` routes to billing again; a switch
+/// that runs out ends by itself.
+fn away_through_the_cli(env: &Env, site: &str) -> Result<()> {
+    let admin = env.block_on(env.provision(site))?;
+    let billing = json!({ "locale": "en", "fields": {
+        "name": "Ada", "email": "ada@example.com", "topic": "billing",
+        "message": "A question about the last invoice." } });
+    let submit = |key: &str| {
+        let mut body = billing.clone();
+        body["idempotency_key"] = json!(format!("{site}-{key}"));
+        env.block_on(async {
+            env.submit(site, &body)
+                .await?
+                .expect_status(202, &format!("submit {key}"))
+        })
+    };
+    let previewed = || {
+        env.block_on(async {
+            env.preview(site, &billing)
+                .await?
+                .expect_status(200, "preview")
+        })
+    };
+    ensure(submit("before")?.body["poc"] == "billing", || {
+        "billing inquiries go to billing".to_owned()
+    })?;
+
+    let until = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(2))?
+        .to_string();
+    let said = crate::inquiries::cli(
+        &env.admin,
+        &admin,
+        &[
+            "away",
+            "billing",
+            "--until",
+            &until,
+            "--note",
+            "parental leave",
+        ],
+    )?;
+    ensure(said.contains("billing is away until"), || {
+        format!("switchboard away said {said:?}")
+    })?;
+    ensure(previewed()?.body["poc"] == "support", || {
+        "the preview does not route around the away POC".to_owned()
+    })?;
+    let sent = submit("away")?;
+    // Support's 4-hour target, not billing's day.
+    let deadline: jiff::Timestamp = sent.body["expected"]["deadline"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()?;
+    let hours = deadline.duration_since(jiff::Timestamp::now()).as_hours();
+    ensure(
+        sent.body["poc"] == "support" && (3..=4).contains(&hours),
+        || format!("while billing is away: {}", sent.raw),
+    )?;
+    let reference = sent.body["reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    env.block_on(async {
+        let one = env
+            .admin
+            .get(&admin, &format!("inquiries/{reference}"))
+            .await?
+            .expect_status(200, "the inquiry")?;
+        let why = one.body["routing"]["explanation"].to_string();
+        ensure(why.contains("`billing` is away until"), || {
+            format!("the routing explanation: {why}")
+        })?;
+        let list = env
+            .admin
+            .get(&admin, "inquiries")
+            .await?
+            .expect_status(200, "the list")?;
+        ensure(
+            list.body["away"][0]["poc"] == "billing"
+                && list.body["away"][0]["note"] == "parental leave",
+            || format!("the list's away: {}", list.body["away"]),
+        )?;
+        let config = env
+            .admin
+            .get_response(&admin, "config")
+            .await?
+            .text()
+            .await?;
+        ensure(
+            config.starts_with("# away now (switchboard away): billing until"),
+            || format!("GET config: {}", config.lines().next().unwrap_or_default()),
+        )
+    })?;
+
+    let said = crate::inquiries::cli(&env.admin, &admin, &["back", "billing"])?;
+    ensure(said.contains("billing is back"), || {
+        format!("switchboard back said {said:?}")
+    })?;
+    ensure(submit("back")?.body["poc"] == "billing", || {
+        "after `back`, billing inquiries go to billing".to_owned()
+    })?;
+
+    // A switch that runs out: away for 3 seconds, then back without anyone asking.
+    let soon = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_secs(3))?
+        .to_string();
+    crate::inquiries::cli(&env.admin, &admin, &["away", "billing", "--until", &soon])?;
+    ensure(submit("brief")?.body["poc"] == "support", || {
+        "during a short switch billing inquiries go to support".to_owned()
+    })?;
+    std::thread::sleep(Duration::from_secs(4));
+    ensure(submit("ran-out")?.body["poc"] == "billing", || {
+        "the switch did not end by itself".to_owned()
+    })
+}
 
 /// The fixture plus a key-account team in Tokyo office hours, which a rule on the email
 /// domain picks whatever the topic: the case a per-topic hint gets wrong.
