@@ -143,6 +143,21 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// The record of promises kept: per POC (or priority, or week), inquiries,
+    /// acknowledgements within target, time to acknowledge (business hours), what is open
+    /// past its deadline, escalations and failed deliveries.
+    Report {
+        #[command(flatten)]
+        edge: EdgeArgs,
+        #[arg(long)]
+        site: String,
+        /// How far back: 30d, 2w, 12h, 90m.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// poc, priority or week.
+        #[arg(long, default_value = "poc")]
+        by: String,
+    },
     /// Mark a POC away until a time, without a config push: its new inquiries go to the
     /// first of its backups who is present, and the switch ends by itself.
     Away {
@@ -314,6 +329,12 @@ pub fn run(command: Command, out: &mut dyn Write) -> Result<(), String> {
             note,
         } => online::away(&edge, &site, &poc, Some((&until, note.as_deref())), out),
         Command::Back { edge, site, poc } => online::away(&edge, &site, &poc, None, out),
+        Command::Report {
+            edge,
+            site,
+            since,
+            by,
+        } => online::report(&edge, &site, &since, &by, out),
         Command::Erase {
             edge,
             site,

@@ -416,6 +416,101 @@ pub fn inquiries(
     emit(out, &pretty(&whole))
 }
 
+/// `30d`, `12h`, `2w` or `90m` in milliseconds.
+pub fn span_ms(text: &str) -> Result<i64, String> {
+    let err = || format!("invalid span `{text}`, expected e.g. 30d, 2w, 12h or 90m");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?;
+    let (n, unit) = text.split_at(split);
+    let n: i64 = n.parse().map_err(|_| err())?;
+    let unit_ms = match unit {
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => return Err(err()),
+    };
+    n.checked_mul(unit_ms).filter(|ms| *ms > 0).ok_or_else(err)
+}
+
+/// Prints the report of the last `since` (e.g. `30d`) grouped `by` as a table.
+pub fn report(
+    edge: &EdgeArgs,
+    site: &str,
+    since: &str,
+    by: &str,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_millis() as i64;
+    let from = (now - span_ms(since)?).to_string();
+    let (_, body) = get(
+        edge,
+        &format!("sites/{site}/report"),
+        &[("from", &from), ("by", by)],
+    )?;
+    let report = parse_json(&body)?;
+    emit(
+        out,
+        &format!(
+            "{} to {}, by {}",
+            report["from"].as_str().unwrap_or_default(),
+            report["to"].as_str().unwrap_or_default(),
+            by
+        ),
+    )?;
+    emit(
+        out,
+        &format!(
+            "{:<16} {:>9} {:>6} {:>9} {:>7} {:>12} {:>12} {:>9} {:>6} {:>6}",
+            by,
+            "inquiries",
+            "acked",
+            "in target",
+            "%",
+            "ack median",
+            "ack p90",
+            "open late",
+            "escal",
+            "failed"
+        ),
+    )?;
+    for g in report["groups"].as_array().into_iter().flatten() {
+        let n = |k: &str| g[k].as_i64().unwrap_or_default();
+        let minutes = |v: &serde_json::Value| {
+            v.as_i64()
+                .map_or_else(|| "-".to_owned(), |m| format!("{}h{:02}", m / 60, m % 60))
+        };
+        let pct = g["within_target_pct"]
+            .as_f64()
+            .map_or_else(|| "-".to_owned(), |p| format!("{p:.1}"));
+        emit(
+            out,
+            &format!(
+                "{:<16} {:>9} {:>6} {:>9} {:>7} {:>12} {:>12} {:>9} {:>6} {:>6}",
+                g["key"].as_str().unwrap_or_default(),
+                n("inquiries"),
+                n("acknowledged"),
+                n("within_target"),
+                pct,
+                minutes(&g["ack_business_minutes"]["median"]),
+                minutes(&g["ack_business_minutes"]["p90"]),
+                n("open_past_deadline"),
+                n("escalations"),
+                n("failed_deliveries"),
+            ),
+        )?;
+    }
+    if report["complete"] == false {
+        emit(
+            out,
+            "(more inquiries than one report reads: narrow the span)",
+        )?;
+    }
+    Ok(())
+}
+
 fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }

@@ -169,6 +169,50 @@ pub async fn list_inquiries(req: &Request, env: &Env, site: &str) -> Result<Repl
     )
 }
 
+/// `GET /v1/admin/sites/{site}/report?from=&to=&by=poc|priority|week`: the record of
+/// promises kept over `[from, to)` (default: the 30 days up to now), spam left out.
+pub async fn report(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
+    use crate::inquiry_query::{invalid_query, parse_time};
+    use crate::report::{GroupBy, MAX_REPORT_ROWS, ReportRow};
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let db = env.d1("DB")?;
+    let site_row = authorize(req, env, &db, site).await?;
+    let config = site_config::decode(&site_row, platform::allow_loopback_http(env))?
+        .ok_or(EdgeError::SiteNotFound)?;
+    let pairs = query_pairs(req)?;
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if let Some((unknown, _)) = pairs
+        .iter()
+        .find(|(n, _)| !matches!(n.as_str(), "from" | "to" | "by"))
+    {
+        return Err(invalid_query(
+            unknown,
+            format!("unknown parameter {unknown}; the report takes from, to and by"),
+        ));
+    }
+    let now = platform::now_ms();
+    let to = parse_time("to", get("to"))?.unwrap_or(now);
+    let from = parse_time("from", get("from"))?.unwrap_or(to - 30 * DAY_MS);
+    if from >= to {
+        return Err(invalid_query("from", "from must be before to".to_owned()));
+    }
+    let by_name = get("by").unwrap_or("poc");
+    let by = GroupBy::parse(by_name)
+        .ok_or_else(|| invalid_query("by", "by must be poc, priority or week".to_owned()))?;
+    let mut rows = store::report_rows(&db, site, from, to, MAX_REPORT_ROWS + 1).await?;
+    let complete = rows.len() <= MAX_REPORT_ROWS;
+    rows.truncate(MAX_REPORT_ROWS);
+    let rows: Vec<ReportRow> = rows;
+    let groups = crate::report::report(&config, &rows, by, now);
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "site": site, "from": rfc3339(from), "to": rfc3339(to), "by": by_name,
+            "complete": complete, "groups": groups,
+        }),
+    )
+}
+
 /// Cuts `rows` (fetched with one extra) to `page` rows; the cursor after the last of them
 /// when the extra row showed that more follow.
 pub(crate) fn next_cursor(rows: &mut Vec<InquiryRow>, page: usize) -> Option<Cursor> {

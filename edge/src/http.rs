@@ -32,6 +32,10 @@ pub enum Route {
     AdminKey {
         site: String,
     },
+    /// The record of promises kept.
+    AdminReport {
+        site: String,
+    },
     /// A POC's away switch.
     AdminPocAway {
         site: String,
@@ -100,6 +104,7 @@ pub fn route(path: &str) -> Route {
         ["v1", "sites", site, "inquiries"] => Route::Inquiries { site: s(site) },
         ["v1", "sites", site, "preview"] => Route::Preview { site: s(site) },
         ["v1", "admin", "sites", site, "key"] => Route::AdminKey { site: s(site) },
+        ["v1", "admin", "sites", site, "report"] => Route::AdminReport { site: s(site) },
         ["v1", "admin", "sites", site, "pocs", poc, "away"] => Route::AdminPocAway {
             site: s(site),
             poc: s(poc),
@@ -270,6 +275,10 @@ async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Reply, E
         Route::Preview { site } => {
             public(&mut req, env, ctx, &site, PublicEndpoint::Preview, allow).await
         }
+        Route::AdminReport { site } => match method {
+            Method::Get => admin::report(&req, env, &site).await,
+            _ => Err(EdgeError::MethodNotAllowed { allow }),
+        },
         Route::AdminPocAway { site, poc } => match method {
             Method::Put => crate::away::put(&req, env, &site, &poc).await,
             Method::Delete => crate::away::delete(&req, env, &site, &poc).await,
@@ -376,6 +385,7 @@ pub fn allowed_methods(route: &Route) -> &'static str {
         Route::AdminInquiries { .. }
         | Route::AdminEndpoints { .. }
         | Route::AdminExport { .. }
+        | Route::AdminReport { .. }
         | Route::AdminConfigVersions { .. } => "GET",
         Route::AdminRedeliver { .. }
         | Route::AdminAck { .. }

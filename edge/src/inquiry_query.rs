@@ -149,7 +149,7 @@ pub fn parse_filter(pairs: &[(String, String)]) -> Result<InquiryFilter, EdgeErr
     })
 }
 
-fn parse_time(name: &str, value: Option<&str>) -> Result<Option<i64>, EdgeError> {
+pub(crate) fn parse_time(name: &str, value: Option<&str>) -> Result<Option<i64>, EdgeError> {
     value
         .map(|s| {
             s.parse::<i64>()

@@ -37,6 +37,7 @@ pub mod prerender;
 pub mod preview;
 pub mod rate_limit;
 pub mod redelivery;
+pub mod report;
 pub mod retention;
 pub mod retry;
 pub mod search_backfill;

@@ -120,6 +120,16 @@ pub fn document() -> Value {
                     "400": error, "403": error, "404": error, "405": error, "413": error, "415": error, "422": error, "429": limited}},
                 "options": {"summary": "CORS preflight", "parameters": [site],
                     "responses": {"204": {"description": "allowed origin: CORS headers echo it"}, "403": error, "404": error}}},
+            "/v1/admin/sites/{site}/report": {"get": {
+                "summary": "the record of promises kept: per POC, priority or week, inquiries, acknowledged, within target, time to acknowledge, open past deadline, escalations, failed deliveries (spam left out)",
+                "parameters": [site,
+                    {"name": "from", "in": "query", "description": "submitted at or after; RFC 3339 or unix ms; default: 30 days before `to`",
+                        "schema": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "pattern": "^[+-]?[0-9]{1,18}$"}]}},
+                    {"name": "to", "in": "query", "description": "submitted before; RFC 3339 or unix ms; default: now",
+                        "schema": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "pattern": "^[+-]?[0-9]{1,18}$"}]}},
+                    {"name": "by", "in": "query", "schema": {"enum": ["poc", "priority", "week"], "default": "poc"}}],
+                "security": admin.clone(),
+                "responses": {"200": body("Report", "one line per group, in key order"), "400": error, "401": error}}},
             "/v1/admin/sites/{site}/pocs/{poc}/away": {
                 "put": {"summary": "mark the POC away until a time, without a config push: its new inquiries go to the first of its backups who is present; ends by itself at until",
                     "parameters": [site, poc.clone()], "security": admin.clone(),
@@ -612,6 +622,25 @@ fn admin_schemas() -> Value {
             "required": ["reference", "acknowledged", "acknowledged_at", "deadline", "target_met"],
             "properties": {"reference": text, "acknowledged": {"type": "boolean"}, "acknowledged_at": maybe_time,
                 "deadline": time, "target_met": maybe("boolean")}},
+        "Report": {"type": "object", "additionalProperties": false,
+            "required": ["site", "from", "to", "by", "complete", "groups"],
+            "properties": {"site": text, "from": {"type": "string", "format": "date-time"},
+                "to": {"type": "string", "format": "date-time"}, "by": {"enum": ["poc", "priority", "week"]},
+                "complete": {"type": "boolean", "description": format!("false when the span holds more than {} inquiries; the first ones are reported", crate::report::MAX_REPORT_ROWS)},
+                "groups": {"type": "array", "items": {"type": "object", "additionalProperties": false,
+                    "required": ["key", "inquiries", "acknowledged", "within_target", "within_target_pct",
+                        "ack_business_minutes", "ack_calendar_minutes", "open_past_deadline", "escalations", "failed_deliveries"],
+                    "properties": {"key": {"type": "string", "description": "the POC id, the priority, or the ISO week (2026-W49, UTC)"},
+                        "inquiries": {"type": "integer", "minimum": 0}, "acknowledged": {"type": "integer", "minimum": 0},
+                        "within_target": {"type": "integer", "minimum": 0, "description": "acknowledged by the deadline"},
+                        "within_target_pct": {"type": ["number", "null"], "description": "of the inquiries acknowledged or past their deadline"},
+                        "ack_business_minutes": {"$ref": "#/components/schemas/Spread"},
+                        "ack_calendar_minutes": {"$ref": "#/components/schemas/Spread"},
+                        "open_past_deadline": {"type": "integer", "minimum": 0},
+                        "escalations": {"type": "integer", "minimum": 0},
+                        "failed_deliveries": {"type": "integer", "minimum": 0}}}}}},
+        "Spread": {"type": "object", "additionalProperties": false, "required": ["median", "p90"],
+            "properties": {"median": {"type": ["integer", "null"]}, "p90": {"type": ["integer", "null"]}}},
         "Away": {"type": "object", "additionalProperties": false, "required": ["poc", "until", "note"],
             "properties": {"poc": text, "until": {"type": ["string", "null"], "format": "date-time",
                 "description": "when the POC is back; null when it is present"},
@@ -730,7 +759,7 @@ mod tests {
                 "{p}"
             );
         }
-        assert_eq!(paths.len(), 22);
+        assert_eq!(paths.len(), 23);
         let schemas = doc["components"]["schemas"].as_object().unwrap();
         for name in [
             "Error",

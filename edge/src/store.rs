@@ -63,6 +63,30 @@ pub async fn site_config(
     }
 }
 
+/// The inquiries of `site` submitted in `[from_ms, to_ms)`, spam left out, as the report
+/// reads them, with each one's count of escalations sent; at most `limit`.
+pub async fn report_rows(
+    db: &D1Database,
+    site: &str,
+    from_ms: i64,
+    to_ms: i64,
+    limit: usize,
+) -> Result<Vec<crate::report::ReportRow>, EdgeError> {
+    let rows = db
+        .prepare(
+            "SELECT i.poc, i.priority, i.submitted_ms, i.deadline_ms, i.acknowledged_ms, i.status,
+               (SELECT COUNT(*) FROM escalations e WHERE e.inquiry_id = i.id) AS escalations
+             FROM inquiries i
+             WHERE i.site_id = ?1 AND i.submitted_ms >= ?2 AND i.submitted_ms < ?3 AND i.status != 'spam'
+             ORDER BY i.submitted_ms LIMIT ?4",
+        )
+        .bind(&[text(site), int(from_ms), int(to_ms), int(limit as i64)])?
+        .all()
+        .await?
+        .results::<crate::report::ReportRow>()?;
+    Ok(rows)
+}
+
 /// Sets a site's admin key hash, creating the site (without config) if it does not exist.
 pub async fn put_admin_key_hash(
     db: &D1Database,

@@ -442,6 +442,25 @@ impl Calendar {
         Some(at.clamp(first, last))
     }
 
+    /// Business time between `from` and `to`: how long the POC was open in between (all of
+    /// it for a POC that never closes); zero when `to` is not after `from`.
+    pub fn business_between(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
+        if to <= from {
+            return SignedDuration::ZERO;
+        }
+        if self.spec.always_open {
+            return to.duration_since(from);
+        }
+        let mut total = SignedDuration::ZERO;
+        for (s, e) in self.open_windows(from) {
+            if s >= to {
+                break;
+            }
+            total += e.min(to).duration_since(s);
+        }
+        total
+    }
+
     /// The next instant the POC opens at or after `from` (itself when open).
     pub fn next_open(&self, from: Timestamp) -> Option<Timestamp> {
         if self.spec.always_open {
@@ -626,6 +645,24 @@ mod tests {
             c.deadline(ts("2026-11-28T12:00:00Z"), target("1h calendar")),
             Some(ts("2026-11-28T13:00:00Z"))
         );
+    }
+
+    #[test]
+    fn business_time_between_two_instants() {
+        let c = cal("Europe/Berlin", WEEKDAYS_9_17, &[]);
+        // Friday 16:00 Berlin to Monday 10:00: one hour Friday, one Monday.
+        assert_eq!(
+            c.business_between(ts("2026-11-27T15:00:00Z"), ts("2026-11-30T09:00:00Z")),
+            SignedDuration::from_hours(2)
+        );
+        assert_eq!(
+            c.business_between(ts("2026-11-30T09:00:00Z"), ts("2026-11-27T15:00:00Z")),
+            SignedDuration::ZERO
+        );
+        // The inverse of the deadline: 4 business hours from Thursday 16:00.
+        let from = ts("2026-11-26T15:00:00Z");
+        let due = c.deadline(from, target("4h")).unwrap();
+        assert_eq!(c.business_between(from, due), SignedDuration::from_hours(4));
     }
 
     #[test]

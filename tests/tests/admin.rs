@@ -38,7 +38,188 @@ pub const TRIALS: &[(&str, Test)] = &[
         "admin::a_config_pushed_as_json_is_the_toml_config",
         json_config_push,
     ),
+    (
+        "admin::report_figures_equal_counts_made_here",
+        report_figures,
+    ),
 ];
+
+/// Nearest-rank percentile of sorted minutes, as the report defines it.
+fn nearest_rank(sorted: &[i64], p: usize) -> serde_json::Value {
+    if sorted.is_empty() {
+        return serde_json::Value::Null;
+    }
+    json!(sorted[(p * sorted.len()).div_ceil(100).max(1) - 1])
+}
+
+/// 20 inquiries with known submission, deadline and acknowledgement times (some in time,
+/// some late, some never), failed deliveries and escalations written straight into D1:
+/// every figure of `GET …/report?by=poc` equals a count made here, and `switchboard
+/// report` prints the same in its table.
+fn report_figures(env: &Env, site: &str) -> Result<()> {
+    let admin = env.block_on(async {
+        let admin = env.provision(site).await?;
+        for i in 0..20 {
+            let mut fields = valid_fields();
+            fields["topic"] = json!(if i % 3 == 0 { "billing" } else { "support" });
+            env.submit(site, &submission(&format!("{site}-{i}"), fields))
+                .await?
+                .expect_status(202, "submit")?;
+        }
+        // Deliveries settle first, so nothing changes the rows after they are set.
+        let started = Instant::now();
+        loop {
+            let pending = env
+                .worker
+                .d1_query(&format!(
+                    "SELECT COUNT(*) AS n FROM inquiries WHERE site_id = '{site}' AND status = 'pending'"
+                ))
+                .await?;
+            if pending.first().is_some_and(|r| r["n"] == 0) {
+                break;
+            }
+            ensure(started.elapsed() < Duration::from_secs(60), || {
+                "deliveries did not settle in 60 s".to_owned()
+            })?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        Ok::<_, Error>(admin)
+    })?;
+    let ids: Vec<(String, String)> = env.block_on(async {
+        let rows = env
+            .worker
+            .d1_query(&format!(
+                "SELECT id, poc FROM inquiries WHERE site_id = '{site}' ORDER BY submitted_ms, id"
+            ))
+            .await?;
+        Ok::<_, Error>(
+            rows.iter()
+                .map(|r| {
+                    (
+                        r["id"].as_str().unwrap_or_default().to_owned(),
+                        r["poc"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+        )
+    })?;
+    ensure(ids.len() == 20, || {
+        format!("{} inquiries stored", ids.len())
+    })?;
+    const MIN: i64 = 60_000;
+    let t0 = jiff::Timestamp::now().as_millisecond() - 10 * 24 * 60 * MIN;
+    // Per POC: inquiries, acknowledged, in time, open past deadline, escalations, failed,
+    // and the minutes to acknowledge.
+    #[derive(Default)]
+    struct Count {
+        inquiries: i64,
+        acked: i64,
+        in_time: i64,
+        open_late: i64,
+        escalations: i64,
+        failed: i64,
+        minutes: Vec<i64>,
+    }
+    let mut counts: std::collections::BTreeMap<String, Count> = Default::default();
+    for (i, (id, poc)) in ids.iter().enumerate() {
+        let i = i as i64;
+        let submitted = t0 + i * 60 * MIN;
+        let deadline = submitted + 60 * MIN;
+        let acked = match i % 4 {
+            0 => None,
+            1 => Some(submitted + 30 * MIN),
+            2 => Some(submitted + 90 * MIN),
+            _ => Some(submitted + 45 * MIN),
+        };
+        let failed = i % 5 == 0;
+        let escalated = if acked.is_none() { 1 + i % 2 } else { 0 };
+        let c = counts.entry(poc.clone()).or_default();
+        c.inquiries += 1;
+        c.failed += i64::from(failed);
+        c.escalations += escalated;
+        match acked {
+            Some(at) => {
+                c.acked += 1;
+                c.in_time += i64::from(at <= deadline);
+                c.minutes.push((at - submitted) / MIN);
+            }
+            None => c.open_late += 1,
+        }
+        let acked_sql = acked.map_or("NULL".to_owned(), |a| a.to_string());
+        let status = if failed { "failed" } else { "delivered" };
+        env.block_on(async {
+            env.worker
+                .d1_query(&format!(
+                    "UPDATE inquiries SET submitted_ms = {submitted}, deadline_ms = {deadline}, \
+                     acknowledged_ms = {acked_sql}, status = '{status}', escalation_done_ms = {submitted} \
+                     WHERE id = '{id}'"
+                ))
+                .await?;
+            for level in ["warning", "overdue"].iter().take(escalated as usize) {
+                env.worker
+                    .d1_query(&format!(
+                        "INSERT INTO escalations (inquiry_id, level, target_poc, at_ms) \
+                         VALUES ('{id}', '{level}', 'support', {deadline})"
+                    ))
+                    .await?;
+            }
+            Ok::<_, Error>(())
+        })?;
+    }
+    let report = env.block_on(async {
+        env.admin
+            .get(&admin, &format!("report?from={}&by=poc", t0 - 1))
+            .await?
+            .expect_status(200, "the report")
+    })?;
+    let schemas = env.block_on(Schemas::fetch(env))?;
+    schemas.check("Report", &report, "the report")?;
+    let groups = report.body["groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ensure(groups.len() == counts.len(), || {
+        format!(
+            "{} groups for {} POCs: {}",
+            groups.len(),
+            counts.len(),
+            report.raw
+        )
+    })?;
+    for (g, (poc, c)) in groups.iter().zip(counts.iter_mut()) {
+        c.minutes.sort_unstable();
+        let decided = c.acked + c.open_late;
+        let pct = (c.in_time as f64 * 1000.0 / decided as f64).round() / 10.0;
+        let expected = json!({
+            "key": poc, "inquiries": c.inquiries, "acknowledged": c.acked,
+            "within_target": c.in_time, "within_target_pct": pct,
+            "ack_business_minutes": {"median": nearest_rank(&c.minutes, 50), "p90": nearest_rank(&c.minutes, 90)},
+            "ack_calendar_minutes": {"median": nearest_rank(&c.minutes, 50), "p90": nearest_rank(&c.minutes, 90)},
+            "open_past_deadline": c.open_late, "escalations": c.escalations, "failed_deliveries": c.failed,
+        });
+        ensure(*g == expected, || {
+            format!("report for {poc}:\n  got      {g}\n  expected {expected}")
+        })?;
+    }
+    let table = crate::inquiries::cli(&env.admin, &admin, &["report", "--since", "30d"])?;
+    for (poc, c) in &counts {
+        let line = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(poc))
+            .ok_or_else(|| Error::msg(format!("no {poc} line in\n{table}")))?;
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        ensure(
+            cells[1] == c.inquiries.to_string()
+                && cells[2] == c.acked.to_string()
+                && cells[3] == c.in_time.to_string()
+                && cells[7] == c.open_late.to_string()
+                && cells[8] == c.escalations.to_string()
+                && cells[9] == c.failed.to_string(),
+            || format!("switchboard report's {poc} line: {line}"),
+        )?;
+    }
+    Ok(())
+}
 
 /// Generic OpenAPI clients cannot write TOML: the same config as JSON, checked against the
 /// document's `SiteConfig` schema, takes effect; GET gives it back as TOML; a bad value is
