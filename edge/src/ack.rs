@@ -87,6 +87,10 @@ pub struct AckView {
     pub deadline: String,
     /// `None` until acknowledged.
     pub target_met: Option<bool>,
+    /// The name given when acknowledging; `None` when none was.
+    pub acknowledged_by: Option<String>,
+    /// `link` or `api`; `None` until acknowledged (or for acknowledgements from before).
+    pub acknowledged_via: Option<String>,
 }
 
 impl AckView {
@@ -97,6 +101,8 @@ impl AckView {
             acknowledged_at: row.acknowledged_ms.map(rfc3339),
             deadline: rfc3339(row.deadline_ms),
             target_met: row.target_met.map(|m| m != 0),
+            acknowledged_by: row.acknowledged_by.clone(),
+            acknowledged_via: row.acknowledged_via.clone(),
         }
     }
 }
@@ -130,7 +136,8 @@ pub async fn get(env: &Env, token: &str) -> Result<Reply, EdgeError> {
 /// acknowledgement). Browsers (the page's button) get the page, other clients JSON.
 pub async fn post(req: &Request, env: &Env, token: &str) -> Result<Reply, EdgeError> {
     let (db, row) = row_for_token(env, token).await?;
-    let row = sla_store::acknowledge(&db, &row.id, platform::now_ms())
+    let name = name_from(req).await?;
+    let row = sla_store::acknowledge(&db, &row.id, platform::now_ms(), name.as_deref(), "link")
         .await?
         .ok_or_else(invalid_token)?;
     let view = AckView::from_row(&row);
@@ -154,10 +161,54 @@ pub async fn admin_ack(
 ) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
     let inquiry = admin::authorized_inquiry(req, env, &db, site, reference).await?;
-    let row = sla_store::acknowledge(&db, &inquiry.id, platform::now_ms())
+    // The admin API's caller is the site's admin unless it names someone.
+    let name = name_from(req)
+        .await?
+        .unwrap_or_else(|| ADMIN_CALLER.to_owned());
+    let row = sla_store::acknowledge(&db, &inquiry.id, platform::now_ms(), Some(&name), "api")
         .await?
         .ok_or(EdgeError::InquiryNotFound)?;
     Reply::json(200, &AckView::from_row(&row))
+}
+
+/// Who acknowledged through the admin API when the call names nobody.
+pub const ADMIN_CALLER: &str = "site admin";
+/// Longest name kept, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Largest acknowledgement body: a name.
+const MAX_ACK_BODY: usize = 4 * 1024;
+
+/// The acknowledging person's name: `name` of the page's urlencoded form or of a JSON body
+/// (`{"name": …}`), trimmed and cut to [`MAX_NAME_CHARS`]; `None` without one.
+async fn name_from(req: &Request) -> Result<Option<String>, EdgeError> {
+    let content_type = req.headers().get("content-type")?;
+    let body = platform::read_body_limited(req, MAX_ACK_BODY).await?;
+    Ok(name_in(content_type.as_deref(), &body))
+}
+
+/// [`name_from`] over a body already read: plain, so it is tested natively.
+pub fn name_in(content_type: Option<&str>, body: &[u8]) -> Option<String> {
+    let name = if crate::http::content_type_is(content_type, &["application/json"]) {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["name"].as_str().map(str::to_owned))
+    } else if crate::http::content_type_is(content_type, &["application/x-www-form-urlencoded"]) {
+        crate::plain_form::form_pairs(body)
+            .into_iter()
+            .find(|(k, _)| k == "name")
+            .map(|(_, v)| v)
+    } else {
+        None
+    }?;
+    let name: String = name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 fn html(body: String) -> Reply {
@@ -196,14 +247,21 @@ pub fn page(v: &AckView, just_now: bool) -> String {
             } else {
                 "Already acknowledged."
             };
+            let by = v
+                .acknowledged_by
+                .as_deref()
+                .map(|n| format!(" by {}", escape(n)))
+                .unwrap_or_default();
             format!(
-                "<p>{lead}</p><p>Acknowledged at <time>{}</time>, {verdict} (reply due by <time>{deadline}</time>).</p>",
+                "<p>{lead}</p><p>Acknowledged{by} at <time>{}</time>, {verdict} (reply due by <time>{deadline}</time>).</p>",
                 escape(at)
             )
         }
         (None, _) => format!(
             "<p>Reply due by <time>{deadline}</time>.</p>\
-             <form method=\"post\"><button type=\"submit\">Acknowledge inquiry {reference}</button></form>"
+             <form method=\"post\"><p><label for=\"name\">Your name</label><br>\
+             <input id=\"name\" name=\"name\" autocomplete=\"name\" maxlength=\"{MAX_NAME_CHARS}\"></p>\
+             <button type=\"submit\">Acknowledge inquiry {reference}</button></form>"
         ),
     };
     format!(
@@ -221,6 +279,27 @@ mod tests {
     use super::*;
 
     const ID: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn names_come_from_the_form_or_json() {
+        let form = Some("application/x-www-form-urlencoded");
+        assert_eq!(
+            name_in(form, b"name=Grace+%20Hopper").as_deref(),
+            Some("Grace Hopper")
+        );
+        assert_eq!(name_in(form, b"name=+++"), None);
+        assert_eq!(name_in(form, b"other=x"), None);
+        let json = Some("application/json; charset=utf-8");
+        assert_eq!(name_in(json, br#"{"name":"Ada"}"#).as_deref(), Some("Ada"));
+        assert_eq!(name_in(json, b"{broken"), None);
+        assert_eq!(name_in(None, b"name=Ada"), None);
+        let long = format!("name={}", "x".repeat(500));
+        assert_eq!(
+            name_in(form, long.as_bytes()).map(|n| n.len()),
+            Some(MAX_NAME_CHARS)
+        );
+        assert_eq!(name_in(form, b"name=a%0Ab").as_deref(), Some("a b"));
+    }
 
     #[test]
     fn tokens_round_trip_and_forgeries_fail() {
@@ -262,6 +341,8 @@ mod tests {
             acknowledged_at: None,
             deadline: "2026-11-24T13:30:00Z".into(),
             target_met: None,
+            acknowledged_by: None,
+            acknowledged_via: None,
         };
         let open = page(&v, false);
         assert!(open.contains("<form method=\"post\">"), "{open}");
@@ -271,6 +352,8 @@ mod tests {
         let done = page(&v, true);
         assert!(!done.contains("<form"), "{done}");
         assert!(done.contains("within the promised time"), "{done}");
+        v.acknowledged_by = Some("Grace <Hopper>".into());
+        assert!(page(&v, false).contains("Acknowledged by Grace &lt;Hopper&gt; at"));
         v.reference = "<script>".into();
         assert!(page(&v, false).contains("&lt;script&gt;"));
     }

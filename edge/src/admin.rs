@@ -128,6 +128,10 @@ pub struct InquiryView {
     pub acknowledged_at: Option<String>,
     /// Whether the acknowledgement came by the deadline; `null` until acknowledged.
     pub target_met: Option<bool>,
+    /// Who acknowledged, as given on the page or by the API's caller.
+    pub acknowledged_by: Option<String>,
+    /// Escalations sent for it.
+    pub escalations: i64,
 }
 
 impl InquiryView {
@@ -144,6 +148,8 @@ impl InquiryView {
             deadline: rfc3339(row.deadline_ms),
             acknowledged_at: row.acknowledged_ms.map(rfc3339),
             target_met: row.target_met.map(|m| m != 0),
+            acknowledged_by: row.acknowledged_by.clone(),
+            escalations: row.escalations,
         }
     }
 }
@@ -378,6 +384,8 @@ mod tests {
                 response_json: "{}".into(),
                 acknowledged_ms: None,
                 target_met: None,
+                acknowledged_by: None,
+                escalations: 0,
             })
             .collect()
     }

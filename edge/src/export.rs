@@ -21,7 +21,7 @@ pub const EXPORT_BATCH: u32 = 500;
 /// long messages, within a Worker's 128 MB.
 pub const EXPORT_MAX_ROWS: usize = 5_000;
 /// Columns every CSV export starts with, in this order.
-pub const FIXED_COLUMNS: [&str; 9] = [
+pub const FIXED_COLUMNS: [&str; 12] = [
     "reference",
     "submitted_at",
     "status",
@@ -31,6 +31,9 @@ pub const FIXED_COLUMNS: [&str; 9] = [
     "locale",
     "deadline",
     "acknowledged_at",
+    "acknowledged_by",
+    "target_met",
+    "escalations",
 ];
 /// Field columns are named `fields.<field id>`, as in the NDJSON lines, so a field whose
 /// id is also a fixed column's name (a `topic` field) stays distinct.
@@ -231,6 +234,9 @@ pub fn csv_row<'a>(
         locale,
         deadline,
         acknowledged_at,
+        acknowledged_by,
+        target_met,
+        escalations,
         ..
     } = &d.inquiry;
     [
@@ -243,6 +249,9 @@ pub fn csv_row<'a>(
         locale.clone(),
         deadline.clone(),
         acknowledged_at.clone().unwrap_or_default(),
+        acknowledged_by.clone().unwrap_or_default(),
+        target_met.map(|m| m.to_string()).unwrap_or_default(),
+        escalations.to_string(),
     ]
     .into_iter()
     .chain(fields.iter().map(|id| cell(d.fields.get(id))))
@@ -294,6 +303,8 @@ mod tests {
                 deadline: "2026-11-27T14:00:00Z".to_owned(),
                 acknowledged_at: None,
                 target_met: None,
+                acknowledged_by: None,
+                escalations: 0,
             },
             webhook_id: "msg_x".to_owned(),
             fields,
@@ -340,12 +351,13 @@ mod tests {
         assert_eq!(
             lines[0],
             "reference,submitted_at,status,poc,topic,priority,locale,deadline,acknowledged_at,\
+             acknowledged_by,target_met,escalations,\
              fields.name,fields.message,fields.topic,fields.agree,fields.tags"
         );
         assert_eq!(
             lines[1],
             "SB-2222-2222,2026-11-27T10:00:00Z,delivered,support,support,normal,en,\
-             2026-11-27T14:00:00Z,,\"'=HYPERLINK(\"\"x\"\")\",\"line one\nsaid \"\"hi\"\", then left\",,true,a; b"
+             2026-11-27T14:00:00Z,,,,0,\"'=HYPERLINK(\"\"x\"\")\",\"line one\nsaid \"\"hi\"\", then left\",,true,a; b"
         );
         assert_eq!(lines[2], "", "the document ends with CRLF");
         assert_eq!(lines.len(), 3);

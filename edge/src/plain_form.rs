@@ -381,7 +381,7 @@ pub fn decode(body: &[u8], form: &FormSpec) -> SubmitRequest {
 }
 
 /// `application/x-www-form-urlencoded` pairs, decoded as browsers encode them.
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     let mut url = match worker::Url::parse("http://form.invalid/") {
         Ok(u) => u,
         Err(_) => return Vec::new(),

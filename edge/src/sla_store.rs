@@ -26,10 +26,16 @@ pub struct AckRow {
     pub deadline_ms: i64,
     pub acknowledged_ms: Option<i64>,
     pub target_met: Option<i64>,
+    /// Who acknowledged (migration 0010); `None` before then or when nobody said.
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
+    /// `link` (the acknowledgement page) or `api` (the admin API).
+    #[serde(default)]
+    pub acknowledged_via: Option<String>,
 }
 
-const ACK_COLUMNS: &str =
-    "id, site_id, reference, poc, status, deadline_ms, acknowledged_ms, target_met";
+const ACK_COLUMNS: &str = "id, site_id, reference, poc, status, deadline_ms, acknowledged_ms, \
+     target_met, acknowledged_by, acknowledged_via";
 
 pub async fn ack_by_id(db: &D1Database, id: &str) -> Result<Option<AckRow>, EdgeError> {
     Ok(db
@@ -46,13 +52,17 @@ pub async fn acknowledge(
     db: &D1Database,
     id: &str,
     now_ms: i64,
+    by: Option<&str>,
+    via: &str,
 ) -> Result<Option<AckRow>, EdgeError> {
+    let by = by.map_or(JsValue::NULL, text);
     db.prepare(
         "UPDATE inquiries SET acknowledged_ms = ?2,
-             target_met = CASE WHEN ?2 <= deadline_ms THEN 1 ELSE 0 END
+             target_met = CASE WHEN ?2 <= deadline_ms THEN 1 ELSE 0 END,
+             acknowledged_by = ?3, acknowledged_via = ?4
          WHERE id = ?1 AND acknowledged_ms IS NULL",
     )
-    .bind(&[text(id), int(now_ms)])?
+    .bind(&[text(id), int(now_ms), by, text(via)])?
     .run()
     .await?;
     ack_by_id(db, id).await

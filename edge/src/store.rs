@@ -219,12 +219,19 @@ pub struct InquiryRow {
     /// 1 when acknowledged by the deadline, 0 after it, NULL until acknowledged (0003).
     #[serde(default)]
     pub target_met: Option<i64>,
+    /// Who acknowledged, as given (0010).
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
+    /// Escalations sent for it.
+    #[serde(default)]
+    pub escalations: i64,
 }
 
 const INQUIRY_COLUMNS: &str =
     "id, site_id, reference, poc, priority, tags, fields_json, email_hash, topic, locale,
     routing_explanation_json, deadline_ms, submitted_ms, status, response_json, acknowledged_ms,
-    target_met";
+    target_met, acknowledged_by,
+    (SELECT COUNT(*) FROM escalations e WHERE e.inquiry_id = inquiries.id) AS escalations";
 
 pub async fn inquiry(db: &D1Database, id: &str) -> Result<Option<InquiryRow>, EdgeError> {
     Ok(db

@@ -24,7 +24,113 @@ pub const TRIALS: &[(&str, Test)] = &[
         "escalation::finished_ladders_do_not_starve_newer_inquiries_migration_0005",
         finished_ladders_do_not_starve,
     ),
+    (
+        "escalation::an_acknowledgement_records_who_and_how",
+        acknowledgement_records_who,
+    ),
 ];
+
+/// The name typed on the acknowledgement page is kept (`acknowledged_by`, `via` link) and
+/// shown on the next visit, in the admin view and the export; an admin API call without
+/// a name is recorded as the site admin's, via `api`.
+fn acknowledgement_records_who(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let mut references = Vec::new();
+        for n in 0..2 {
+            let answer = env
+                .submit(
+                    site,
+                    &crate::api::submission(&format!("{site}-{n}"), crate::api::valid_fields()),
+                )
+                .await?
+                .expect_status(202, "submit")?;
+            references.push(
+                answer.body["reference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        let id = env
+            .worker
+            .d1_query(&format!(
+                "SELECT id FROM inquiries WHERE site_id = '{site}' AND reference = '{}'",
+                references[0]
+            ))
+            .await?
+            .first()
+            .and_then(|r| r["id"].as_str().map(str::to_owned))
+            .ok_or_else(|| Error::msg("the first inquiry is not stored"))?;
+        let secret = switchboard_tests::repo::dev_var("ACK_TOKEN_SECRET")?;
+        let url = format!(
+            "{}/v1/ack/{}",
+            env.worker.origin,
+            switchboard_edge::ack::sign(&secret, &id)
+        );
+        let form = env.http.get(&url).send().await?.text().await?;
+        ensure(form.contains("name=\"name\""), || {
+            format!("the page asks for no name: {form}")
+        })?;
+        let page = env
+            .http
+            .post(&url)
+            .header("accept", "text/html")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("name=Grace+Hopper")
+            .send()
+            .await?
+            .text()
+            .await?;
+        ensure(page.contains("Acknowledged by Grace Hopper at"), || {
+            format!("after acknowledging: {page}")
+        })?;
+        let again = env.http.get(&url).send().await?.text().await?;
+        ensure(
+            again.contains("Already acknowledged.") && again.contains("by Grace Hopper"),
+            || format!("a second visit: {again}"),
+        )?;
+        let detail = env
+            .admin
+            .get(&admin, &format!("inquiries/{}", references[0]))
+            .await?
+            .expect_status(200, "the inquiry")?;
+        ensure(
+            detail.body["inquiry"]["acknowledged_by"] == "Grace Hopper",
+            || format!("the admin view: {}", detail.body["inquiry"]),
+        )?;
+        let by_api = env
+            .admin
+            .post(&admin, &format!("inquiries/{}/ack", references[1]), None)
+            .await?
+            .expect_status(200, "the admin acknowledgement")?;
+        Schemas::fetch(env).await?.check(
+            "Acknowledgement",
+            &by_api,
+            "the admin acknowledgement",
+        )?;
+        ensure(
+            by_api.body["acknowledged_by"] == "site admin"
+                && by_api.body["acknowledged_via"] == "api",
+            || format!("the admin acknowledgement: {}", by_api.raw),
+        )?;
+        let export = env
+            .admin
+            .get_response(&admin, "export?format=csv")
+            .await?
+            .text()
+            .await?;
+        ensure(
+            export
+                .lines()
+                .next()
+                .is_some_and(|h| h.contains("acknowledged_by,target_met,escalations"))
+                && export.contains("Grace Hopper")
+                && export.contains("site admin"),
+            || format!("the export: {export}"),
+        )
+    })
+}
 
 /// The owning POC's target: one minute on the calendar clock, so the test waits about a minute.
 const TARGET: Duration = Duration::from_secs(60);
