@@ -1,7 +1,7 @@
 //! What the widget costs a host page before a visitor engages (issue 20): the wasm is
 //! fetched only when the visitor engages with the form (pointer, focus or key in it, or the
-//! launcher's button) or, in the default `data-load="visible"`, once the form is in view
-//! and the browser idle; `eager` fetches it at once. What is typed while the live form
+//! launcher's button; the default `data-load="interaction"`), with `visible` also once the
+//! form is in view and the browser idle, and with `eager` at once. What is typed while the live form
 //! takes over, the caret, and a submit made before it are kept. `data-height` holds the
 //! form's space (and the launcher panel's) from the loader's first statement on.
 
@@ -93,9 +93,10 @@ async fn nothing_fetched(b: &Browser, when: &str) -> Result<()> {
     })
 }
 
-/// The wasm was asked for exactly once and the live form is there.
+/// The wasm was asked for exactly once and the live form is there (waited for without
+/// engaging, see [`Browser::live_widget`]).
 async fn fetched_once(b: &Browser, when: &str) -> Result<()> {
-    b.widget(TIMEOUT).await?;
+    b.live_widget(TIMEOUT).await?;
     let fetched = b.eval(FETCHED, vec![]).await?;
     ensure(fetched == json!([1, 1, 1]), || {
         format!(
@@ -108,8 +109,9 @@ fn scroll_to_form() -> String {
     "document.querySelector('switchboard-form').scrollIntoView(); return true;".to_owned()
 }
 
-/// The default: a form below the fold fetches no wasm, however long the page sits idle;
-/// scrolled into view, it fetches it with no interaction and the live form takes over.
+/// `data-load="visible"`: a form below the fold fetches no wasm, however long the page
+/// sits idle; scrolled into view, it fetches it with no interaction and the live form
+/// takes over.
 fn visible_mode(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         env.provision(site).await?;
@@ -119,7 +121,7 @@ fn visible_mode(env: &Env, site: &str) -> Result<()> {
                 &env.worker.origin,
                 WATCHED_FETCH,
                 TALL,
-                &format!("data-site=\"{site}\""),
+                &format!("data-site=\"{site}\" data-load=\"visible\""),
             ),
         );
         with_browser(async move |b| {
@@ -133,7 +135,8 @@ fn visible_mode(env: &Env, site: &str) -> Result<()> {
     })
 }
 
-/// `data-load="interaction"`: in view and idle is not enough; a click in the form is.
+/// The default, `data-load="interaction"`: in view and idle is not enough; a click in the
+/// form is.
 fn interaction_mode(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         env.provision(site).await?;
@@ -143,7 +146,7 @@ fn interaction_mode(env: &Env, site: &str) -> Result<()> {
                 &env.worker.origin,
                 WATCHED_FETCH,
                 TALL,
-                &format!("data-site=\"{site}\" data-load=\"interaction\""),
+                &format!("data-site=\"{site}\""),
             ),
         );
         with_browser(async move |b| {
@@ -407,7 +410,6 @@ fn holds_its_space(env: &Env, site: &str) -> Result<()> {
             )
             .await?;
             let at_prerendered = b.eval(AFTER, vec![]).await?;
-            // In view: the live form takes over when the browser is idle.
             b.widget(TIMEOUT).await?;
             let live = b.eval(AFTER, vec![]).await?;
             let inserted = b.eval("return window.__sbAt[0];", vec![]).await?;

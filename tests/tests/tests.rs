@@ -45,9 +45,8 @@
 //!   keyboard-only completion, a lost network then success with one stored inquiry, a
 //!   strict-CSP host page, axe-core with zero violations in four states.
 //! - `lazy`: what the widget costs a page before a visitor engages (issue 20). The wasm is
-//!   not fetched for a form below the fold until it is in view (or, with
-//!   `data-load="interaction"`, touched; with `eager`, at once); the launcher waits for its
-//!   button. Keys typed during the takeover, the caret and an early submit are kept, and
+//!   not fetched until the visitor touches the form (with `data-load="visible"`: until it
+//!   is in view; with `eager`, at once); the launcher waits for its button. Keys typed during the takeover, the caret and an early submit are kept, and
 //!   `data-height` holds the form's and the panel's space.
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local

@@ -281,6 +281,8 @@ fn two_forms(env: &Env, site: &str) -> Result<()> {
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;
+            // The first form brings the wasm, and both take it.
+            b.widget(TIMEOUT).await?;
             let both = "return [0, 1].map(i => { const r = document.querySelectorAll('switchboard-form')[i].shadowRoot; \
                  const s = r && r.querySelector('form:not([data-prerendered]) button[part=submit]'); return s ? s.textContent.trim() : null; });";
             let waited = b
@@ -1175,7 +1177,8 @@ window.fetch=function(input,init){if(/\\.wasm$/.test(String((input&&input.url)||
 return Promise.reject(new TypeError('wasm blocked'));return real(input,init);};})();</script>";
 
 /// The wasm cannot load: the prerendered form stays, with what was typed, and sends as the
-/// form without JavaScript does; the visitor lands on the edge's confirmation page.
+/// form without JavaScript does; the visitor lands on the edge's confirmation page. The
+/// wasm is asked for (and refused) once the visitor clicks into the form.
 fn without_wasm(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         let admin_site = env.provision(site).await?;
@@ -1185,6 +1188,7 @@ fn without_wasm(env: &Env, site: &str) -> Result<()> {
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;
+            prerendered(b).await?.find(Locator::Css("[name=\"name\"]")).await?.click().await?;
             b.wait_for_js(
                 &format!("return !!{}.querySelector('form[data-prerendered] input[name=render_token]');", root_js(0)),
                 TIMEOUT,

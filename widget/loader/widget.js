@@ -15,10 +15,10 @@
  *   data-look    "card" (default: framed) | "plain" (no frame, blends into the page; without
  *                data-theme, light or dark to match the page's text where it sits)
  *   data-target  (script only) CSS selector of elements to put a form into
- *   data-load    when the wasm (the live form) downloads: "visible" (the default: on the
- *                visitor's first pointer, focus or key inside the form, or once the form is
- *                in view and the browser idle), "interaction" (only the former), "eager" (at
- *                once). One wasm serves the page: the first form that wants it starts it for all
+ *   data-load    when the wasm (the live form) downloads: "interaction" (the default: on the
+ *                visitor's first pointer, touch, focus or key inside the form), "visible" (that,
+ *                or once the form is in view and the browser idle), "eager" (at once). One
+ *                wasm serves the page: the first form that wants it starts it for all
  *   data-height  a CSS length (a bare number is pixels) the form's place keeps from the
  *                loader's first statement on, so nothing below it moves when the form arrives
  * Without data-target, <switchboard-form> elements are used (also ones added later), else
@@ -261,7 +261,7 @@ function setup(host) {
   if (height) place.style.minHeight = height;
   var load = attr(host, "load");
   if (load === "eager") start();
-  else watch(root, place, load !== "interaction");
+  else watch(root, place, load === "visible");
   var status = element("p", "sb-loading", "loading");
   status.setAttribute("role", "status");
   place.appendChild(status);
