@@ -11,6 +11,7 @@ use crate::widget::{
     with_browser,
 };
 use fantoccini::Locator;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use serde_json::json;
 use std::time::Duration;
 use switchboard_tests::browser::{Browser, LIVE_FORM};
@@ -30,6 +31,10 @@ pub const TRIALS: &[(&str, Test)] = &[
     (
         "lazy::the_launcher_fetches_when_its_button_is_focused",
         launcher_focus,
+    ),
+    (
+        "lazy::the_launcher_fetches_when_its_button_is_hovered",
+        launcher_hover,
     ),
     (
         "lazy::typing_during_the_takeover_loses_nothing",
@@ -241,6 +246,53 @@ fn launcher_focus(env: &Env, site: &str) -> Result<()> {
                 .await?;
             ensure(hidden == json!(true), || {
                 "focusing the button opened the panel".to_owned()
+            })
+        })
+        .await
+    })
+}
+
+/// The launcher again: moving the pointer over its button brings the wasm; the panel
+/// stays closed.
+fn launcher_hover(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        env.provision(site).await?;
+        let url = env.pages.put(
+            &format!("/lazy-hover/{site}.html"),
+            page(
+                &env.worker.origin,
+                WATCHED_FETCH,
+                "",
+                &format!("data-site=\"{site}\" data-mode=\"launcher\""),
+            ),
+        );
+        with_browser(async move |b| {
+            b.client.goto(&url).await?;
+            prerendered_then_quiet(b).await?;
+            nothing_fetched(b, "a launcher nobody touched").await?;
+            let root = prerendered(b).await?;
+            let button = b
+                .find_in(&root, "button[part=\"launcher\"]", TIMEOUT)
+                .await?;
+            let hover = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
+                element: button,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            });
+            b.client.perform_actions(hover).await?;
+            fetched_once(b, "the pointer over the launcher button").await?;
+            let hidden = b
+                .eval(
+                    &format!(
+                        "return {}.querySelector('[part=panel]').hidden;",
+                        root_js(0)
+                    ),
+                    vec![],
+                )
+                .await?;
+            ensure(hidden == json!(true), || {
+                "hovering the button opened the panel".to_owned()
             })
         })
         .await

@@ -46,7 +46,8 @@
 //!   strict-CSP host page, axe-core with zero violations in four states.
 //! - `lazy`: what the widget costs a page before a visitor engages (issue 20). The wasm is
 //!   not fetched until the visitor touches the form (with `data-load="visible"`: until it
-//!   is in view; with `eager`, at once); the launcher waits for its button. Keys typed during the takeover, the caret and an early submit are kept, and
+//!   is in view; with `eager`, at once); the launcher waits for its button to be hovered
+//!   or focused. Keys typed during the takeover, the caret and an early submit are kept, and
 //!   `data-height` holds the form's and the panel's space.
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
