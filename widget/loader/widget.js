@@ -1,7 +1,7 @@
 /*! Switchboard loader: finds its script tag, gives each form an isolated shadow root,
- * fetches the site's form definition, shows the edge's prerendered form from it, fetches
- * the WebAssembly form once the visitor engages (or the form is in view and the browser
- * idle), and hands over to it with what the visitor typed.
+ * fetches the site's form definition, shows the edge's prerendered form from it, and
+ * hands over to the WebAssembly form (with what the visitor typed) once the visitor
+ * engages and it is ready.
  *
  * Embed:  <script async src="https://EDGE/widget.js" data-site="SITE"
  *           integrity="sha384-..." crossorigin="anonymous"></script>
@@ -15,12 +15,8 @@
  *   data-look    "card" (default: framed) | "plain" (no frame, blends into the page; without
  *                data-theme, light or dark to match the page's text where it sits)
  *   data-target  (script only) CSS selector of elements to put a form into
- *   data-load    when the wasm (the live form) downloads: "interaction" (the default: on the
- *                visitor's first pointer, touch, focus or key inside the form), "visible" (that,
- *                or once the form is in view and the browser idle), "eager" (at once). One
- *                wasm serves the page: the first form that wants it starts it for all
- *   data-height  a CSS length (a bare number is pixels) the form's place keeps from the
- *                loader's first statement on, so nothing below it moves when the form arrives
+ *   data-load    "interaction" (default) | "visible" | "eager": when the wasm downloads
+ *   data-height  a CSS length (bare number: px) the form's place keeps from the start
  * Without data-target, <switchboard-form> elements are used (also ones added later), else
  * one form is inserted right after the script tag (launcher: at the end of the body).
  *
@@ -82,6 +78,11 @@ var engaged = new Promise(function (resolve) {
   engageNow = resolve;
 });
 
+// data-load: "interaction" (the default) fetches the wasm on the visitor's first pointer,
+// touch, focus or key inside the form; "visible" also once the form is in view and the
+// browser idle; "eager" at once. One wasm serves the page: the first form that wants it
+// starts it for all. data-height keeps the form's place at least that high from the
+// loader's first statement on, so nothing below it moves when the form arrives.
 var ENGAGING = ["pointerover", "pointerdown", "touchstart", "focusin", "keydown"];
 
 // Starts the wasm on the visitor's first pointer, touch, focus or key anywhere in the
