@@ -115,11 +115,29 @@ impl Browser {
     }
 
     /// Waits until the widget's own (live) form is drawn inside its shadow root, past the
-    /// prerendered one the loader shows first; returns that root.
+    /// prerendered one the loader shows first; returns that root. The wasm waits for the
+    /// visitor (`data-load`), so until the live form is there, each poll passes a pointer
+    /// over the form (a `pointerover` event in its shadow root), as a visitor about to use
+    /// it would. [`Browser::live_widget`] only waits.
     pub async fn widget(&self, timeout: Duration) -> Result<ShadowRoot> {
+        self.wait_for_widget(timeout, true).await
+    }
+
+    /// Like [`Browser::widget`], without engaging: for trials of what brings the wasm.
+    pub async fn live_widget(&self, timeout: Duration) -> Result<ShadowRoot> {
+        self.wait_for_widget(timeout, false).await
+    }
+
+    async fn wait_for_widget(&self, timeout: Duration, engage: bool) -> Result<ShadowRoot> {
+        let hover = if engage {
+            "const f = h.shadowRoot.firstElementChild; \
+             if (f) f.dispatchEvent(new PointerEvent('pointerover', { bubbles: true, composed: true }));"
+        } else {
+            ""
+        };
         let script = format!(
-            "const h = document.querySelector('{HOST_TAG}'); \
-             return !!(h && h.shadowRoot && h.shadowRoot.querySelector('{LIVE_FORM}'));"
+            "const h = document.querySelector('{HOST_TAG}'); if (!h || !h.shadowRoot) return false; \
+             if (h.shadowRoot.querySelector('{LIVE_FORM}')) return true; {hover} return false;"
         );
         if let Err(e) = self
             .wait_for_js(&script, timeout, "the widget's form in its shadow root")

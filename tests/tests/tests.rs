@@ -44,6 +44,11 @@
 //! - `widget`: embedding in Chromium. Inline and launcher modes, two forms on one page,
 //!   keyboard-only completion, a lost network then success with one stored inquiry, a
 //!   strict-CSP host page, axe-core with zero violations in four states.
+//! - `lazy`: what the widget costs a page before a visitor engages (issue 20). The wasm is
+//!   not fetched until the visitor touches the form (with `data-load="visible"`: until it
+//!   is in view; with `eager`, at once); the launcher waits for its button to be hovered
+//!   or focused. Keys typed during the takeover, the caret and an early submit are kept, and
+//!   `data-height` holds the form's and the panel's space.
 //!
 //! `env` starts what the trials share, once, on first use: `wrangler dev` with fresh local
 //! state, the webhook receiver and the host page server. Every trial provisions its own site
@@ -61,6 +66,7 @@ mod delivery;
 mod env;
 mod escalation;
 mod inquiries;
+mod lazy;
 mod preview;
 mod webhooks;
 mod widget;
@@ -83,6 +89,7 @@ fn main() {
         delivery::TRIALS,
         abuse::TRIALS,
         widget::TRIALS,
+        lazy::TRIALS,
     ]
     .concat()
     .into_iter()

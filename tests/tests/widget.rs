@@ -81,18 +81,18 @@ pub const TRIALS: &[(&str, Test)] = &[
 ];
 
 /// WebDriver key codes.
-const TAB: &str = "\u{E004}";
+pub(crate) const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
 
 /// Cold wasm compile and form fetch on a busy 2-core machine.
-const TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
 /// Every automatic attempt (1 + 2 retries with 0.8 s and 2.4 s pauses) has to fail first.
 const OFFLINE_TIMEOUT: Duration = Duration::from_secs(40);
 
 /// A host page: `head` (after the error capture), `body`, then the loader's script tag
 /// with `attrs` (e.g. `data-site="x" data-mode="launcher"`).
-fn page(edge: &str, head: &str, body: &str, attrs: &str) -> String {
+pub(crate) fn page(edge: &str, head: &str, body: &str, attrs: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>host page</title>\
          {ERROR_CAPTURE}{head}</head>\n<body><h1>Contact us</h1>{body}\n\
@@ -100,7 +100,7 @@ fn page(edge: &str, head: &str, body: &str, attrs: &str) -> String {
     )
 }
 
-async fn with_browser(f: impl AsyncFnOnce(&Browser) -> Result<()>) -> Result<()> {
+pub(crate) async fn with_browser(f: impl AsyncFnOnce(&Browser) -> Result<()>) -> Result<()> {
     with_browser_args(&[], f).await
 }
 
@@ -116,7 +116,7 @@ async fn with_browser_args(
 }
 
 /// Types the fixture's valid answers into the form in `root` and submits it.
-async fn fill_and_submit(b: &Browser, root: &ShadowRoot) -> Result<()> {
+pub(crate) async fn fill_and_submit(b: &Browser, root: &ShadowRoot) -> Result<()> {
     for (name, text) in [
         ("name", "Grace Hopper"),
         ("email", "grace@example.com"),
@@ -140,7 +140,11 @@ async fn fill_and_submit(b: &Browser, root: &ShadowRoot) -> Result<()> {
 }
 
 /// The reference the success view shows, once it shows one.
-async fn shown_reference(b: &Browser, root: &ShadowRoot, timeout: Duration) -> Result<String> {
+pub(crate) async fn shown_reference(
+    b: &Browser,
+    root: &ShadowRoot,
+    timeout: Duration,
+) -> Result<String> {
     let shown = b
         .find_in(root, "[part=\"success\"] [part=\"reference\"]", timeout)
         .await?;
@@ -149,7 +153,7 @@ async fn shown_reference(b: &Browser, root: &ShadowRoot, timeout: Duration) -> R
 
 /// The store holds exactly one inquiry for the site: the one whose reference the visitor
 /// was shown.
-async fn stored_once(env: &Env, site: &Site, reference: &str) -> Result<()> {
+pub(crate) async fn stored_once(env: &Env, site: &Site, reference: &str) -> Result<()> {
     let stored = env.admin.inquiries(site).await?;
     ensure(
         stored.len() == 1 && stored[0]["reference"].as_str() == Some(reference),
@@ -157,8 +161,27 @@ async fn stored_once(env: &Env, site: &Site, reference: &str) -> Result<()> {
     )
 }
 
+/// Waits for the edge's prerendered form in the first widget (a launcher's waits in its
+/// closed panel, and fetches no wasm until the visitor reaches for it); returns its root.
+pub(crate) async fn prerendered(b: &Browser) -> Result<ShadowRoot> {
+    b.wait_for_js(
+        &format!(
+            "const r = {}; return !!(r && r.querySelector('form'));",
+            root_js(0)
+        ),
+        TIMEOUT,
+        "the prerendered form",
+    )
+    .await?;
+    Ok(b.client
+        .find(Locator::Css("switchboard-form"))
+        .await?
+        .shadow_root()
+        .await?)
+}
+
 /// JS expression: the shadow root of the `n`th widget host on the page.
-fn root_js(n: usize) -> String {
+pub(crate) fn root_js(n: usize) -> String {
     format!("document.querySelectorAll('switchboard-form')[{n}].shadowRoot")
 }
 
@@ -176,7 +199,7 @@ fn launcher_mode(env: &Env, site: &str) -> Result<()> {
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;
-            let root = b.widget(TIMEOUT).await?;
+            let root = prerendered(b).await?;
             let r = root_js(0);
             let hidden = b
                 .eval(
@@ -217,6 +240,8 @@ fn launcher_mode(env: &Env, site: &str) -> Result<()> {
             ensure(state == json!([false, "true", "name"]), || {
                 format!("after opening: [panel hidden, aria-expanded, focused field] = {state}")
             })?;
+            // Opening it brought the live form.
+            b.widget(TIMEOUT).await?;
             b.client.active_element().await?.send_keys(ESCAPE).await?;
             let state = b
                 .eval(
@@ -256,6 +281,8 @@ fn two_forms(env: &Env, site: &str) -> Result<()> {
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;
+            // The first form brings the wasm, and both take it.
+            b.widget(TIMEOUT).await?;
             let both = "return [0, 1].map(i => { const r = document.querySelectorAll('switchboard-form')[i].shadowRoot; \
                  const s = r && r.querySelector('form:not([data-prerendered]) button[part=submit]'); return s ? s.textContent.trim() : null; });";
             let waited = b
@@ -563,10 +590,14 @@ fn axe_in_four_states(env: &Env, site: &str, attrs: &str) -> Result<()> {
                 ))
                 .await?;
             b.client.goto(&url).await?;
-            let root = b.widget(TIMEOUT).await?;
-            if launcher {
+            let root = if launcher {
+                // A launcher brings its live form when opened.
+                let root = prerendered(b).await?;
                 b.find_in(&root, "button[part=\"launcher\"]", TIMEOUT).await?.click().await?;
-            }
+                b.widget(TIMEOUT).await?
+            } else {
+                b.widget(TIMEOUT).await?
+            };
             let mut report = Vec::new();
             report.push(("idle", axe(b).await?));
 
@@ -1058,7 +1089,7 @@ fn site_default_language(env: &Env, site: &str) -> Result<()> {
             browser.client.goto(&url).await?;
             let languages = browser.eval("return navigator.languages;", vec![]).await?;
             ensure(languages == json!(["ja"]), || format!("the browser should speak only Japanese: {languages}"))?;
-            let root = browser.widget(TIMEOUT).await?;
+            let root = prerendered(browser).await?;
             let r = root_js(0);
             let words = browser
                 .eval(
@@ -1075,6 +1106,7 @@ fn site_default_language(env: &Env, site: &str) -> Result<()> {
                 format!("the launcher's [lang, label, panel name, close] are not the site's German: {words}")
             })?;
             browser.find_in(&root, "button[part=\"launcher\"]", TIMEOUT).await?.click().await?;
+            browser.widget(TIMEOUT).await?;
             let submit = browser.find_in(&root, "button[part=\"submit\"]", TIMEOUT).await?.text().await?;
             ensure(submit.trim() == german.submit, || {
                 format!("the send button says {submit:?}, not the site's German {:?}", german.submit)
@@ -1145,7 +1177,8 @@ window.fetch=function(input,init){if(/\\.wasm$/.test(String((input&&input.url)||
 return Promise.reject(new TypeError('wasm blocked'));return real(input,init);};})();</script>";
 
 /// The wasm cannot load: the prerendered form stays, with what was typed, and sends as the
-/// form without JavaScript does; the visitor lands on the edge's confirmation page.
+/// form without JavaScript does; the visitor lands on the edge's confirmation page. The
+/// wasm is asked for (and refused) once the visitor clicks into the form.
 fn without_wasm(env: &Env, site: &str) -> Result<()> {
     env.block_on(async {
         let admin_site = env.provision(site).await?;
@@ -1155,6 +1188,7 @@ fn without_wasm(env: &Env, site: &str) -> Result<()> {
         );
         with_browser(async move |b| {
             b.client.goto(&url).await?;
+            prerendered(b).await?.find(Locator::Css("[name=\"name\"]")).await?.click().await?;
             b.wait_for_js(
                 &format!("return !!{}.querySelector('form[data-prerendered] input[name=render_token]');", root_js(0)),
                 TIMEOUT,

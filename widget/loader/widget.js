@@ -1,6 +1,7 @@
 /*! Switchboard loader: finds its script tag, gives each form an isolated shadow root,
  * fetches the site's form definition, shows the edge's prerendered form from it, and
- * hands over to the WebAssembly form (with what the visitor typed) once that is ready.
+ * hands over to the WebAssembly form (with what the visitor typed) once the visitor
+ * engages and it is ready.
  *
  * Embed:  <script async src="https://EDGE/widget.js" data-site="SITE"
  *           integrity="sha384-..." crossorigin="anonymous"></script>
@@ -14,6 +15,8 @@
  *   data-look    "card" (default: framed) | "plain" (no frame, blends into the page; without
  *                data-theme, light or dark to match the page's text where it sits)
  *   data-target  (script only) CSS selector of elements to put a form into
+ *   data-load    "interaction" (default) | "visible" | "eager": when the wasm downloads
+ *   data-height  a CSS length (bare number: px) the form's place keeps from the start
  * Without data-target, <switchboard-form> elements are used (also ones added later), else
  * one form is inserted right after the script tag (launcher: at the end of the body).
  *
@@ -55,8 +58,11 @@ var WORDS = {
 
 var started = null;
 // The wasm is fetched (integrity-checked) and compiled once per page, however many forms.
+// Called when a form is engaged (see `watch`), or at once with data-load="eager".
 function start() {
   if (!started) {
+    mark("switchboard:engaged");
+    engageNow();
     var wasm = fetch(edge + "/switchboard_widget_bg.wasm", { integrity: WASM_SRI, credentials: "omit" });
     started = init({ module_or_path: wasm }).then(function (exports) {
       mark("switchboard:wasm-ready");
@@ -64,6 +70,61 @@ function start() {
     });
   }
   return started;
+}
+
+var engageNow;
+// Settles when the first form on the page wants the wasm: every form then takes it.
+var engaged = new Promise(function (resolve) {
+  engageNow = resolve;
+});
+
+// data-load: "interaction" (the default) fetches the wasm on the visitor's first pointer,
+// touch, focus or key inside the form; "visible" also once the form is in view and the
+// browser idle; "eager" at once. One wasm serves the page: the first form that wants it
+// starts it for all. data-height keeps the form's place at least that high from the
+// loader's first statement on, so nothing below it moves when the form arrives.
+var ENGAGING = ["pointerover", "pointerdown", "touchstart", "focusin", "keydown"];
+
+// Starts the wasm on the visitor's first pointer, touch, focus or key anywhere in the
+// form's shadow root (so on the launcher's button too: hovering or focusing it), and with
+// `visible` also once `place` is in view and the browser has nothing else to do. A
+// launcher's place sits in its hidden panel, so only opening it brings it into view.
+function watch(root, place, visible) {
+  var seen = null;
+  function go() {
+    ENGAGING.forEach(function (type) {
+      root.removeEventListener(type, go, true);
+    });
+    if (seen) seen.disconnect();
+    start();
+  }
+  ENGAGING.forEach(function (type) {
+    root.addEventListener(type, go, { capture: true, passive: true });
+  });
+  if (!visible) return;
+  if (!window.IntersectionObserver) return idle(go);
+  seen = new IntersectionObserver(function (entries) {
+    for (var i = 0; i < entries.length; i++) {
+      if (entries[i].isIntersecting) {
+        seen.disconnect();
+        return idle(go);
+      }
+    }
+  });
+  seen.observe(place);
+}
+
+// Runs `f` when the browser is idle (within 2 s at the latest).
+function idle(f) {
+  if (window.requestIdleCallback) requestIdleCallback(f, { timeout: 2000 });
+  else setTimeout(f, 300);
+}
+
+// `data-height` as a CSS length, or "" when it is absent or not one.
+function reserved(host) {
+  var value = attr(host, "height").trim();
+  if (/^\d+(\.\d+)?$/.test(value)) value += "px";
+  return value && window.CSS && CSS.supports && CSS.supports("min-height", value) ? value : "";
 }
 
 // Marks on the page's performance timeline (read by `cargo xtask bench-widget`).
@@ -195,13 +256,19 @@ function setup(host) {
   var container = element("div", "sb-root", "root");
   root.appendChild(container);
   var place = attr(host, "mode") === "launcher" ? launcher(container) : container;
+  // The space the form will take, held from now on (a CSSOM property, which a strict
+  // style-src allows, unlike a style attribute).
+  var height = reserved(host);
+  if (height) place.style.minHeight = height;
+  var load = attr(host, "load");
+  if (load === "eager") start();
+  else watch(root, place, load === "visible");
   var status = element("p", "sb-loading", "loading");
   status.setAttribute("role", "status");
   place.appendChild(status);
   label(container, status, shown, attr(host, "label"));
 
   var fetched = definition(site, locale);
-  var wasm = start();
   var tz = "";
   var visible = false;
   var early = false;
@@ -215,28 +282,36 @@ function setup(host) {
         label(container, status, shown, attr(host, "label"));
       }
       var form = done[0].html ? prerender(place, status, done[0].html) : null;
+      // Without a prerendered form (a Trusted Types page that does not allow the loader's
+      // policy) nothing shows until the wasm runs: it is wanted at once.
+      if (!form) start();
       if (form) {
         visible = true;
         // A submit waits for the widget, which sends it as soon as it runs.
         form.addEventListener("submit", function (event) {
           if (posts) return;
           event.preventDefault();
+          start();
           early = true;
           form.setAttribute("aria-busy", "true");
           var spinner = form.querySelector(".spinner");
           if (spinner) spinner.hidden = false;
         });
       }
-      return painted(form).then(function () {
-        // The browser's zone costs a cold page tens of milliseconds (Intl starts up), so
-        // it is read once the form is on screen. The definition names the zone its
-        // sentences use (Cloudflare's guess); if the browser's differs, ask again.
-        tz = timeZone();
-        var ours = !tz || done[0].time_zone === tz ? done[0] : definition(site, locale, tz).catch(function () {
-          return done[0];
+      return painted(form)
+        .then(function () {
+          return engaged;
+        })
+        .then(function () {
+          // The browser's zone costs tens of milliseconds (Intl starts up), so it is read
+          // only for the live form, while its wasm downloads. The definition names the
+          // zone its sentences use (Cloudflare's guess); if the browser's differs, ask again.
+          tz = timeZone();
+          var ours = !tz || done[0].time_zone === tz ? done[0] : definition(site, locale, tz).catch(function () {
+            return done[0];
+          });
+          return Promise.all([ours, start(), form]);
         });
-        return Promise.all([ours, wasm, form]);
-      });
     })
     .then(function (done) {
       var form = done[2];
@@ -601,13 +676,13 @@ function run() {
 }
 
 if (edge) {
-  // Both downloads start now, before the page has finished parsing: the definition for
-  // the script's own site in the visitor's language (first: the form shows when it
-  // arrives), and the wasm.
+  // The definition for the script's own site in the visitor's language starts now, before
+  // the page has finished parsing: the form shows when it arrives. The wasm waits for the
+  // visitor (see `watch`) unless the page asks for it at once.
   if (script.getAttribute("data-site")) {
     definition(script.getAttribute("data-site"), pickLocale(script));
   }
-  start();
+  if (script.getAttribute("data-load") === "eager") start();
   // <switchboard-form> elements a page adds later (single-page apps) start by themselves.
   if (window.customElements && !customElements.get(TAG)) {
     customElements.define(

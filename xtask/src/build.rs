@@ -235,16 +235,17 @@ fn edge(repo: &Repo, wasm_bindgen: &Path, wasm_opt: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Prints gzip -9 sizes of every shipped file and the loader's SRI hash.
+/// Prints gzip -9 and brotli -q 11 sizes of every shipped file and the loader's SRI hash.
 fn report(repo: &Repo) -> Result<()> {
-    println!("\nsize (bytes)        raw      gzip -9");
+    println!("\nsize (bytes)                                         raw   gzip -9 brotli -q 11");
     let mut files = listed(&repo.path("widget/dist"), &["js", "wasm", "css"]);
     files.extend(listed(&repo.path("edge/build"), &["wasm", "mjs", "js"]));
     for file in &files {
         let raw = std::fs::metadata(file)?.len();
         let gz = gzip_size(file)?;
+        let br = brotli_size(file)?;
         let shown = file.strip_prefix(&repo.root).unwrap_or(file);
-        println!("  {:<46} {raw:>9} {gz:>9}", shown.display());
+        println!("  {:<46} {raw:>9} {gz:>9} {br:>9}", shown.display());
     }
     let loader = std::fs::read(repo.path("widget/dist/widget.js"))?;
     println!("\nloader SRI: {}", sri(&loader));
@@ -275,6 +276,20 @@ fn listed(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// The size of `file` compressed with brotli at its highest quality, as Cloudflare serves
+/// static assets to browsers that accept it.
+pub fn brotli_size(file: &Path) -> Result<u64> {
+    let out = Command::new("brotli")
+        .args(["-q", "11", "-c"])
+        .arg(file)
+        .output()
+        .map_err(|e| Error::new(format!("cannot run brotli ({e}); run `cargo xtask setup`")))?;
+    if !out.status.success() {
+        return Err(Error::new(format!("brotli {} failed", file.display())));
+    }
+    Ok(out.stdout.len() as u64)
 }
 
 pub fn gzip_size(file: &Path) -> Result<u64> {

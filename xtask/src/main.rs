@@ -21,11 +21,12 @@ usage: cargo xtask <command>
 
 commands:
   setup   install the toolchain pieces (wasm target, wasm-bindgen, worker-build, npm tools,
-          Chromium, wrk) and create edge/.dev.vars; skips what is already there
+          Chromium, wrk, brotli) and create edge/.dev.vars; skips what is already there
   build   build the widget (widget/dist) and the Worker (edge/build), print sizes and SRI
   build-widget  build only the widget (widget/dist), print sizes and SRI
-  bench-widget [N]  widget transfer vs the 50 KB budget and peer embed bundles, then the
-          time until the visible form appears (median of N cold loads, default 10)
+  bench-widget [N]  widget and peer bytes (gzip, brotli), bytes before and after
+          engagement, time to the visible form and from the first interaction to the live
+          form (medians of N cold loads, default 10), Lighthouse with and without the widget
   dev     setup, build, then run the Worker on :8787, the webhook receiver on :8788 and
           the demo page on :8790 until Ctrl-C
   test    setup, build, fmt, clippy (host and wasm32), unit tests, integration tests

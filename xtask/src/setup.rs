@@ -18,10 +18,11 @@ const DEV_SECRETS: [&str; 4] = [
 ];
 
 /// Debian packages and the file each one provides.
-const APT_PACKAGES: [(&str, &str); 3] = [
+const APT_PACKAGES: [(&str, &str); 4] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("wrk", "/usr/bin/wrk"),
+    ("brotli", "/usr/bin/brotli"),
 ];
 
 pub fn run(repo: &Repo) -> Result<()> {
@@ -147,6 +148,7 @@ fn npm_tools(repo: &Repo) -> Result<()> {
         repo.npm_bin("wasm-opt"),
         repo.npm_bin("esbuild"),
         repo.node22_bin_dir().join("node"),
+        repo.path("node_modules/lighthouse/cli/index.js"),
     ]
     .iter()
     .all(|p| p.exists());
@@ -172,7 +174,7 @@ fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-/// Chromium and chromedriver for the browser tests, wrk for the benchmarks.
+/// Chromium and chromedriver for the browser tests, wrk and brotli for the benchmarks.
 fn system_packages() -> Result<()> {
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
@@ -180,7 +182,7 @@ fn system_packages() -> Result<()> {
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {
-        println!("ok: chromium, chromedriver, wrk");
+        println!("ok: chromium, chromedriver, wrk, brotli");
         return Ok(());
     }
     let install = format!("apt-get install -y {}", missing.join(" "));
