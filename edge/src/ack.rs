@@ -1,7 +1,8 @@
 //! Acknowledgement of an inquiry by its POC: the signed link each webhook carries
-//! (`GET` shows a confirmation page, only `POST` acknowledges, so link scanners and mail
-//! previews cannot acknowledge by fetching it) and the admin API's acknowledge call.
+//! (`GET` shows the inquiry's page, `ack_page`; only `POST` acknowledges, so link scanners
+//! and mail previews cannot acknowledge by fetching it) and the admin API's acknowledge call.
 
+use crate::ack_page::{self, Acknowledged, InquiryPage, LinkProblem};
 use crate::admin;
 use crate::auth::constant_time_eq;
 use crate::error::EdgeError;
@@ -9,6 +10,7 @@ use crate::http::Reply;
 use crate::payload::rfc3339;
 use crate::platform;
 use crate::sla_store::{self, AckRow};
+use crate::store;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -114,41 +116,116 @@ fn invalid_token() -> EdgeError {
     )
 }
 
-async fn row_for_token(env: &Env, token: &str) -> Result<(worker::D1Database, AckRow), EdgeError> {
-    let secret = platform::secret(env, SECRET_NAME)?;
-    let id = verify(&secret, token).ok_or_else(invalid_token)?;
-    let db = env.d1("DB")?;
-    // A genuine token for an inquiry that is gone (retention) reads like a bad link.
-    let row = sla_store::ack_by_id(&db, &id)
-        .await?
-        .ok_or_else(invalid_token)?;
-    Ok((db, row))
+/// Where a token leads: the inquiry's acknowledgement row, or why it leads nowhere.
+enum Lookup {
+    Found(worker::D1Database, Box<AckRow>),
+    Nowhere(LinkProblem),
 }
 
-/// `GET /v1/ack/{token}`: a page with the inquiry and an "Acknowledge" button. Reading
-/// the page changes nothing.
+async fn lookup(env: &Env, token: &str) -> Result<Lookup, EdgeError> {
+    let secret = platform::secret(env, SECRET_NAME)?;
+    let Some(id) = verify(&secret, token) else {
+        return Ok(Lookup::Nowhere(LinkProblem::Invalid));
+    };
+    let db = env.d1("DB")?;
+    Ok(match sla_store::ack_by_id(&db, &id).await? {
+        Some(row) => Lookup::Found(db, Box::new(row)),
+        // Signed by us, but erased on request or by retention.
+        None => Lookup::Nowhere(LinkProblem::Gone),
+    })
+}
+
+/// A link problem for a client that is not a browser: the typed JSON error.
+fn problem_error(problem: LinkProblem) -> EdgeError {
+    match problem {
+        LinkProblem::Invalid => invalid_token(),
+        LinkProblem::Gone => EdgeError::InquiryNotFound,
+    }
+}
+
+/// The page of the inquiry behind `ack`, as its POC reads it at `now_ms`.
+async fn inquiry_page(
+    env: &Env,
+    db: &worker::D1Database,
+    ack: &AckRow,
+    now_ms: i64,
+) -> Result<InquiryPage, EdgeError> {
+    let inquiry = store::inquiry(db, &ack.id)
+        .await?
+        .ok_or(EdgeError::InquiryNotFound)?;
+    let config = store::site_config(db, &ack.site_id, platform::allow_loopback_http(env))
+        .await?
+        .ok_or(EdgeError::SiteNotFound)?;
+    let poc = config.poc(&ack.poc);
+    let tz = poc.map_or(jiff::tz::TimeZone::UTC, |p| p.calendar.time_zone().clone());
+    let values: serde_json::Value = serde_json::from_str(&inquiry.fields_json).unwrap_or_default();
+    let fields = config
+        .form
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let text = crate::export::cell(values.get(&f.id));
+            (!text.is_empty()).then(|| (f.label.get(config.default_locale).to_owned(), text))
+        })
+        .collect();
+    let why = serde_json::from_str::<serde_json::Value>(&inquiry.routing_explanation_json)
+        .ok()
+        .and_then(|v| v["explanation"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let (left, late) = ack_page::time_left(now_ms, ack.deadline_ms);
+    Ok(InquiryPage {
+        reference: ack.reference.clone(),
+        team: poc.map_or_else(|| ack.poc.clone(), |p| p.name.clone()),
+        scope: poc.map(|p| p.scope.clone()).unwrap_or_default(),
+        fields,
+        why,
+        deadline: ack_page::local_time(ack.deadline_ms, &tz),
+        left,
+        late: late && ack.acknowledged_ms.is_none(),
+        acknowledged: ack.acknowledged_ms.map(|at| Acknowledged {
+            by: ack.acknowledged_by.clone(),
+            at: ack_page::local_time(at, &tz),
+            in_time: ack.target_met.map(|m| m != 0),
+        }),
+    })
+}
+
+/// `GET /v1/ack/{token}`: the inquiry, what was promised and an "Acknowledge" form; a link
+/// that leads nowhere gets a page saying why. Reading the page changes nothing.
 pub async fn get(env: &Env, token: &str) -> Result<Reply, EdgeError> {
-    let (_, row) = row_for_token(env, token).await?;
-    Ok(html(page(&AckView::from_row(&row), false)))
+    match lookup(env, token).await? {
+        Lookup::Found(db, row) => {
+            let page = inquiry_page(env, &db, &row, platform::now_ms()).await?;
+            Ok(html(200, ack_page::page(&page, false)))
+        }
+        Lookup::Nowhere(problem) => Ok(html(problem.status(), ack_page::problem_page(problem))),
+    }
 }
 
 /// `POST /v1/ack/{token}`: acknowledges (once; later calls answer the first
 /// acknowledgement). Browsers (the page's button) get the page, other clients JSON.
 pub async fn post(req: &Request, env: &Env, token: &str) -> Result<Reply, EdgeError> {
-    let (db, row) = row_for_token(env, token).await?;
-    let name = name_from(req).await?;
-    let row = sla_store::acknowledge(&db, &row.id, platform::now_ms(), name.as_deref(), "link")
-        .await?
-        .ok_or_else(invalid_token)?;
-    let view = AckView::from_row(&row);
     let wants_html = req
         .headers()
         .get("accept")?
         .is_some_and(|a| a.contains("text/html"));
+    let (db, row) = match lookup(env, token).await? {
+        Lookup::Found(db, row) => (db, *row),
+        Lookup::Nowhere(problem) if wants_html => {
+            return Ok(html(problem.status(), ack_page::problem_page(problem)));
+        }
+        Lookup::Nowhere(problem) => return Err(problem_error(problem)),
+    };
+    let name = name_from(req).await?;
+    let now = platform::now_ms();
+    let row = sla_store::acknowledge(&db, &row.id, now, name.as_deref(), "link")
+        .await?
+        .ok_or(EdgeError::InquiryNotFound)?;
     if wants_html {
-        Ok(html(page(&view, true)))
+        let page = inquiry_page(env, &db, &row, now).await?;
+        Ok(html(200, ack_page::page(&page, true)))
     } else {
-        Reply::json(200, &view)
+        Reply::json(200, &AckView::from_row(&row))
     }
 }
 
@@ -211,67 +288,13 @@ pub fn name_in(content_type: Option<&str>, body: &[u8]) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-fn html(body: String) -> Reply {
-    Reply::text(200, "text/html; charset=utf-8", body)
-        // The page needs its own inline style and a form posting back here; nothing else.
-        .with_header(
-            "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        )
+fn html(status: u16, body: String) -> Reply {
+    Reply::text(status, "text/html; charset=utf-8", body)
+        // The widget's stylesheet from this origin and a form posting back here; nothing else.
+        .with_header("content-security-policy", ack_page::CSP)
         .with_header("cache-control", "no-store")
         .with_header("referrer-policy", "no-referrer")
         .with_header("x-robots-tag", "noindex")
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-/// The acknowledgement page. `just_now`: the page answers the button's POST.
-pub fn page(v: &AckView, just_now: bool) -> String {
-    let reference = escape(&v.reference);
-    let deadline = escape(&v.deadline);
-    let body = match (&v.acknowledged_at, v.target_met) {
-        (Some(at), met) => {
-            let verdict = match met {
-                Some(true) => "within the promised time",
-                Some(false) => "after the promised time",
-                None => "",
-            };
-            let lead = if just_now {
-                "Thank you: acknowledged."
-            } else {
-                "Already acknowledged."
-            };
-            let by = v
-                .acknowledged_by
-                .as_deref()
-                .map(|n| format!(" by {}", escape(n)))
-                .unwrap_or_default();
-            format!(
-                "<p>{lead}</p><p>Acknowledged{by} at <time>{}</time>, {verdict} (reply due by <time>{deadline}</time>).</p>",
-                escape(at)
-            )
-        }
-        (None, _) => format!(
-            "<p>Reply due by <time>{deadline}</time>.</p>\
-             <form method=\"post\"><p><label for=\"name\">Your name</label><br>\
-             <input id=\"name\" name=\"name\" autocomplete=\"name\" maxlength=\"{MAX_NAME_CHARS}\"></p>\
-             <button type=\"submit\">Acknowledge inquiry {reference}</button></form>"
-        ),
-    };
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>Inquiry {reference}</title>\
-         <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}\
-         button{{font:inherit;padding:.5rem 1rem}}</style></head>\
-         <body><h1>Inquiry {reference}</h1>{body}</body></html>"
-    )
 }
 
 #[cfg(test)]
@@ -331,30 +354,5 @@ mod tests {
         assert!(target_met(1_000, 1_000));
         assert!(target_met(999, 1_000));
         assert!(!target_met(1_001, 1_000));
-    }
-
-    #[test]
-    fn page_offers_a_post_button_until_acknowledged() {
-        let mut v = AckView {
-            reference: "SB-7KQ2-M9XD".into(),
-            acknowledged: false,
-            acknowledged_at: None,
-            deadline: "2026-11-24T13:30:00Z".into(),
-            target_met: None,
-            acknowledged_by: None,
-            acknowledged_via: None,
-        };
-        let open = page(&v, false);
-        assert!(open.contains("<form method=\"post\">"), "{open}");
-        v.acknowledged = true;
-        v.acknowledged_at = Some("2026-11-24T12:00:00Z".into());
-        v.target_met = Some(true);
-        let done = page(&v, true);
-        assert!(!done.contains("<form"), "{done}");
-        assert!(done.contains("within the promised time"), "{done}");
-        v.acknowledged_by = Some("Grace <Hopper>".into());
-        assert!(page(&v, false).contains("Acknowledged by Grace &lt;Hopper&gt; at"));
-        v.reference = "<script>".into();
-        assert!(page(&v, false).contains("&lt;script&gt;"));
     }
 }

@@ -7,6 +7,7 @@
 //! `platform` touches the JavaScript runtime directly.
 
 pub mod ack;
+pub mod ack_page;
 pub mod admin;
 pub mod auth;
 pub mod away;

@@ -128,6 +128,15 @@ impl Admin {
         Answer::read(req.send().await?).await
     }
 
+    /// `DELETE /v1/admin/sites/{site}/<path>` as the site admin.
+    pub async fn delete(&self, site: &Site, path: &str) -> Result<Answer> {
+        let req = self
+            .http
+            .delete(format!("{}/v1/admin/sites/{}/{path}", self.origin, site.id))
+            .bearer_auth(&site.admin_key);
+        Answer::read(req.send().await?).await
+    }
+
     /// The stored inquiries of a site (`GET .../inquiries`), as the JSON array in the answer.
     pub async fn inquiries(&self, site: &Site) -> Result<Vec<Value>> {
         let answer = self

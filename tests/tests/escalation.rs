@@ -28,7 +28,126 @@ pub const TRIALS: &[(&str, Test)] = &[
         "escalation::an_acknowledgement_records_who_and_how",
         acknowledgement_records_who,
     ),
+    (
+        "escalation::the_acknowledgement_page_in_chromium",
+        acknowledgement_page_in_chromium,
+    ),
 ];
+
+/// The acknowledgement page a POC works from, in Chromium: the team, what the visitor
+/// wrote, why it came here and the promise with the time left; acknowledging with a name;
+/// a second visit saying who did; HTML pages for a forged and an erased link. axe-core
+/// finds no violation on any of them.
+fn acknowledgement_page_in_chromium(env: &Env, site: &str) -> Result<()> {
+    use fantoccini::Locator;
+    env.block_on(async {
+        let admin = env.provision(site).await?;
+        let mut fields = crate::api::valid_fields();
+        fields["message"] = json!("The invoice for order 4711 is wrong.");
+        fields["topic"] = json!("billing");
+        let answer = env
+            .submit(site, &crate::api::submission(&format!("{site}-0"), fields))
+            .await?
+            .expect_status(202, "submit")?;
+        let reference = answer.body["reference"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let id = env
+            .worker
+            .d1_query(&format!(
+                "SELECT id FROM inquiries WHERE site_id = '{site}' AND reference = '{reference}'"
+            ))
+            .await?
+            .first()
+            .and_then(|r| r["id"].as_str().map(str::to_owned))
+            .ok_or_else(|| Error::msg("the inquiry is not stored"))?;
+        let secret = switchboard_tests::repo::dev_var("ACK_TOKEN_SECRET")?;
+        let token = switchboard_edge::ack::sign(&secret, &id);
+        let url = format!("{}/v1/ack/{token}", env.worker.origin);
+        let browser = switchboard_tests::browser::Browser::start().await?;
+        let outcome = async {
+            let b = &browser;
+            let text = async || -> Result<String> {
+                Ok(b.client.find(Locator::Css("main")).await?.text().await?)
+            };
+            let clean = async |what: &str| -> Result<()> {
+                let violations = crate::widget::axe(b).await?;
+                ensure(violations.is_empty(), || {
+                    format!("axe on {what}: {violations:#?}")
+                })
+            };
+            b.client.goto(&url).await?;
+            let page = text().await?;
+            for part in [
+                reference.as_str(),
+                "Billing",
+                "The invoice for order 4711 is wrong.",
+                "owns topic `billing`",
+                "(America/New_York)",
+                "left",
+            ] {
+                ensure(page.contains(part), || {
+                    format!("the page lacks {part:?}: {page}")
+                })?;
+            }
+            let styled = b
+                .eval(
+                    "return getComputedStyle(document.querySelector('main')).maxWidth;",
+                    vec![],
+                )
+                .await?;
+            ensure(styled != json!("none"), || {
+                format!("the widget's stylesheet did not apply: max-width {styled}")
+            })?;
+            clean("the open inquiry").await?;
+            let name = b.client.find(Locator::Css("#name")).await?;
+            name.send_keys("Grace Hopper").await?;
+            b.client
+                .find(Locator::Css("form button[type=submit]"))
+                .await?
+                .click()
+                .await?;
+            let done = text().await?;
+            ensure(
+                done.contains("Thank you: acknowledged.") && done.contains("by Grace Hopper"),
+                || format!("after acknowledging: {done}"),
+            )?;
+            b.client.goto(&url).await?;
+            let again = text().await?;
+            ensure(
+                again.contains("Already acknowledged.") && again.contains("by Grace Hopper"),
+                || format!("a second visit: {again}"),
+            )?;
+            clean("the acknowledged inquiry").await?;
+
+            let forged = format!(
+                "{}/v1/ack/{}x",
+                env.worker.origin,
+                &token[..token.len() - 1]
+            );
+            b.client.goto(&forged).await?;
+            let bad = text().await?;
+            ensure(bad.contains("This link does not work"), || {
+                format!("a forged link: {bad}")
+            })?;
+            clean("the forged link's page").await?;
+            env.admin
+                .delete(&admin, &format!("inquiries/{reference}"))
+                .await?
+                .expect_status(200, "erasing it")?;
+            b.client.goto(&url).await?;
+            let gone = text().await?;
+            ensure(gone.contains("This inquiry is no longer here"), || {
+                format!("an erased inquiry's link: {gone}")
+            })?;
+            clean("the erased inquiry's page").await
+        }
+        .await;
+        browser.close().await;
+        outcome
+    })
+}
 
 /// The name typed on the acknowledgement page is kept (`acknowledged_by`, `via` link) and
 /// shown on the next visit, in the admin view and the export; an admin API call without

@@ -527,7 +527,7 @@ return new Promise(function(ok,fail){held.push(function(){real(input,init).then(
 
 /// Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page, shadow roots included;
 /// returns one line per violation.
-async fn axe(b: &Browser) -> Result<Vec<String>> {
+pub async fn axe(b: &Browser) -> Result<Vec<String>> {
     let loaded = b.eval("return !!window.axe;", vec![]).await?;
     if loaded != json!(true) {
         let source = std::fs::read_to_string(repo::path("node_modules/axe-core/axe.min.js"))
