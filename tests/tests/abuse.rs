@@ -1155,9 +1155,84 @@ fn body_case(rng: &mut Rng, token: &str) -> (Vec<u8>, &'static str) {
     }
 }
 
-fn generate(rng: &mut Rng, site: &str, token: &str, origin: &str) -> Case {
+/// A text of `bytes` bytes (or the nearest a character boundary allows) from one of the
+/// scripts a visitor or an owner types: ASCII with LIKE wildcards and quotes, accented
+/// Latin, CJK (3 bytes a character) and emoji (4 bytes).
+fn odd_text(rng: &mut Rng, bytes: usize) -> String {
+    const SCRIPTS: [&[&str]; 4] = [
+        &["a", "Z", "%", "_", "\\", "'", "\"", " ", "-"],
+        &["é", "ß", "Ø", "ñ", "a"],
+        &["東", "京", "駅", "カ"],
+        &["🦀", "😀", "𝄞"],
+    ];
+    let alphabet: &[&str] = SCRIPTS[rng.below(SCRIPTS.len())];
+    let mut out = String::new();
+    while out.len() < bytes {
+        let next = *rng.pick(alphabet);
+        if out.len() + next.len() > bytes && !out.is_empty() {
+            break;
+        }
+        out.push_str(next);
+    }
+    out
+}
+
+/// Percent-encodes `s` for a query value or a path segment.
+fn encoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A text parameter of a site that holds inquiries, with the owner's key, at one of the
+/// lengths around D1's 50-byte LIKE limit: 0, 1, 48 to 51 and 200 bytes.
+fn long_parameter(rng: &mut Rng, site: &str, admin_key: &str, token: &str) -> Case {
+    let bytes = *rng.pick(&[0, 1, 48, 49, 50, 51, 200]);
+    let value = odd_text(rng, bytes);
+    let v = encoded(&value);
+    let admin = |rest: String| format!("/v1/admin/sites/{site}/{rest}");
+    let path = match rng.below(12) {
+        0 | 1 => admin(format!("inquiries?q={v}")),
+        2 => admin(format!("export?format=ndjson&q={v}")),
+        3 => admin(format!(
+            "inquiries?{}={v}",
+            rng.pick(&["status", "poc", "topic", "cursor", "limit"])
+        )),
+        4 => admin(format!("inquiries?{}={v}", rng.pick(&["since", "until"]))),
+        5 => admin(format!("report?{}={v}", rng.pick(&["from", "to", "by"]))),
+        6 => admin(format!("inquiries/{v}")),
+        7 => admin(format!("config?version={v}")),
+        8 => format!(
+            "/v1/sites/{site}/form?{}={v}",
+            rng.pick(&["locale", "tz", "prerender"])
+        ),
+        9 => format!("/v1/ack/{v}"),
+        10 => format!("/v1/ack/{token}{v}"),
+        _ => admin(format!("pocs/{v}/away")),
+    };
+    Case {
+        method: Method::GET,
+        path,
+        headers: vec![(
+            "authorization".into(),
+            format!("Bearer {admin_key}").into_bytes(),
+        )],
+        body: Vec::new(),
+        kind: "long text parameter",
+    }
+}
+
+fn generate(rng: &mut Rng, site: &str, token: &str, origin: &str, admin_key: &str) -> Case {
     let inquiries = format!("/v1/sites/{site}/inquiries");
     let kind = rng.below(10);
+    if rng.below(8) == 0 {
+        return long_parameter(rng, site, admin_key, token);
+    }
     let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
     // Mostly allowed origin; sometimes hostile or odd.
     match rng.below(6) {
@@ -1302,8 +1377,14 @@ fn adversarial(env: &Env, site: &str) -> Result<()> {
         // Tokens required, no fill time: generated requests carry a valid token or a bad one.
         let edits = strict(0);
         let edits: Vec<(&str, &str)> = edits.iter().map(|(a, b)| (*a, b.as_str())).collect();
-        provision_with(env, site, &config(env, site, &edits, "")?).await?;
+        let admin = provision_with(env, site, &config(env, site, &edits, "")?).await?;
         let token = env.form(site, "").await?.expect_status(200, "GET form")?.body["render_token"].as_str().unwrap_or_default().to_owned();
+        // The site holds inquiries before the run, so searches and exports read rows.
+        for n in 0..3 {
+            let mut body = submission(&format!("{site}-seed-{n}"), crate::api::valid_fields());
+            body["render_token"] = json!(token);
+            env.submit(site, &body).await?.expect_status(202, "a seed inquiry")?;
+        }
         let schemas = Arc::new(Schemas::fetch(env).await?);
         let error_schema = schemas.validator("Error")?;
         let mut rng = Rng(0x05EE_D0FA_B05E);
@@ -1312,7 +1393,7 @@ fn adversarial(env: &Env, site: &str) -> Result<()> {
         let mut tasks = tokio::task::JoinSet::new();
         let started = Instant::now();
         for n in 0..TOTAL {
-            let case = generate(&mut rng, site, &token, &origin);
+            let case = generate(&mut rng, site, &token, &origin, &admin.admin_key);
             let permit = Arc::clone(&sem).acquire_owned().await.map_err(|e| Error::msg(e.to_string()))?;
             let http = env.http.clone();
             let url = format!("{}{}", env.worker.origin, case.path);
@@ -1330,9 +1411,9 @@ fn adversarial(env: &Env, site: &str) -> Result<()> {
                 let outcome = match req.send().await {
                     Ok(resp) => {
                         let status = resp.status().as_u16();
-                        let json_ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("application/json"));
+                        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
                         let bytes = resp.bytes().await.unwrap_or_default();
-                        Ok((status, json_ct, bytes.to_vec()))
+                        Ok((status, content_type, bytes.to_vec()))
                     }
                     Err(e) => Err(e.to_string()),
                 };
@@ -1348,10 +1429,19 @@ fn adversarial(env: &Env, site: &str) -> Result<()> {
             let short_path: String = path.chars().take(80).collect();
             match outcome {
                 Err(e) => failures.push(format!("#{n} {method} {short_path} ({kind}): no answer: {e}")),
-                Ok((status, json_ct, body)) => {
+                Ok((status, content_type, body)) => {
                     *by_status.entry(status).or_default() += 1;
+                    let json_ct = content_type.starts_with("application/json");
+                    // The acknowledgement link is a page: its GET answers every problem as
+                    // an HTML page that says what to do (documented as text/html).
+                    let page = method == Method::GET
+                        && path.strip_prefix("/v1/ack/").is_some_and(|t| !t.is_empty() && !t.contains('/'));
                     if status >= 500 {
                         failures.push(format!("#{n} {method} {short_path} ({kind}): {status} {}", String::from_utf8_lossy(&body)));
+                    } else if (400..500).contains(&status) && page {
+                        if !content_type.starts_with("text/html") {
+                            failures.push(format!("#{n} {method} {short_path} ({kind}): {status} is not an HTML page: {content_type}"));
+                        }
                     } else if (400..500).contains(&status) && method != Method::HEAD {
                         let parsed: Option<Value> = serde_json::from_slice(&body).ok();
                         let ok = json_ct && parsed.as_ref().is_some_and(|v| error_schema.is_valid(v));
