@@ -243,6 +243,7 @@ async fn send_later(
     msg: &DeliveryMessage,
     delay: u32,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let mut builder = MessageBuilder::new(msg.clone());
     if delay > 0 {
         builder = builder.delay_seconds(delay);
@@ -635,10 +636,25 @@ async fn send(
     })
 }
 
-/// Sends a delivery message; used by the submit handler, the sweeper and redelivery.
+/// Sends a delivery message (admin redelivery; a new inquiry's goes through [`enqueue_new`]).
 pub async fn enqueue(env: &Env, msg: &DeliveryMessage) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     env.queue("DELIVERY")?.send(msg).await?;
     Ok(())
+}
+
+/// Sends the first message of a new inquiry, after its answer. With the var
+/// `TEST_FAIL_INTAKE_SENDS = "true"`, which only the integration tests set, the send fails
+/// without reaching the queue, as a lost send would: the sweeper trials count on it.
+pub async fn enqueue_new(env: &Env, msg: &DeliveryMessage) -> Result<(), EdgeError> {
+    if platform::var(env, "TEST_FAIL_INTAKE_SENDS")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return Err(EdgeError::internal(
+            "queue send refused: TEST_FAIL_INTAKE_SENDS is set",
+        ));
+    }
+    enqueue(env, msg).await
 }
 
 #[cfg(test)]

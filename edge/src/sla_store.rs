@@ -32,6 +32,7 @@ const ACK_COLUMNS: &str =
     "id, site_id, reference, poc, status, deadline_ms, acknowledged_ms, target_met";
 
 pub async fn ack_by_id(db: &D1Database, id: &str) -> Result<Option<AckRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(format!("SELECT {ACK_COLUMNS} FROM inquiries WHERE id = ?1"))
         .bind(&[text(id)])?
@@ -47,6 +48,7 @@ pub async fn acknowledge(
     id: &str,
     now_ms: i64,
 ) -> Result<Option<AckRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare(
         "UPDATE inquiries SET acknowledged_ms = ?2,
              target_met = CASE WHEN ?2 <= deadline_ms THEN 1 ELSE 0 END
@@ -82,6 +84,7 @@ pub async fn open_past_warning(
     oldest_deadline_ms: i64,
     limit: u32,
 ) -> Result<Vec<OpenRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT i.id, i.site_id, i.poc, i.submitted_ms, i.deadline_ms,
@@ -112,6 +115,7 @@ pub async fn mark_escalation_done(
     inquiry_id: &str,
     now_ms: i64,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare(
         "UPDATE inquiries SET escalation_done_ms = ?2 WHERE id = ?1 AND escalation_done_ms IS NULL",
     )
@@ -130,6 +134,7 @@ pub async fn insert_escalation(
     target_poc: &str,
     now_ms: i64,
 ) -> Result<bool, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let result = db
         .prepare(
             "INSERT INTO escalations (inquiry_id, level, target_poc, at_ms) VALUES (?1, ?2, ?3, ?4)
@@ -153,6 +158,7 @@ pub async fn escalations(
     db: &D1Database,
     inquiry_id: &str,
 ) -> Result<Vec<EscalationRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT level, target_poc, at_ms FROM escalations WHERE inquiry_id = ?1 ORDER BY at_ms, id",
@@ -168,6 +174,7 @@ pub async fn escalation(
     inquiry_id: &str,
     level: &str,
 ) -> Result<Option<EscalationRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT level, target_poc, at_ms FROM escalations WHERE inquiry_id = ?1 AND level = ?2",
@@ -183,6 +190,7 @@ pub async fn delete_escalation(
     inquiry_id: &str,
     level: &str,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare("DELETE FROM escalations WHERE inquiry_id = ?1 AND level = ?2")
         .bind(&[text(inquiry_id), text(level)])?
         .run()
