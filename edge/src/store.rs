@@ -439,6 +439,84 @@ pub async fn earlier_inquiries(
     ))
 }
 
+/// What a delivery round reads before it posts ([`round_reads`]).
+#[derive(Debug, Clone)]
+pub struct RoundReads {
+    pub row: InquiryRow,
+    /// How many non-spam inquiries the same submitter sent the site before, and the
+    /// references of the latest of them (see [`earlier_inquiries`]).
+    pub earlier: (u32, Vec<String>),
+    /// The site's endpoints disabled by a 410.
+    pub disabled: Vec<DisabledEndpoint>,
+    /// The inquiry's own delivery attempts (not its escalations'), oldest first.
+    pub attempts: Vec<Attempt>,
+}
+
+/// Everything a delivery round of inquiry `id` reads, in one D1 batch (one trip instead of
+/// five): the inquiry, its submitter's earlier inquiries (`keep` references), the site's
+/// disabled endpoints and the inquiry's attempt log. `None` for an unknown inquiry.
+pub async fn round_reads(
+    db: &D1Database,
+    id: &str,
+    keep: u32,
+) -> Result<Option<RoundReads>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
+    // The same inquiries as `earlier_inquiries`, found from the inquiry's own row.
+    let earlier = "FROM inquiries e JOIN inquiries i ON i.id = ?1
+         WHERE e.site_id = i.site_id AND e.email_hash IS NOT NULL
+           AND e.email_hash = i.email_hash AND e.submitted_ms <= i.submitted_ms
+           AND e.id <> i.id AND e.status <> 'spam'";
+    let statements = vec![
+        db.prepare(format!(
+            "SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE id = ?1"
+        ))
+        .bind(&[text(id)])?,
+        db.prepare(format!("SELECT COUNT(*) AS n {earlier}"))
+            .bind(&[text(id)])?,
+        db.prepare(format!(
+            "SELECT e.reference {earlier} ORDER BY e.submitted_ms DESC LIMIT ?2"
+        ))
+        .bind(&[text(id), int(i64::from(keep))])?,
+        db.prepare(
+            "SELECT endpoint_url, inquiry_id, status_code, disabled_ms FROM disabled_endpoints
+             WHERE site_id = (SELECT site_id FROM inquiries WHERE id = ?1) ORDER BY disabled_ms",
+        )
+        .bind(&[text(id)])?,
+        db.prepare(
+            "SELECT inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms
+             FROM delivery_attempts WHERE inquiry_id = ?1 AND escalation IS NULL ORDER BY at_ms, id",
+        )
+        .bind(&[text(id)])?,
+    ];
+    let results = db.batch(statements).await?;
+    let [row, count, refs, disabled, attempts] = results.as_slice() else {
+        return Err(EdgeError::internal(format!(
+            "the round's reads gave {} results for 5 statements",
+            results.len()
+        )));
+    };
+    let Some(row) = row.results::<InquiryRow>()?.into_iter().next() else {
+        return Ok(None);
+    };
+    let count = count
+        .results::<CountRow>()?
+        .into_iter()
+        .next()
+        .map_or(0, |r| r.n);
+    Ok(Some(RoundReads {
+        row,
+        earlier: (
+            u32::try_from(count).unwrap_or(u32::MAX),
+            refs.results::<ReferenceRow>()?
+                .into_iter()
+                .map(|r| r.reference)
+                .collect(),
+        ),
+        disabled: disabled.results::<DisabledEndpoint>()?,
+        attempts: attempts.results::<Attempt>()?,
+    }))
+}
+
 pub async fn set_status(db: &D1Database, id: &str, status: &str) -> Result<(), EdgeError> {
     crate::bench_timing::storage_delay().await;
     db.prepare("UPDATE inquiries SET status = ?2 WHERE id = ?1")
