@@ -220,7 +220,6 @@ pub async fn store_inquiry(
             int(window.now_ms),
             text(&n.id),
         ])?;
-    crate::bench_timing::storage_delay().await;
     let count = db
         .prepare(
             "SELECT COUNT(*) AS n, MIN(at_ms) AS oldest FROM submission_events
