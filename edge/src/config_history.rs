@@ -144,6 +144,7 @@ pub async fn put(
         )
         .bind(&[text(site), int(KEPT_VERSIONS)])?,
     ];
+    crate::bench_timing::storage_delay().await;
     let results = db.batch(statements).await?;
     #[derive(Deserialize)]
     struct Version {
@@ -204,6 +205,7 @@ struct VersionView {
 /// A kept version's stored texts, shaped like the live row so `site_config::decode` reads
 /// it the same way.
 async fn stored(db: &D1Database, site: &str, version: i64) -> Result<SiteRow, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     #[derive(Deserialize)]
     struct Texts {
         config_toml: String,
@@ -229,6 +231,7 @@ async fn stored(db: &D1Database, site: &str, version: i64) -> Result<SiteRow, Ed
 
 /// `GET /v1/admin/sites/{site}/config/versions`: the kept versions, newest first.
 pub async fn list(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let db = env.d1("DB")?;
     let row = authorize(req, env, &db, site).await?;
     let versions = db

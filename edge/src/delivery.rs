@@ -243,6 +243,7 @@ async fn send_later(
     msg: &DeliveryMessage,
     delay: u32,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let mut builder = MessageBuilder::new(msg.clone());
     if delay > 0 {
         builder = builder.delay_seconds(delay);
@@ -265,24 +266,35 @@ pub async fn deliver(
     msg: &DeliveryMessage,
     schedule: &[u32],
 ) -> Result<Outcome, EdgeError> {
-    let Some(row) = store::inquiry(db, &msg.inquiry_id).await? else {
+    // Everything the round reads, in one trip: the inquiry, the submitter's history, the
+    // disabled endpoints and the attempt log.
+    let Some(reads) = store::round_reads(db, &msg.inquiry_id, EARLIER_REFERENCES).await? else {
         log(&format!(
             "delivery: inquiry {} does not exist",
             msg.inquiry_id
         ));
         return Ok(Outcome::Done);
     };
+    let row = reads.row;
     if row.status != "pending" {
         return Ok(Outcome::Done);
     }
+    // The config as the submit saw it: cached per isolate for a few seconds.
     let allow_loopback = platform::allow_loopback_http(env);
-    let Some(config) = store::site_config(db, &row.site_id, allow_loopback).await? else {
-        return Err(EdgeError::internal(format!(
-            "site {} has no config",
-            row.site_id
-        )));
-    };
-    let event = event_for(db, &config, &row, crate::ack::link_for(env, &row.id)).await?;
+    let config = crate::http::live_config(db, &row.site_id, allow_loopback)
+        .await
+        .map_err(|e| match e {
+            EdgeError::SiteNotFound => {
+                EdgeError::internal(format!("site {} has no config", row.site_id))
+            }
+            e => e,
+        })?;
+    let event = event_with_history(
+        &config,
+        &row,
+        crate::ack::link_for(env, &row.id),
+        reads.earlier,
+    )?;
     let card = formats::inquiry_card(&event);
     let sending = Sending {
         config: &config,
@@ -290,7 +302,10 @@ pub async fn deliver(
         escalation: None,
         since_ms: msg.since_ms,
     };
-    let round = sending.round(db, env, &event, &card).await?;
+    let disabled: BTreeSet<String> = reads.disabled.into_iter().map(|d| d.endpoint_url).collect();
+    let round = sending
+        .round_with(db, env, &event, &card, &disabled, &reads.attempts)
+        .await?;
     let jitter = platform::random_bytes::<1>().map_or(0, |b| b[0]);
     let outcome = conclude(&round, schedule, msg.round, jitter);
     if outcome == Outcome::Done {
@@ -324,12 +339,27 @@ impl Sending<'_> {
         event: &payload::Event<T>,
         card: &formats::Card,
     ) -> Result<Round, EdgeError> {
+        let disabled = disabled_urls(db, &self.row.site_id).await?;
+        let history = store::attempts(db, &self.row.id, self.escalation).await?;
+        self.round_with(db, env, event, card, &disabled, &history)
+            .await
+    }
+
+    /// [`Sending::round`] with the site's disabled endpoints and this log's attempts
+    /// already read.
+    pub async fn round_with<T: Serialize>(
+        &self,
+        db: &D1Database,
+        env: &Env,
+        event: &payload::Event<T>,
+        card: &formats::Card,
+        disabled: &BTreeSet<String>,
+        history: &[Attempt],
+    ) -> Result<Round, EdgeError> {
         let row = self.row;
         let allow_loopback = platform::allow_loopback_http(env);
         let endpoints = endpoints_for(self.config, &row.poc);
-        let disabled = disabled_urls(db, &row.site_id).await?;
-        let history = store::attempts(db, &row.id, self.escalation).await?;
-        let (done, next_attempt) = plan(&history, self.since_ms);
+        let (done, next_attempt) = plan(history, self.since_ms);
         let mut round = Round::default();
         if endpoints.is_empty() {
             let attempt = next_attempt.get("").copied().unwrap_or(1);
@@ -431,9 +461,7 @@ pub async fn event_for(
     row: &InquiryRow,
     acknowledge_url: Option<String>,
 ) -> Result<WebhookPayload, EdgeError> {
-    let accepted: SubmitAccepted = serde_json::from_str(&row.response_json)?;
-    let fields: serde_json::Value = serde_json::from_str(&row.fields_json)?;
-    let (earlier_inquiries, earlier_references) = match &row.email_hash {
+    let earlier = match &row.email_hash {
         Some(hash) => {
             store::earlier_inquiries(
                 db,
@@ -447,6 +475,19 @@ pub async fn event_for(
         }
         None => (0, Vec::new()),
     };
+    event_with_history(config, row, acknowledge_url, earlier)
+}
+
+/// [`event_for`] with the submitter's history already read: how many earlier inquiries,
+/// and the references of the latest of them.
+pub fn event_with_history(
+    config: &SiteConfig,
+    row: &InquiryRow,
+    acknowledge_url: Option<String>,
+    (earlier_inquiries, earlier_references): (u32, Vec<String>),
+) -> Result<WebhookPayload, EdgeError> {
+    let accepted: SubmitAccepted = serde_json::from_str(&row.response_json)?;
+    let fields: serde_json::Value = serde_json::from_str(&row.fields_json)?;
     let email = config
         .form
         .email_field()
@@ -635,10 +676,25 @@ async fn send(
     })
 }
 
-/// Sends a delivery message; used by the submit handler, the sweeper and redelivery.
+/// Sends a delivery message (admin redelivery; a new inquiry's goes through [`enqueue_new`]).
 pub async fn enqueue(env: &Env, msg: &DeliveryMessage) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     env.queue("DELIVERY")?.send(msg).await?;
     Ok(())
+}
+
+/// Sends the first message of a new inquiry, after its answer. With the var
+/// `TEST_FAIL_INTAKE_SENDS = "true"`, which only the integration tests set, the send fails
+/// without reaching the queue, as a lost send would: the sweeper trials count on it.
+pub async fn enqueue_new(env: &Env, msg: &DeliveryMessage) -> Result<(), EdgeError> {
+    if platform::var(env, "TEST_FAIL_INTAKE_SENDS")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return Err(EdgeError::internal(
+            "queue send refused: TEST_FAIL_INTAKE_SENDS is set",
+        ));
+    }
+    enqueue(env, msg).await
 }
 
 #[cfg(test)]

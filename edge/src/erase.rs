@@ -159,6 +159,7 @@ pub async fn erase(
     ];
     let tables = retention::child_tables(db).await;
     statements.extend(retention::delete_statements(db, &tables, matching, &args)?);
+    crate::bench_timing::storage_delay().await;
     let results = db.batch(statements).await?;
     let references = results
         .first()

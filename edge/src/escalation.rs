@@ -372,6 +372,7 @@ async fn escalate_one(
         level: level.clone(),
         target_poc: step.target_poc.clone(),
     };
+    crate::bench_timing::storage_delay().await;
     if let Err(e) = env.queue("DELIVERY")?.send(&msg).await {
         // Not sent: forget the step so the next run tries again.
         sla_store::delete_escalation(db, &row.id, &level).await?;
@@ -458,6 +459,7 @@ pub async fn deliver(
                 "escalation: {} of inquiry {} reached no endpoint of {}",
                 msg.level, row.id, step.target_poc
             ));
+            crate::bench_timing::storage_delay().await;
             env.queue(delivery::DEAD_LETTER_BINDING)?.send(msg).await?;
             Ok(Outcome::Done)
         }

@@ -437,10 +437,10 @@ async fn public(
         (_, PublicEndpoint::Form, Method::Get) => form::handle(req, env, &config).await,
         (_, PublicEndpoint::FormPage, Method::Get) => plain_form::get(req, env, &config).await,
         (_, PublicEndpoint::FormPage, Method::Post) => {
-            plain_form::post(req, env, &db, &config, &mut steps).await
+            plain_form::post(req, env, ctx, &db, &config, &mut steps).await
         }
         (_, PublicEndpoint::Inquiries, Method::Post) => {
-            submit::handle(req, env, &db, &config, &mut steps).await
+            submit::handle(req, env, ctx, &db, &config, &mut steps).await
         }
         (_, PublicEndpoint::Preview, Method::Post) => preview::handle(req, env, &config).await,
         _ => Err(EdgeError::MethodNotAllowed { allow }),

@@ -57,6 +57,7 @@ pub const DEAD_LETTER_QUEUE: &str = "switchboard-dlq";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    bench_timing::configure(&env);
     Ok(http::handle(req, env, &ctx).await)
 }
 
@@ -66,6 +67,7 @@ async fn queue(
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
+    bench_timing::configure(&env);
     if batch.queue() == DEAD_LETTER_QUEUE {
         dead_letter::consume(&batch, &env).await;
     } else {
@@ -76,6 +78,7 @@ async fn queue(
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    bench_timing::configure(&env);
     if let Err(e) = sweeper::sweep(&env).await {
         platform::log(&format!("sweeper failed: {}", e.log_cause().unwrap_or("")));
     }

@@ -465,6 +465,7 @@ pub async fn get(
 pub async fn post(
     req: &worker::Request,
     env: &worker::Env,
+    ctx: &worker::Context,
     db: &worker::D1Database,
     config: &SiteConfig,
     steps: &mut Steps,
@@ -484,7 +485,7 @@ pub async fn post(
     let values = request.fields.clone();
     let tz = request.time_zone.clone().unwrap_or_default();
     let token = request.render_token.clone().unwrap_or_default();
-    let json = match crate::submit::accept(req, env, db, config, request, steps).await {
+    let json = match crate::submit::accept(req, env, ctx, db, config, request, steps).await {
         Ok(reply) => reply,
         Err(e) => Reply::from_error(&e),
     };

@@ -5,7 +5,6 @@
 use crate::error::EdgeError;
 use crate::platform::log;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha2::Sha256;
 use switchboard_shared::abuse::WINDOW_MS;
 use wasm_bindgen::JsValue;
@@ -90,59 +89,19 @@ pub async fn burst(env: &Env, budget: Budget, site: &str, visitor: &str) -> Resu
     }
 }
 
-#[derive(Deserialize)]
-struct Oldest {
-    oldest: Option<f64>,
-}
-
-/// Records one submission for `visitor` unless it already sent `limit` in the last 12
-/// hours; then 429 with the seconds until the oldest of them leaves the window. Check and
-/// insert are one statement, so concurrent submits cannot both slip past the limit.
-pub async fn take(
-    db: &D1Database,
-    site: &str,
-    visitor: &str,
-    now_ms: i64,
-    limit: u32,
-) -> Result<(), EdgeError> {
-    let since = JsValue::from_f64((now_ms - WINDOW_MS) as f64);
-    let result = db
-        .prepare(
-            "INSERT INTO submission_events (site_id, visitor, at_ms)
-             SELECT ?1, ?2, ?3
-             WHERE (SELECT COUNT(*) FROM submission_events
-                    WHERE site_id = ?1 AND visitor = ?2 AND at_ms > ?4) < ?5",
-        )
-        .bind(&[
-            site.into(),
-            visitor.into(),
-            JsValue::from_f64(now_ms as f64),
-            since.clone(),
-            JsValue::from_f64(f64::from(limit)),
-        ])?
-        .run()
-        .await?;
-    if result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0 {
-        return Ok(());
-    }
-    let oldest = db
-        .prepare(
-            "SELECT MIN(at_ms) AS oldest FROM submission_events
-             WHERE site_id = ?1 AND visitor = ?2 AND at_ms > ?3",
-        )
-        .bind(&[site.into(), visitor.into(), since])?
-        .first::<Oldest>(None)
-        .await?
-        .and_then(|r| r.oldest)
-        .map_or(now_ms, |o| o as i64);
-    Err(limited(
+/// The refusal of a visitor who has used up `limit` inquiries in 12 hours. The count and
+/// the insert it guards are one statement of the inquiry's store batch
+/// (`store::store_inquiry`), so concurrent submits cannot both slip past the limit.
+pub fn window_exhausted(limit: u32, retry_after_s: u32) -> EdgeError {
+    limited(
         format!("at most {limit} inquiries per 12 hours from one visitor"),
-        retry_after_s(oldest, now_ms),
-    ))
+        retry_after_s,
+    )
 }
 
 /// Deletes events that left the window; run by the cron trigger.
 pub async fn purge(db: &D1Database, now_ms: i64) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare("DELETE FROM submission_events WHERE at_ms <= ?1")
         .bind(&[JsValue::from_f64((now_ms - WINDOW_MS) as f64)])?
         .run()

@@ -57,6 +57,7 @@ struct TableName {
 /// Every table other than `inquiries` with an `inquiry_id` column, bar the site-state
 /// ones: the per-inquiry data.
 pub(crate) async fn child_tables(db: &D1Database) -> Vec<String> {
+    crate::bench_timing::storage_delay().await;
     let found = db
         .prepare(
             "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p
@@ -110,6 +111,7 @@ pub async fn purge(env: &Env) -> Result<u64, EdgeError> {
     let db = env.d1("DB")?;
     let now = platform::now_ms();
     crate::rate_limit::purge(&db, now).await?;
+    crate::bench_timing::storage_delay().await;
     let sites = db
         .prepare("SELECT id, config_json FROM sites WHERE config_json IS NOT NULL")
         .all()
@@ -125,6 +127,7 @@ pub async fn purge(env: &Env) -> Result<u64, EdgeError> {
         let cutoff = JsValue::from_f64(cutoff_ms(now, days) as f64);
         let args = [JsValue::from_str(&site.id), cutoff];
         // One batch is one transaction: a site's purge is all or nothing.
+        crate::bench_timing::storage_delay().await;
         let results = db
             .batch(delete_statements(&db, &tables, EXPIRED, &args)?)
             .await?;

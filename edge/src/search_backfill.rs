@@ -35,6 +35,7 @@ pub async fn run(env: &Env) -> Result<usize, EdgeError> {
 }
 
 async fn fill(db: &D1Database) -> Result<usize, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let rows = db
         .prepare("SELECT id, fields_json FROM inquiries WHERE search_text IS NULL LIMIT ?1")
         .bind(&[JsValue::from(BATCH)])?
@@ -56,6 +57,7 @@ async fn fill(db: &D1Database) -> Result<usize, EdgeError> {
             ])?,
         );
     }
+    crate::bench_timing::storage_delay().await;
     db.batch(updates).await?;
     log(&format!(
         "search: filled the search text of {} older inquiries",

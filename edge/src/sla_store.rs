@@ -38,6 +38,7 @@ const ACK_COLUMNS: &str = "id, site_id, reference, poc, status, deadline_ms, ack
      target_met, acknowledged_by, acknowledged_via";
 
 pub async fn ack_by_id(db: &D1Database, id: &str) -> Result<Option<AckRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(format!("SELECT {ACK_COLUMNS} FROM inquiries WHERE id = ?1"))
         .bind(&[text(id)])?
@@ -55,6 +56,7 @@ pub async fn acknowledge(
     by: Option<&str>,
     via: &str,
 ) -> Result<Option<AckRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let by = by.map_or(JsValue::NULL, text);
     db.prepare(
         "UPDATE inquiries SET acknowledged_ms = ?2,
@@ -92,6 +94,7 @@ pub async fn open_past_warning(
     oldest_deadline_ms: i64,
     limit: u32,
 ) -> Result<Vec<OpenRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT i.id, i.site_id, i.poc, i.submitted_ms, i.deadline_ms,
@@ -122,6 +125,7 @@ pub async fn mark_escalation_done(
     inquiry_id: &str,
     now_ms: i64,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare(
         "UPDATE inquiries SET escalation_done_ms = ?2 WHERE id = ?1 AND escalation_done_ms IS NULL",
     )
@@ -140,6 +144,7 @@ pub async fn insert_escalation(
     target_poc: &str,
     now_ms: i64,
 ) -> Result<bool, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let result = db
         .prepare(
             "INSERT INTO escalations (inquiry_id, level, target_poc, at_ms) VALUES (?1, ?2, ?3, ?4)
@@ -163,6 +168,7 @@ pub async fn escalations(
     db: &D1Database,
     inquiry_id: &str,
 ) -> Result<Vec<EscalationRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT level, target_poc, at_ms FROM escalations WHERE inquiry_id = ?1 ORDER BY at_ms, id",
@@ -178,6 +184,7 @@ pub async fn escalation(
     inquiry_id: &str,
     level: &str,
 ) -> Result<Option<EscalationRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT level, target_poc, at_ms FROM escalations WHERE inquiry_id = ?1 AND level = ?2",
@@ -193,6 +200,7 @@ pub async fn delete_escalation(
     inquiry_id: &str,
     level: &str,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare("DELETE FROM escalations WHERE inquiry_id = ?1 AND level = ?2")
         .bind(&[text(inquiry_id), text(level)])?
         .run()

@@ -37,6 +37,7 @@ pub struct SiteRow {
 }
 
 pub async fn site(db: &D1Database, site: &str) -> Result<Option<SiteRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let row = db
         .prepare(
             "SELECT id, config_toml, config_json, version, admin_key_hash,
@@ -94,6 +95,7 @@ pub async fn put_admin_key_hash(
     hash: &str,
     now_ms: i64,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare(
         "INSERT INTO sites (id, admin_key_hash, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT (id) DO UPDATE SET admin_key_hash = excluded.admin_key_hash, updated_ms = excluded.updated_ms",
@@ -129,57 +131,8 @@ pub struct NewInquiry {
     pub response_json: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InsertOutcome {
-    Inserted,
-    /// A row with the same site and idempotency key exists (or, very rarely, the same
-    /// reference): nothing was written.
-    Conflict,
-}
-
-pub async fn insert_inquiry(db: &D1Database, n: &NewInquiry) -> Result<InsertOutcome, EdgeError> {
-    // ON CONFLICT DO NOTHING instead of catching the UNIQUE error: the outcome is read from
-    // the change count, not from the wording of an error message.
-    let result = db
-        .prepare(
-            "INSERT INTO inquiries (id, site_id, idempotency_key, reference, poc, priority, tags, fields_json,
-                email_hash, topic, locale, routing_explanation_json, deadline_ms, submitted_ms, status,
-                response_status, response_json, search_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&[
-            text(&n.id),
-            text(&n.site_id),
-            text(&n.idempotency_key),
-            text(&n.reference),
-            text(&n.poc),
-            text(&n.priority),
-            text(&n.tags_json),
-            text(&n.fields_json),
-            opt_text(n.email_hash.as_deref()),
-            opt_text(n.topic.as_deref()),
-            text(&n.locale),
-            text(&n.routing_explanation_json),
-            int(n.deadline_ms),
-            int(n.submitted_ms),
-            text(n.status),
-            int(i64::from(n.response_status)),
-            text(&n.response_json),
-            text(&n.search_text),
-        ])?
-        .run()
-        .await?;
-    let changes = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
-    Ok(if changes > 0 {
-        InsertOutcome::Inserted
-    } else {
-        InsertOutcome::Conflict
-    })
-}
-
 /// The answer stored for an idempotency key.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct StoredAnswer {
     pub response_status: u16,
     pub response_json: String,
@@ -190,11 +143,196 @@ pub async fn answer_for_key(
     site: &str,
     key: &str,
 ) -> Result<Option<StoredAnswer>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare("SELECT response_status, response_json FROM inquiries WHERE site_id = ?1 AND idempotency_key = ?2")
         .bind(&[text(site), text(key)])?
         .first::<StoredAnswer>(None)
         .await?)
+}
+
+/// The 12-hour limit a new inquiry is held to: `visitor` (a keyed hash, see `rate_limit`)
+/// may have stored at most `limit` inquiries on the site in the window before `now_ms`.
+#[derive(Debug, Clone)]
+pub struct Window<'a> {
+    pub visitor: &'a str,
+    pub now_ms: i64,
+    pub limit: u32,
+}
+
+/// A visitor's submissions in the window: how many, and the time of the oldest.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct WindowRow {
+    pub n: i64,
+    pub oldest: Option<f64>,
+}
+
+/// What [`store_inquiry`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// Stored, under one of the offered references; its answer.
+    Stored(StoredAnswer),
+    /// The idempotency key was stored before: that inquiry's answer, byte for byte.
+    Replayed(StoredAnswer),
+    /// The visitor has used up the 12-hour limit; seconds until the oldest of its
+    /// submissions leaves the window.
+    Limited { retry_after_s: u32 },
+    /// Every offered reference is taken already (each about 1 in 10^12): nothing stored.
+    ReferencesTaken,
+}
+
+/// Reads the outcome off the batch's results: the replay read (taken before the insert),
+/// the row the insert returned, and the visitor's window after the insert.
+pub fn store_outcome(
+    replay: Option<StoredAnswer>,
+    inserted: Option<StoredAnswer>,
+    window: &WindowRow,
+    limit: u32,
+    now_ms: i64,
+) -> StoreOutcome {
+    if let Some(answer) = replay {
+        return StoreOutcome::Replayed(answer);
+    }
+    if let Some(answer) = inserted {
+        return StoreOutcome::Stored(answer);
+    }
+    if window.n >= i64::from(limit) {
+        let oldest = window.oldest.map_or(now_ms, |o| o as i64);
+        return StoreOutcome::Limited {
+            retry_after_s: crate::rate_limit::retry_after_s(oldest, now_ms),
+        };
+    }
+    StoreOutcome::ReferencesTaken
+}
+
+/// Stores a new inquiry in one D1 batch, which D1 runs as one transaction: one trip.
+///
+/// 1. the answer stored for the idempotency key, if any (read before anything is written);
+/// 2. the insert, only while the visitor's count in the window is under the limit, under
+///    the first of the references (`n.reference` with `n.response_json`, then each of
+///    `alternatives`, a reference with the answer that names it) that no inquiry holds;
+///    a stored key makes it do nothing (`ON CONFLICT DO NOTHING`), and it returns the
+///    answer it stored;
+/// 3. the visitor's submission event, only if the insert wrote the row (found by its id);
+/// 4. the visitor's window, for `Retry-After`.
+pub async fn store_inquiry(
+    db: &D1Database,
+    n: &NewInquiry,
+    alternatives: &[(String, String)],
+    window: &Window<'_>,
+) -> Result<StoreOutcome, EdgeError> {
+    crate::bench_timing::storage_delay().await;
+    let since = window.now_ms - switchboard_shared::abuse::WINDOW_MS;
+    let site = text(&n.site_id);
+    let visitor = text(window.visitor);
+    let replay = db
+        .prepare(
+            "SELECT response_status, response_json FROM inquiries WHERE site_id = ?1 AND idempotency_key = ?2",
+        )
+        .bind(&[site.clone(), text(&n.idempotency_key)])?;
+
+    let candidates: Vec<(&str, &str)> =
+        std::iter::once((n.reference.as_str(), n.response_json.as_str()))
+            .chain(alternatives.iter().map(|(r, a)| (r.as_str(), a.as_str())))
+            .collect();
+    let insert = db.prepare(insert_sql(candidates.len())).bind(&insert_args(
+        n,
+        &candidates,
+        window,
+        since,
+    ))?;
+    let event = db
+        .prepare(
+            "INSERT INTO submission_events (site_id, visitor, at_ms)
+             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM inquiries WHERE id = ?4)",
+        )
+        .bind(&[
+            site.clone(),
+            visitor.clone(),
+            int(window.now_ms),
+            text(&n.id),
+        ])?;
+    let count = db
+        .prepare(
+            "SELECT COUNT(*) AS n, MIN(at_ms) AS oldest FROM submission_events
+             WHERE site_id = ?1 AND visitor = ?2 AND at_ms > ?3",
+        )
+        .bind(&[site, visitor, int(since)])?;
+    let results = db.batch(vec![replay, insert, event, count]).await?;
+    let [replay, inserted, _, count] = results.as_slice() else {
+        return Err(EdgeError::internal(format!(
+            "the inquiry batch gave {} results for 4 statements",
+            results.len()
+        )));
+    };
+    Ok(store_outcome(
+        replay.results::<StoredAnswer>()?.into_iter().next(),
+        inserted.results::<StoredAnswer>()?.into_iter().next(),
+        &count
+            .results::<WindowRow>()?
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+        window.limit,
+        window.now_ms,
+    ))
+}
+
+/// The insert of [`store_inquiry`] for `candidates` (reference, answer) pairs. Parameters
+/// 1-19 are the row and the window ([`insert_args`]); the pairs follow from 20.
+fn insert_sql(candidates: usize) -> String {
+    let values: Vec<String> = (0..candidates)
+        .map(|i| format!("(?{}, ?{})", 20 + 2 * i, 21 + 2 * i))
+        .collect();
+    format!(
+        "INSERT INTO inquiries (id, site_id, idempotency_key, reference, poc, priority, tags,
+            fields_json, email_hash, topic, locale, routing_explanation_json, deadline_ms,
+            submitted_ms, status, response_status, response_json, search_text)
+         SELECT ?1, ?2, ?3, c.reference, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+            c.answer, ?16
+         FROM (SELECT v.column1 AS reference, v.column2 AS answer FROM (VALUES {}) AS v
+               WHERE NOT EXISTS (SELECT 1 FROM inquiries i WHERE i.reference = v.column1)
+               LIMIT 1) AS c
+         WHERE (SELECT COUNT(*) FROM submission_events
+                WHERE site_id = ?2 AND visitor = ?17 AND at_ms > ?18) < ?19
+         ON CONFLICT DO NOTHING
+         RETURNING response_status, response_json",
+        values.join(", ")
+    )
+}
+
+fn insert_args(
+    n: &NewInquiry,
+    candidates: &[(&str, &str)],
+    window: &Window<'_>,
+    since: i64,
+) -> Vec<JsValue> {
+    let mut args = vec![
+        text(&n.id),
+        text(&n.site_id),
+        text(&n.idempotency_key),
+        text(&n.poc),
+        text(&n.priority),
+        text(&n.tags_json),
+        text(&n.fields_json),
+        opt_text(n.email_hash.as_deref()),
+        opt_text(n.topic.as_deref()),
+        text(&n.locale),
+        text(&n.routing_explanation_json),
+        int(n.deadline_ms),
+        int(n.submitted_ms),
+        text(n.status),
+        int(i64::from(n.response_status)),
+        text(&n.search_text),
+        text(window.visitor),
+        int(since),
+        int(i64::from(window.limit)),
+    ];
+    for (reference, answer) in candidates {
+        args.push(text(reference));
+        args.push(text(answer));
+    }
+    args
 }
 
 /// An inquiry as stored.
@@ -234,6 +372,7 @@ const INQUIRY_COLUMNS: &str =
     (SELECT COUNT(*) FROM escalations e WHERE e.inquiry_id = inquiries.id) AS escalations";
 
 pub async fn inquiry(db: &D1Database, id: &str) -> Result<Option<InquiryRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(format!(
             "SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE id = ?1"
@@ -248,6 +387,7 @@ pub async fn inquiry_by_reference(
     site: &str,
     reference: &str,
 ) -> Result<Option<InquiryRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(format!(
             "SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE site_id = ?1 AND reference = ?2"
@@ -265,6 +405,7 @@ pub async fn select_inquiries(
     f: &InquiryFilter,
     limit: u32,
 ) -> Result<Vec<InquiryRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let statement = inquiry_query::select(INQUIRY_COLUMNS, site, f, limit);
     let args: Vec<JsValue> = statement
         .args
@@ -310,6 +451,7 @@ pub async fn earlier_inquiries(
         int(before_ms),
         text(exclude_id),
     ];
+    crate::bench_timing::storage_delay().await;
     let count = db
         .prepare(format!(
             "SELECT COUNT(*) AS n FROM inquiries WHERE {filter}"
@@ -320,6 +462,7 @@ pub async fn earlier_inquiries(
         .map_or(0, |r| r.n);
     let mut with_limit = args.to_vec();
     with_limit.push(int(i64::from(keep)));
+    crate::bench_timing::storage_delay().await;
     let refs = db
         .prepare(format!(
             "SELECT reference FROM inquiries WHERE {filter} ORDER BY submitted_ms DESC LIMIT ?5"
@@ -334,7 +477,86 @@ pub async fn earlier_inquiries(
     ))
 }
 
+/// What a delivery round reads before it posts ([`round_reads`]).
+#[derive(Debug, Clone)]
+pub struct RoundReads {
+    pub row: InquiryRow,
+    /// How many non-spam inquiries the same submitter sent the site before, and the
+    /// references of the latest of them (see [`earlier_inquiries`]).
+    pub earlier: (u32, Vec<String>),
+    /// The site's endpoints disabled by a 410.
+    pub disabled: Vec<DisabledEndpoint>,
+    /// The inquiry's own delivery attempts (not its escalations'), oldest first.
+    pub attempts: Vec<Attempt>,
+}
+
+/// Everything a delivery round of inquiry `id` reads, in one D1 batch (one trip instead of
+/// five): the inquiry, its submitter's earlier inquiries (`keep` references), the site's
+/// disabled endpoints and the inquiry's attempt log. `None` for an unknown inquiry.
+pub async fn round_reads(
+    db: &D1Database,
+    id: &str,
+    keep: u32,
+) -> Result<Option<RoundReads>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
+    // The same inquiries as `earlier_inquiries`, found from the inquiry's own row.
+    let earlier = "FROM inquiries e JOIN inquiries i ON i.id = ?1
+         WHERE e.site_id = i.site_id AND e.email_hash IS NOT NULL
+           AND e.email_hash = i.email_hash AND e.submitted_ms <= i.submitted_ms
+           AND e.id <> i.id AND e.status <> 'spam'";
+    let statements = vec![
+        db.prepare(format!(
+            "SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE id = ?1"
+        ))
+        .bind(&[text(id)])?,
+        db.prepare(format!("SELECT COUNT(*) AS n {earlier}"))
+            .bind(&[text(id)])?,
+        db.prepare(format!(
+            "SELECT e.reference {earlier} ORDER BY e.submitted_ms DESC LIMIT ?2"
+        ))
+        .bind(&[text(id), int(i64::from(keep))])?,
+        db.prepare(
+            "SELECT endpoint_url, inquiry_id, status_code, disabled_ms FROM disabled_endpoints
+             WHERE site_id = (SELECT site_id FROM inquiries WHERE id = ?1) ORDER BY disabled_ms",
+        )
+        .bind(&[text(id)])?,
+        db.prepare(
+            "SELECT inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms
+             FROM delivery_attempts WHERE inquiry_id = ?1 AND escalation IS NULL ORDER BY at_ms, id",
+        )
+        .bind(&[text(id)])?,
+    ];
+    let results = db.batch(statements).await?;
+    let [row, count, refs, disabled, attempts] = results.as_slice() else {
+        return Err(EdgeError::internal(format!(
+            "the round's reads gave {} results for 5 statements",
+            results.len()
+        )));
+    };
+    let Some(row) = row.results::<InquiryRow>()?.into_iter().next() else {
+        return Ok(None);
+    };
+    let count = count
+        .results::<CountRow>()?
+        .into_iter()
+        .next()
+        .map_or(0, |r| r.n);
+    Ok(Some(RoundReads {
+        row,
+        earlier: (
+            u32::try_from(count).unwrap_or(u32::MAX),
+            refs.results::<ReferenceRow>()?
+                .into_iter()
+                .map(|r| r.reference)
+                .collect(),
+        ),
+        disabled: disabled.results::<DisabledEndpoint>()?,
+        attempts: attempts.results::<Attempt>()?,
+    }))
+}
+
 pub async fn set_status(db: &D1Database, id: &str, status: &str) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare("UPDATE inquiries SET status = ?2 WHERE id = ?1")
         .bind(&[text(id), text(status)])?
         .run()
@@ -346,6 +568,7 @@ pub async fn set_status(db: &D1Database, id: &str, status: &str) -> Result<(), E
 /// queued. Only a `pending` inquiry is changed: nothing was queued, so nothing else can
 /// have moved it since.
 pub async fn restore_status(db: &D1Database, id: &str, status: &str) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare("UPDATE inquiries SET status = ?2 WHERE id = ?1 AND status = 'pending'")
         .bind(&[text(id), text(status)])?
         .run()
@@ -355,6 +578,7 @@ pub async fn restore_status(db: &D1Database, id: &str, status: &str) -> Result<(
 
 /// Marks an inquiry failed unless it was delivered meanwhile (a late success wins).
 pub async fn mark_failed(db: &D1Database, id: &str) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare("UPDATE inquiries SET status = 'failed' WHERE id = ?1 AND status = 'pending'")
         .bind(&[text(id)])?
         .run()
@@ -383,6 +607,7 @@ pub async fn record_attempt(
     a: &Attempt,
     escalation: Option<&str>,
 ) -> Result<(), EdgeError> {
+    crate::bench_timing::storage_delay().await;
     db.prepare(
         "INSERT INTO delivery_attempts (inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms, escalation)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -410,6 +635,7 @@ pub async fn attempts(
     inquiry_id: &str,
     escalation: Option<&str>,
 ) -> Result<Vec<Attempt>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT inquiry_id, endpoint_url, attempt, status_code, error, latency_ms, response_snippet, at_ms
@@ -435,6 +661,7 @@ pub async fn stale_pending(
     older_than_ms: i64,
     limit: u32,
 ) -> Result<Vec<PendingRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT i.id, i.site_id, i.submitted_ms FROM inquiries i
@@ -467,6 +694,7 @@ pub async fn disable_endpoint(
     status_code: i64,
     now_ms: i64,
 ) -> Result<bool, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let result = db
         .prepare(
             "INSERT INTO disabled_endpoints (site_id, endpoint_url, inquiry_id, status_code, disabled_ms)
@@ -482,6 +710,7 @@ pub async fn disabled_endpoints(
     db: &D1Database,
     site: &str,
 ) -> Result<Vec<DisabledEndpoint>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "SELECT endpoint_url, inquiry_id, status_code, disabled_ms FROM disabled_endpoints
@@ -495,6 +724,7 @@ pub async fn disabled_endpoints(
 
 /// Enables a disabled endpoint again; true when it was disabled.
 pub async fn enable_endpoint(db: &D1Database, site: &str, url: &str) -> Result<bool, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     let result = db
         .prepare("DELETE FROM disabled_endpoints WHERE site_id = ?1 AND endpoint_url = ?2")
         .bind(&[text(site), text(url)])?
@@ -511,6 +741,7 @@ pub struct IdRow {
 /// Failed inquiries of a site, oldest first, set back to pending in the same statement so
 /// two concurrent redelivery requests do not both pick them.
 pub async fn take_failed(db: &D1Database, site: &str, limit: u32) -> Result<Vec<IdRow>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(
             "UPDATE inquiries SET status = 'pending'
@@ -522,4 +753,77 @@ pub async fn take_failed(db: &D1Database, site: &str, limit: u32) -> Result<Vec<
         .all()
         .await?
         .results::<IdRow>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> StoredAnswer {
+        StoredAnswer {
+            response_status: 202,
+            response_json: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_stored_key_wins_over_every_other_result() {
+        let full = WindowRow {
+            n: 5,
+            oldest: Some(1_000.0),
+        };
+        assert_eq!(
+            store_outcome(Some(answer("old")), None, &full, 5, 2_000),
+            StoreOutcome::Replayed(answer("old"))
+        );
+    }
+
+    #[test]
+    fn outcomes_of_the_one_trip() {
+        let now = 100_000_000;
+        let under = WindowRow {
+            n: 1,
+            oldest: Some(now as f64),
+        };
+        assert_eq!(
+            store_outcome(None, Some(answer("new")), &under, 5, now),
+            StoreOutcome::Stored(answer("new"))
+        );
+        // Nothing inserted with the visitor at the limit: limited until its oldest leaves.
+        let full = WindowRow {
+            n: 5,
+            oldest: Some((now - switchboard_shared::abuse::WINDOW_MS + 1_500) as f64),
+        };
+        assert_eq!(
+            store_outcome(None, None, &full, 5, now),
+            StoreOutcome::Limited { retry_after_s: 2 }
+        );
+        // Nothing inserted under the limit: every offered reference was taken.
+        assert_eq!(
+            store_outcome(None, None, &under, 5, now),
+            StoreOutcome::ReferencesTaken
+        );
+        // A limit of 0 refuses everything, for the whole window.
+        assert_eq!(
+            store_outcome(None, None, &WindowRow::default(), 0, now),
+            StoreOutcome::Limited {
+                retry_after_s: 12 * 3600
+            }
+        );
+    }
+
+    #[test]
+    fn the_insert_offers_each_reference_with_its_answer() {
+        let sql = insert_sql(3);
+        assert!(
+            sql.contains("(VALUES (?20, ?21), (?22, ?23), (?24, ?25))"),
+            "{sql}"
+        );
+        // The parameters the SQL names are exactly the ones bound.
+        let highest = (1..=40)
+            .rev()
+            .find(|i| sql.contains(&format!("?{i}")))
+            .unwrap();
+        assert_eq!(highest, 19 + 2 * 3);
+    }
 }

@@ -1,5 +1,6 @@
-//! `POST /v1/sites/{site}/inquiries`: checks, parses, routes and stores one inquiry, enqueues
-//! its delivery, and answers 202 (the same answer again for a repeated idempotency key).
+//! `POST /v1/sites/{site}/inquiries`: checks, parses and routes one inquiry, stores it in
+//! one trip to D1, answers 202 (the same answer again for a repeated idempotency key), and
+//! then enqueues its delivery.
 
 use crate::auth;
 use crate::bench_timing::Steps;
@@ -13,7 +14,7 @@ use crate::intake::{self, BodyKind};
 use crate::payload::parse_rfc3339_ms;
 use crate::platform::{self, log};
 use crate::rate_limit;
-use crate::store::{self, InsertOutcome, NewInquiry};
+use crate::store::{self, NewInquiry, StoreOutcome};
 use switchboard_shared::api::{
     FieldErrorView, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, SubmitAccepted, SubmitRequest,
 };
@@ -23,14 +24,16 @@ use switchboard_shared::promise::{Promise, promise};
 use switchboard_shared::routing::{Priority, Router};
 use switchboard_shared::search;
 use switchboard_shared::{Inquiry, Locale};
-use worker::{D1Database, Env, Request};
+use worker::{Context, D1Database, Env, Request};
 
-/// Fresh references tried when one collides with a stored one (about 1 in 10^12 each).
-const REFERENCE_TRIES: usize = 3;
+/// References offered to the store at once: it takes the first that no inquiry holds (a
+/// drawn reference is taken with odds of about one in 10^12 per stored inquiry).
+const REFERENCE_CANDIDATES: usize = 3;
 
 pub async fn handle(
     req: &Request,
     env: &Env,
+    ctx: &Context,
     db: &D1Database,
     config: &SiteConfig,
     steps: &mut Steps,
@@ -41,33 +44,75 @@ pub async fn handle(
     let body = platform::read_body_limited(req, MAX_INQUIRY_BODY).await?;
     steps.mark("body_read");
     let request = parse_request(&body)?;
-    accept(req, env, db, config, request, steps).await
+    accept(req, env, ctx, db, config, request, steps).await
 }
 
 /// Checks, stores and answers one decoded request: the JSON body above, or the urlencoded
 /// one of the plain HTML form (`plain_form`), so both take exactly the same path.
+///
+/// An admitted inquiry costs one storage trip before its answer ([`store_and_answer`]):
+/// the replay check, the 12-hour count and the insert are one D1 batch. A request the
+/// checks refuse may still be a retry of a stored inquiry (its render token aged since,
+/// or the first try used up a limit): it gets the stored answer, at the price of one read
+/// on that path only.
 pub async fn accept(
     req: &Request,
     env: &Env,
+    ctx: &Context,
     db: &D1Database,
     config: &SiteConfig,
     request: SubmitRequest,
     steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
-    let headers = req.headers();
     let key = idempotency_key(
         &request.idempotency_key,
-        headers.get(IDEMPOTENCY_HEADER)?.as_deref(),
+        req.headers().get(IDEMPOTENCY_HEADER)?.as_deref(),
     )?;
-    // A retry of a stored inquiry gets its answer again, before any check that could
-    // refuse it now (a token that aged meanwhile, a limit the first try used up).
-    if let Some(stored) = store::answer_for_key(db, &config.site, &key).await? {
-        return Ok(Reply::raw_json(
-            stored.response_status,
-            stored.response_json,
-        ));
+    match admit(req, env, config, request, &key, steps).await {
+        Ok(admitted) => store_and_answer(db, env, ctx, admitted, steps).await,
+        Err(refusal) => {
+            let stored = store::answer_for_key(db, &config.site, &key).await;
+            steps.trip("replay_check");
+            match stored {
+                Ok(Some(stored)) => Ok(Reply::raw_json(
+                    stored.response_status,
+                    stored.response_json,
+                )),
+                // The refusal stands; a failed read is logged, the visitor sees the refusal.
+                Ok(None) => Err(refusal),
+                Err(e) => {
+                    log(&format!(
+                        "replay check after a refusal failed: {}",
+                        e.log_cause().unwrap_or("")
+                    ));
+                    Err(refusal)
+                }
+            }
+        }
     }
-    steps.mark("replay_check");
+}
+
+/// An inquiry that passed every check, ready for its one trip to storage.
+struct Admitted {
+    prepared: Prepared,
+    /// False for a honeypot hit: stored as spam, never delivered.
+    deliver: bool,
+    visitor: String,
+    now: i64,
+    per_window: u32,
+}
+
+/// Every check that needs no storage, in order: render token, burst limit, honeypot,
+/// validation, Turnstile; then routing and the deadline.
+async fn admit(
+    req: &Request,
+    env: &Env,
+    config: &SiteConfig,
+    request: SubmitRequest,
+    key: &str,
+    steps: &mut Steps,
+) -> Result<Admitted, EdgeError> {
+    let headers = req.headers();
     let locale = request
         .locale
         .as_deref()
@@ -85,22 +130,28 @@ pub async fn accept(
     let visitor = rate_limit::visitor_key(&secret, &config.site, &ip);
     if config.abuse.burst_limit {
         rate_limit::burst(env, rate_limit::Budget::Submit, &config.site, &visitor).await?;
+        steps.mark("burst");
     }
     let per_window = config.abuse.max_inquiries_per_12h;
 
     if honeypot_hit(&config.form, &request.fields) {
         // Looks like success so the bot learns nothing; stored as spam, never delivered.
-        rate_limit::take(db, &config.site, &visitor, now, per_window).await?;
         let draft = serde_json::to_value(&request.fields)?;
         let prepared = prepare_spam(
             config,
-            &key,
+            key,
             locale,
             now,
             request.time_zone.as_deref(),
             &draft,
         )?;
-        return store_and_answer(db, env, prepared, false, steps).await;
+        return Ok(Admitted {
+            prepared,
+            deliver: false,
+            visitor,
+            now,
+            per_window,
+        });
     }
     let inquiry = parse_inquiry(&config.form, &request.fields)
         .map_err(|errors| EdgeError::InvalidInput {
@@ -124,7 +175,7 @@ pub async fn accept(
             &turnstile_secret,
             token,
             remote_ip,
-            &friction::siteverify_idempotency_key(&config.site, &key),
+            &friction::siteverify_idempotency_key(&config.site, key),
             &config.allowed_origins,
         )
         .await?;
@@ -136,11 +187,9 @@ pub async fn accept(
             unverified = true;
         }
     }
-    rate_limit::take(db, &config.site, &visitor, now, per_window).await?;
-    steps.mark("rate_limit");
     let mut prepared = prepare(
         config,
-        &key,
+        key,
         &inquiry,
         locale,
         now,
@@ -150,7 +199,13 @@ pub async fn accept(
         prepared.row.tags_json = with_tag(&prepared.row.tags_json, "turnstile_unverified");
     }
     steps.mark("route_deadline");
-    store_and_answer(db, env, prepared, true, steps).await
+    Ok(Admitted {
+        prepared,
+        deliver: true,
+        visitor,
+        now,
+        per_window,
+    })
 }
 
 /// The JSON body as a [`SubmitRequest`], or a 4xx that says what is wrong with it.
@@ -322,61 +377,83 @@ fn prepare_spam(
     })
 }
 
-/// Stores the inquiry (the answer is only sent once it is stored), then enqueues delivery.
-/// A repeated idempotency key gets the stored answer, byte for byte.
+/// Stores the inquiry in one trip (`store::store_inquiry`) and answers only once it is
+/// stored; a repeated idempotency key gets the stored answer, byte for byte. The delivery
+/// message is sent after the answer: a send that fails (or is lost) leaves the inquiry
+/// pending without an attempt, and the cron sweeper sends it (`sweeper.rs`).
 async fn store_and_answer(
     db: &D1Database,
     env: &Env,
-    mut prepared: Prepared,
-    deliver: bool,
+    ctx: &Context,
+    admitted: Admitted,
     steps: &mut Steps,
 ) -> Result<Reply, EdgeError> {
-    for _ in 0..REFERENCE_TRIES {
+    let Admitted {
+        mut prepared,
+        deliver,
+        visitor,
+        now,
+        per_window,
+    } = admitted;
+    prepared.row.id = ids::inquiry_id_from_bytes(platform::random_bytes::<INQUIRY_ID_BYTES>()?);
+    // Each reference comes with the answer that names it; the batch stores the first one
+    // no inquiry holds, so a collision never costs a second trip.
+    let mut candidates = Vec::with_capacity(REFERENCE_CANDIDATES);
+    for _ in 0..REFERENCE_CANDIDATES {
         let reference = ids::reference_from_bytes(platform::random_bytes::<REFERENCE_BYTES>()?);
-        prepared.answer.reference = reference.clone();
         prepared.answer.confirmation = Some(prepared.confirmation.render(&reference));
-        prepared.row.reference = reference;
-        prepared.row.id = ids::inquiry_id_from_bytes(platform::random_bytes::<INQUIRY_ID_BYTES>()?);
-        prepared.row.response_json = serde_json::to_string(&prepared.answer)?;
-        let outcome = store::insert_inquiry(db, &prepared.row).await?;
-        steps.mark("insert");
-        match outcome {
-            InsertOutcome::Inserted => {
-                if deliver {
-                    let msg = DeliveryMessage::new(&prepared.row.id, &prepared.row.site_id);
-                    // Stored is what matters: if the queue is down, the sweeper enqueues it later.
-                    let sent = delivery::enqueue(env, &msg).await;
-                    steps.mark("enqueue");
-                    if let Err(e) = sent {
-                        log(&format!(
-                            "enqueue failed for inquiry {}: {}",
-                            msg.inquiry_id,
-                            e.log_cause().unwrap_or("")
-                        ));
-                    }
-                }
-                return Ok(Reply::raw_json(
-                    prepared.row.response_status,
-                    prepared.row.response_json,
-                ));
-            }
-            InsertOutcome::Conflict => {
-                if let Some(stored) =
-                    store::answer_for_key(db, &prepared.row.site_id, &prepared.row.idempotency_key)
-                        .await?
-                {
-                    return Ok(Reply::raw_json(
-                        stored.response_status,
-                        stored.response_json,
-                    ));
-                }
-                // Not our key: the reference collided. Draw another one.
-            }
-        }
+        prepared.answer.reference = reference.clone();
+        candidates.push((reference, serde_json::to_string(&prepared.answer)?));
     }
-    Err(EdgeError::internal(
-        "could not find a free reference number",
-    ))
+    let (reference, response_json) = candidates.remove(0);
+    prepared.row.reference = reference;
+    prepared.row.response_json = response_json;
+    let window = store::Window {
+        visitor: &visitor,
+        now_ms: now,
+        limit: per_window,
+    };
+    let outcome = store::store_inquiry(db, &prepared.row, &candidates, &window).await?;
+    steps.trip("store");
+    match outcome {
+        StoreOutcome::Stored(answer) => {
+            if deliver {
+                send_after_answer(env, ctx, &prepared.row, steps);
+            }
+            Ok(Reply::raw_json(
+                answer.response_status,
+                answer.response_json,
+            ))
+        }
+        StoreOutcome::Replayed(answer) => Ok(Reply::raw_json(
+            answer.response_status,
+            answer.response_json,
+        )),
+        StoreOutcome::Limited { retry_after_s } => {
+            Err(rate_limit::window_exhausted(per_window, retry_after_s))
+        }
+        StoreOutcome::ReferencesTaken => Err(EdgeError::internal(format!(
+            "all {REFERENCE_CANDIDATES} reference numbers drawn were taken"
+        ))),
+    }
+}
+
+/// Sends the first delivery message once the answer is on its way (`wait_until`).
+fn send_after_answer(env: &Env, ctx: &Context, row: &NewInquiry, steps: &Steps) {
+    let msg = DeliveryMessage::new(&row.id, &row.site_id);
+    let env = env.clone();
+    let timer = steps.after_answer();
+    ctx.wait_until(async move {
+        let sent = delivery::enqueue_new(&env, &msg).await;
+        timer.finish("enqueue");
+        if let Err(e) = sent {
+            log(&format!(
+                "enqueue failed for inquiry {}; the sweeper sends it: {}",
+                msg.inquiry_id,
+                e.log_cause().unwrap_or("")
+            ));
+        }
+    });
 }
 
 #[cfg(test)]

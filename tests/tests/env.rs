@@ -78,9 +78,14 @@ impl Env {
     /// Runs the Worker's cron handler (sweeper, escalations, retention, search backfill)
     /// through `GET /__scheduled`. The handler runs on after the answer.
     pub async fn fire_cron(&self) -> Result<()> {
+        self.fire_cron_on(&self.worker).await
+    }
+
+    /// [`Env::fire_cron`] on another Worker (one a trial started with options of its own).
+    pub async fn fire_cron_on(&self, worker: &Worker) -> Result<()> {
         let resp = self
             .http
-            .get(format!("{}/__scheduled?cron=*+*+*+*+*", self.worker.origin))
+            .get(format!("{}/__scheduled?cron=*+*+*+*+*", worker.origin))
             .send()
             .await?;
         ensure(resp.status().is_success(), || {

@@ -13,6 +13,10 @@
 //!   is back, 410 disabling an endpoint, the dead-letter queue with the owner's alert and
 //!   redelivery, 1,000 inquiries surviving an outage, submitter history, and a signature
 //!   checked by the official npm `standardwebhooks` package.
+//! - `sweeper`: the outbox sweeper behind every delivery (issue 21). Submits whose queue
+//!   sends fail (a switch only the tests set) are each delivered exactly once after the
+//!   cron runs; inquiries that were sent, delivered or pending with a failed attempt, are
+//!   not sent again however often it runs. Each trial runs a Worker of its own.
 //! - `browser`: the built widget in headless Chromium on a host page. Submitting from the
 //!   demo page shows the reference; host and widget styles do not leak into each other.
 //! - `preview`: the promise before sending (issue 19). `POST …/preview` answers what a
@@ -68,6 +72,7 @@ mod escalation;
 mod inquiries;
 mod lazy;
 mod preview;
+mod sweeper;
 mod webhooks;
 mod widget;
 
@@ -87,6 +92,7 @@ fn main() {
         agreement::TRIALS,
         escalation::TRIALS,
         delivery::TRIALS,
+        sweeper::TRIALS,
         abuse::TRIALS,
         widget::TRIALS,
         lazy::TRIALS,

@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: builds, then measures everything BENCHMARKS.md reports in one run
-//! (edge latency and throughput against a no-op Worker, delivery time, cold starts, sizes,
+//! (edge latency and throughput against a no-op Worker, and against a floor with one D1
+//! insert at 0 and 50 ms of storage delay with trips per submit, delivery time, cold starts, sizes,
 //! routing and deadline cost, the widget's time to a visible form) and prints one report,
 //! also saved to `<target>/bench-report.md`.
 
@@ -47,7 +48,7 @@ pub fn run(repo: &Repo, args: &[String]) -> Result<()> {
     if quick {
         // A smoke run of the whole pipeline, not figures to report.
         edge.args(["--runs", "1", "--seconds", "2", "--deliveries", "100"])
-            .args(["--starts", "1"]);
+            .args(["--starts", "1", "--rtt-deliveries", "50"]);
     }
     process::run(&mut edge)?;
     let edge_rows = std::fs::read_to_string(&rows_file)?;

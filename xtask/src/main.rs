@@ -6,6 +6,7 @@
 mod bench;
 mod bench_widget;
 mod build;
+mod deploy_check;
 mod dev;
 mod http;
 mod process;

@@ -3,7 +3,7 @@
 
 use crate::process;
 use crate::repo::{Repo, WASM_TARGET};
-use crate::{Error, Result, build, setup};
+use crate::{Error, Result, build, deploy_check, setup};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,19 @@ pub fn run(repo: &Repo) -> Result<()> {
             return Err(e);
         }
     }
+
+    // The Worker as Cloudflare would take it: a valid config and a bundle within the limit.
+    println!("== deploy dry run");
+    let t = Instant::now();
+    let dry_run = deploy_check::run(repo);
+    if let Err(e) = &dry_run {
+        println!("{e}");
+    }
+    outcomes.push(Outcome {
+        step: "deploy dry run",
+        took: t.elapsed(),
+        ok: dry_run.is_ok(),
+    });
 
     let cargo = |args: &[&str]| {
         let mut cmd = Command::new("cargo");

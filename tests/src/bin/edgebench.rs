@@ -17,7 +17,7 @@ use switchboard_tests::{Error, Result, reaper, repo};
 
 const USAGE: &str = "\
 usage: edgebench [--runs N] [--seconds S] [--levels 1,8,32] [--deliveries N] [--rate PER_S]
-                 [--starts N] [--rows FILE]
+                 [--starts N] [--rtts 0,50] [--rtt-deliveries N] [--rows FILE]
 
   --runs N          wrk runs per connection level and Worker (default 3)
   --seconds S       length of one wrk run (default 5)
@@ -25,21 +25,30 @@ usage: edgebench [--runs N] [--seconds S] [--levels 1,8,32] [--deliveries N] [--
   --deliveries N    inquiries for the end-to-end delivery figure (default 1000)
   --rate PER_S      steady submit rate for those inquiries (default 10)
   --starts N        cold starts of each Worker (default 3)
+  --rtts LIST       storage delays (ms, BENCH_STORAGE_RTT_MS) for the submit against the
+                    floor with one D1 insert (default 0,50)
+  --rtt-deliveries N  inquiries for the delivery figure at each delay above 0, and at 0
+                    too with --storage-only (default 200)
   --rows FILE       also write the table rows (Markdown) to FILE
   --delivery-only   only the end-to-end delivery figure (for tuning the queue settings)
+  --storage-only    only the submit against the floor at each storage delay
 ";
 
 /// Ports from the bench's manual range: the no-op Worker, cold-start Workers, inspectors.
 const NOOP_PORT: u16 = 8941;
 const COLD_PORT: u16 = 8942;
+const FLOOR_PORT: u16 = 8943;
 const NOOP_INSPECTOR: u16 = 8946;
 const COLD_INSPECTOR: u16 = 8947;
+const FLOOR_INSPECTOR: u16 = 8948;
 /// Origin the submit requests claim; the bench site allows it.
 const PAGE_ORIGIN: &str = "http://bench.localhost";
 const SITE: &str = "bench";
 /// Targets from BENCHMARKS.md.
 const SUBMIT_RATIO_TARGET: f64 = 1.5;
 const DELIVERY_P50_TARGET_MS: f64 = 100.0;
+/// Issue 21: with a storage delay, submit p50 at 1 connection within 1.2x the floor's.
+const FLOOR_RATIO_TARGET: f64 = 1.2;
 
 struct Args {
     runs: usize,
@@ -48,8 +57,11 @@ struct Args {
     deliveries: usize,
     rate: u32,
     starts: usize,
+    rtts: Vec<u32>,
+    rtt_deliveries: usize,
     rows: Option<PathBuf>,
     delivery_only: bool,
+    storage_only: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -60,8 +72,11 @@ fn parse_args() -> Result<Args> {
         deliveries: 1000,
         rate: 10,
         starts: 3,
+        rtts: vec![0, 50],
+        rtt_deliveries: 200,
         rows: None,
         delivery_only: false,
+        storage_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -71,6 +86,10 @@ fn parse_args() -> Result<Args> {
         }
         if flag == "--delivery-only" {
             args.delivery_only = true;
+            continue;
+        }
+        if flag == "--storage-only" {
+            args.storage_only = true;
             continue;
         }
         let value = it
@@ -92,6 +111,13 @@ fn parse_args() -> Result<Args> {
             "--deliveries" => args.deliveries = num(&value)?.max(1),
             "--rate" => args.rate = num(&value)?.max(1) as u32,
             "--starts" => args.starts = num(&value)?.max(1),
+            "--rtts" => {
+                args.rtts = value
+                    .split(',')
+                    .map(|v| num(v.trim()).map(|n| n as u32))
+                    .collect::<Result<_>>()?
+            }
+            "--rtt-deliveries" => args.rtt_deliveries = num(&value)?.max(1),
             "--rows" => args.rows = Some(PathBuf::from(value)),
             _ => return Err(Error::msg(format!("unknown flag {flag}\n\n{USAGE}"))),
         }
@@ -137,6 +163,17 @@ async fn run() -> Result<()> {
 
     let receiver = Receiver::start(0).await?;
     receiver.set_secret(&format!("/hooks/{SITE}/"), TEST_SECRET);
+    if args.storage_only {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        rows.extend(storage_delay_rows(&http, &receiver, &args).await?);
+        print!("{}", render(&rows));
+        if let Some(path) = &args.rows {
+            std::fs::write(path, render(&rows))?;
+        }
+        return Ok(());
+    }
     eprintln!("edgebench: starting the Worker under wrangler dev");
     let worker = Worker::start(WorkerOptions::default()).await?;
     let http = reqwest::Client::builder()
@@ -151,7 +188,17 @@ async fn run() -> Result<()> {
         "edgebench: end-to-end delivery of {} inquiries at {}/s",
         args.deliveries, args.rate
     );
-    rows.extend(delivery(&http, &worker.origin, &receiver, &args).await?);
+    rows.extend(
+        delivery(
+            &http,
+            &worker.origin,
+            &receiver,
+            args.deliveries,
+            args.rate,
+            "",
+        )
+        .await?,
+    );
     if args.delivery_only {
         print!("{}", render(&rows));
         return Ok(());
@@ -207,6 +254,8 @@ async fn run() -> Result<()> {
     ));
     drop(noop);
     drop(worker);
+
+    rows.extend(storage_delay_rows(&http, &receiver, &args).await?);
 
     eprintln!("edgebench: cold starts");
     rows.extend(cold_starts(&http, &receiver, &args).await?);
@@ -428,17 +477,21 @@ async fn delivery(
     http: &reqwest::Client,
     origin: &str,
     receiver: &Receiver,
-    args: &Args,
+    count: usize,
+    rate: u32,
+    label: &str,
 ) -> Result<Vec<Row>> {
     let url = format!("{origin}/v1/sites/{SITE}/inquiries");
-    let interval = Duration::from_secs_f64(1.0 / f64::from(args.rate));
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
     let stamp = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
+    // Arrivals from an earlier run (another Worker on the same receiver) are not this one's.
+    let earlier = receiver.deliveries(&hook_path(SITE, "support")).len();
     let mut ticker = tokio::time::interval(interval);
     let mut tasks = Vec::new();
-    for i in 0..args.deliveries {
+    for i in 0..count {
         ticker.tick().await;
         let http = http.clone();
         let url = url.clone();
@@ -481,11 +534,11 @@ async fn delivery(
     let path = hook_path(SITE, "support");
     // Generous: a slow machine must still finish, and a miss shows up as a count.
     let _ = receiver
-        .wait_for(&path, sent_at.len(), Duration::from_secs(60))
+        .wait_for(&path, earlier + sent_at.len(), Duration::from_secs(60))
         .await;
     let mut latencies = Vec::new();
     let mut bad_signatures = 0usize;
-    for d in receiver.deliveries(&path) {
+    for d in receiver.deliveries(&path).into_iter().skip(earlier) {
         if d.signature != Signature::Valid {
             bad_signatures += 1;
         }
@@ -517,7 +570,7 @@ async fn delivery(
     let n = all.len();
     Ok(vec![
         Row::new(
-            format!("delivery p50, submit to signed webhook ({n} inquiries)"),
+            format!("delivery p50, submit to signed webhook ({n} inquiries{label})"),
             ms(p50),
             format!("{}-{} (quarters)", ms(p50_lo), ms(p50_hi)),
         )
@@ -530,11 +583,167 @@ async fn delivery(
             }
         )),
         Row::new(
-            format!("delivery p99 ({n} inquiries)"),
+            format!("delivery p99 ({n} inquiries{label})"),
             ms(percentile(&all, 0.99)),
             format!("{}-{} (quarters)", ms(p99_lo), ms(p99_hi)),
         ),
     ])
+}
+
+/// The submit against the floor with storage (`bench/floor`: reads the body, one D1
+/// insert, answers 202) at each storage delay of `--rtts`. Both Workers wait
+/// `BENCH_STORAGE_RTT_MS` before every storage trip, so trips made one after another show
+/// in the latency as they would with the database far away. Our Worker also runs with
+/// `BENCH_TIMING`, and its step log says how many trips each submit made before its answer.
+async fn storage_delay_rows(
+    http: &reqwest::Client,
+    receiver: &Receiver,
+    args: &Args,
+) -> Result<Vec<Row>> {
+    let script = repo::path("bench/submit.lua");
+    let mut rows = Vec::new();
+    let mut run_id = 1000;
+    for &rtt in &args.rtts {
+        eprintln!("edgebench: storage delay {rtt} ms: the Worker against the floor");
+        let worker = Worker::start(WorkerOptions {
+            vars: vec![
+                ("BENCH_STORAGE_RTT_MS".into(), rtt.to_string()),
+                ("BENCH_TIMING".into(), "true".into()),
+            ],
+            test_scheduled: false,
+        })
+        .await?;
+        Admin::new(&worker.origin, http.clone())?
+            .provision(SITE, &bench_site_config(&receiver.origin())?)
+            .await?;
+        let floor = Wrangler::start_with(
+            &repo::path("bench/floor"),
+            FLOOR_PORT,
+            FLOOR_INSPECTOR,
+            None,
+            &[&format!("BENCH_STORAGE_RTT_MS:{rtt}")],
+        )?;
+        floor.wait_ready(http, "/").await?;
+        // The full run measures delivery without delay first, on a Worker of its own.
+        if rtt > 0 || args.storage_only {
+            let label = format!(", {rtt} ms storage delay");
+            rows.extend(
+                delivery(
+                    http,
+                    &worker.origin,
+                    receiver,
+                    args.rtt_deliveries,
+                    args.rate,
+                    &label,
+                )
+                .await?,
+            );
+        }
+        let submit_url = format!("{}/v1/sites/{SITE}/inquiries", worker.origin);
+        let floor_url = format!("{}/v1/sites/{SITE}/inquiries", floor.origin);
+        for &conns in &args.levels {
+            let mut ours = Vec::new();
+            let mut fl = Vec::new();
+            for _ in 0..args.runs {
+                run_id += 1;
+                ours.push(wrk(
+                    &submit_url,
+                    conns,
+                    args.seconds,
+                    Some(&script),
+                    run_id,
+                )?);
+                settle(receiver, Duration::from_secs(15)).await;
+                fl.push(wrk(&floor_url, conns, args.seconds, Some(&script), run_id)?);
+            }
+            rows.extend(floor_rows(rtt, conns, &ours, &fl));
+        }
+        // Log lines reach the file a moment after the answers.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let log = std::fs::read_to_string(worker.log_path()).unwrap_or_default();
+        let trips = trips_per_submit(&log);
+        let (median, lo, hi) = spread(trips.iter().copied());
+        rows.push(
+            Row::new(
+                format!(
+                    "storage trips before the answer, per submit ({} submits, {rtt} ms delay, the Worker's step log)",
+                    trips.len()
+                ),
+                format!("{median}"),
+                format!("{lo}-{hi}"),
+            )
+            .target(format!(
+                "1: {}",
+                if hi == 1.0 { "met" } else { "NOT met" }
+            )),
+        );
+    }
+    Ok(rows)
+}
+
+/// The `trips=N` of every submit's `bench-timing` line (not the `bench-timing-after` lines
+/// of work done after the answer).
+fn trips_per_submit(log: &str) -> Vec<f64> {
+    log.lines()
+        .filter_map(|l| l.split("bench-timing ").nth(1))
+        .filter_map(|rest| {
+            rest.split_whitespace()
+                .find_map(|pair| pair.strip_prefix("trips="))
+                .and_then(|v| v.parse().ok())
+        })
+        .collect()
+}
+
+fn floor_rows(rtt: u32, conns: u32, ours: &[WrkRun], floor: &[WrkRun]) -> Vec<Row> {
+    let (p50, p50_lo, p50_hi) = spread(ours.iter().map(|r| r.p50_ms));
+    let (p99, p99_lo, p99_hi) = spread(ours.iter().map(|r| r.p99_ms));
+    let (rps, rps_lo, rps_hi) = spread(ours.iter().map(|r| r.rps));
+    let (fp50, fp50_lo, fp50_hi) = spread(floor.iter().map(|r| r.p50_ms));
+    let (fp99, _, _) = spread(floor.iter().map(|r| r.p99_ms));
+    let (frps, _, _) = spread(floor.iter().map(|r| r.rps));
+    let errors: u64 = ours.iter().map(|r| r.errors).sum();
+    let requests: u64 = ours.iter().map(|r| r.requests).sum();
+    let floor_errors: u64 = floor.iter().map(|r| r.errors).sum();
+    let ratio = p50 / fp50;
+    let verdict = if rtt > 0 && conns == 1 {
+        let met = ratio <= FLOOR_RATIO_TARGET && errors == 0;
+        format!(
+            "<= {FLOOR_RATIO_TARGET}x, 0 errors: {}",
+            if met { "met" } else { "NOT met" }
+        )
+    } else {
+        "reported".to_owned()
+    };
+    let at = format!("@{conns} conn, {rtt} ms delay");
+    vec![
+        Row::new(
+            format!("submit p50 {at}"),
+            ms(p50),
+            format!("{}-{}", ms(p50_lo), ms(p50_hi)),
+        )
+        .target(format!(
+            "ratio {ratio:.2}x the floor ({verdict}); errors {errors}/{requests}"
+        )),
+        Row::new(
+            format!("submit p99 {at}"),
+            ms(p99),
+            format!("{}-{}", ms(p99_lo), ms(p99_hi)),
+        ),
+        Row::new(
+            format!("submit req/s {at}"),
+            format!("{rps:.0}"),
+            format!("{rps_lo:.0}-{rps_hi:.0}"),
+        ),
+        Row::new(
+            format!("floor (one D1 insert) p50 {at}"),
+            ms(fp50),
+            format!("{}-{}", ms(fp50_lo), ms(fp50_hi)),
+        )
+        .target(format!(
+            "p99 {}, {frps:.0} req/s, errors {floor_errors}",
+            ms(fp99)
+        )),
+    ]
 }
 
 /// The inquiry reference anywhere in a webhook payload.
@@ -577,6 +786,8 @@ impl Wrangler {
         let log = logdir.path().join("wrangler.log");
         let file = std::fs::File::create(&log)?;
         let mut cmd = wrangler_cmd(dir);
+        // A dev registry of its own, as in the test harness (tests/src/wrangler.rs).
+        cmd.env("WRANGLER_REGISTRY_PATH", logdir.path().join("registry"));
         cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
             .args(["--inspector-port", &inspector.to_string()])
             .args([
@@ -794,13 +1005,27 @@ async fn profile(
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
     for line in w.log_text().lines() {
-        let Some(rest) = line.split("bench-timing").nth(1) else {
-            continue;
+        let (rest, after) = match line.split("bench-timing").nth(1) {
+            Some(rest) => match rest.strip_prefix("-after") {
+                Some(rest) => (rest, true),
+                None => (rest, false),
+            },
+            None => continue,
         };
         for pair in rest.split_whitespace() {
             let Some((name, v)) = pair.split_once('=') else {
                 continue;
             };
+            // Trips are counted by the storage-delay rows; here only milliseconds.
+            if name == "trips" {
+                continue;
+            }
+            let name = if after {
+                format!("{name} (after the answer)")
+            } else {
+                name.to_owned()
+            };
+            let name = name.as_str();
             let Ok(v) = v.parse::<f64>() else { continue };
             match steps.iter_mut().find(|(n, _)| n == name) {
                 Some((_, values)) => values.push(v),
