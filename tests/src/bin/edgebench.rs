@@ -32,6 +32,7 @@ usage: edgebench [--runs N] [--seconds S] [--levels 1,8,32] [--deliveries N] [--
   --rows FILE       also write the table rows (Markdown) to FILE
   --delivery-only   only the end-to-end delivery figure (for tuning the queue settings)
   --storage-only    only the submit against the floor at each storage delay
+  --preview-only    only the routing preview against the form definition
 ";
 
 /// Ports from the bench's manual range: the no-op Worker, cold-start Workers, inspectors.
@@ -62,6 +63,7 @@ struct Args {
     rows: Option<PathBuf>,
     delivery_only: bool,
     storage_only: bool,
+    preview_only: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -77,6 +79,7 @@ fn parse_args() -> Result<Args> {
         rows: None,
         delivery_only: false,
         storage_only: false,
+        preview_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -90,6 +93,10 @@ fn parse_args() -> Result<Args> {
         }
         if flag == "--storage-only" {
             args.storage_only = true;
+            continue;
+        }
+        if flag == "--preview-only" {
+            args.preview_only = true;
             continue;
         }
         let value = it
@@ -183,6 +190,12 @@ async fn run() -> Result<()> {
     let config = bench_site_config(&receiver.origin())?;
     admin.provision(SITE, &config).await?;
 
+    if args.preview_only {
+        rows.push(preview_row(&worker.origin, &args)?);
+        print!("{}", render(&rows));
+        return Ok(());
+    }
+
     // Delivery first, on a Worker whose queue holds nothing else.
     eprintln!(
         "edgebench: end-to-end delivery of {} inquiries at {}/s",
@@ -252,6 +265,7 @@ async fn run() -> Result<()> {
         ms(h),
         format!("ratio {:.2}x", h / f),
     ));
+    rows.push(preview_row(&worker.origin, &args)?);
     drop(noop);
     drop(worker);
 
@@ -266,6 +280,44 @@ async fn run() -> Result<()> {
         std::fs::write(path, &table)?;
     }
     Ok(())
+}
+
+/// The routing preview (`POST …/preview`: parse, route, deadline, nothing stored) against
+/// the form definition (`GET …/form`, which also routes every topic) at 8 connections.
+fn preview_row(origin: &str, args: &Args) -> Result<Row> {
+    const CONNS: u32 = 8;
+    let script = repo::path("bench/preview.lua");
+    if !script.is_file() {
+        return Err(Error::msg(format!("{} is missing", script.display())));
+    }
+    let form_url = format!("{origin}/v1/sites/{SITE}/form?locale=en&tz=Europe/London");
+    let preview_url = format!("{origin}/v1/sites/{SITE}/preview");
+    let mut forms = Vec::new();
+    let mut previews = Vec::new();
+    for _ in 0..args.runs {
+        forms.push(wrk(&form_url, CONNS, args.seconds.min(5), None, 0)?);
+        previews.push(wrk(
+            &preview_url,
+            CONNS,
+            args.seconds.min(5),
+            Some(&script),
+            0,
+        )?);
+    }
+    let (f, _, _) = spread(forms.iter().map(|r| r.p50_ms));
+    let (p, lo, hi) = spread(previews.iter().map(|r| r.p50_ms));
+    let errors: u64 = previews.iter().chain(&forms).map(|r| r.errors).sum();
+    Ok(Row::new(
+        format!("POST preview p50 @{CONNS} (form definition p50 {})", ms(f)),
+        ms(p),
+        format!(
+            "{}-{}, ratio {:.2}x, {errors} errors",
+            ms(lo),
+            ms(hi),
+            p / f
+        ),
+    )
+    .target("<= 1.3x the form definition"))
 }
 
 /// Waits (bounded) until the receiver stops getting deliveries, so the queue consumer's
