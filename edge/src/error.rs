@@ -89,6 +89,19 @@ pub enum EdgeError {
 }
 
 impl EdgeError {
+    /// The 422 for field errors, each message in `locale`.
+    pub fn invalid_input(
+        errors: &[switchboard_shared::FieldError],
+        locale: switchboard_shared::Locale,
+    ) -> EdgeError {
+        EdgeError::InvalidInput {
+            fields: errors
+                .iter()
+                .map(|e| FieldErrorView::new(e, locale))
+                .collect(),
+        }
+    }
+
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         EdgeError::BadRequest {
             code,

@@ -8,9 +8,11 @@ use crate::intake::{self, BodyKind};
 use crate::platform;
 use crate::rate_limit::{self, Budget};
 use crate::submit;
+use switchboard_shared::Inquiry;
 use switchboard_shared::Locale;
-use switchboard_shared::api::{FieldErrorView, PreviewAnswer, SubmitRequest};
+use switchboard_shared::api::{PreviewAnswer, SubmitRequest};
 use switchboard_shared::config::SiteConfig;
+use switchboard_shared::continuity::Earlier;
 use switchboard_shared::inquiry::parse_partial;
 use worker::{Env, Request};
 
@@ -26,7 +28,10 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
         let visitor = rate_limit::visitor_key(&secret, &config.site, &ip);
         rate_limit::burst(env, Budget::Preview, &config.site, &visitor).await?;
     }
-    let answer = preview(config, &request, platform::now_ms())?;
+    let now = platform::now_ms();
+    let inquiry = draft_inquiry(config, &request)?;
+    let earlier = submit::earlier_for(&env.d1("DB")?, config, &inquiry, now).await?;
+    let answer = preview_of(config, &request, &inquiry, now, earlier.as_ref())?;
     // The expected reply time changes by the minute.
     Ok(Reply::json(200, &answer)?.with_header("cache-control", "no-store"))
 }
@@ -39,24 +44,41 @@ pub fn preview(
     request: &SubmitRequest,
     now_ms: i64,
 ) -> Result<PreviewAnswer, EdgeError> {
-    let locale = request
+    let inquiry = draft_inquiry(config, request)?;
+    preview_of(config, request, &inquiry, now_ms, None)
+}
+
+fn locale_of(config: &SiteConfig, request: &SubmitRequest) -> Locale {
+    request
         .locale
         .as_deref()
-        .map_or(config.default_locale, Locale::from_tag);
-    let inquiry = parse_partial(&config.form, &request.fields)
-        .map_err(|errors| EdgeError::InvalidInput {
-            fields: errors
-                .iter()
-                .map(|e| FieldErrorView::new(e, locale))
-                .collect(),
-        })?
-        .with_ascii_email();
+        .map_or(config.default_locale, Locale::from_tag)
+}
+
+/// The draft's fields that parse, as the submit would store them.
+fn draft_inquiry(config: &SiteConfig, request: &SubmitRequest) -> Result<Inquiry, EdgeError> {
+    Ok(parse_partial(&config.form, &request.fields)
+        .map_err(|errors| EdgeError::invalid_input(&errors, locale_of(config, request)))?
+        .with_ascii_email())
+}
+
+/// The preview of `inquiry` (parsed from `request`) for a submitter whose earlier inquiry
+/// is `earlier`.
+pub fn preview_of(
+    config: &SiteConfig,
+    request: &SubmitRequest,
+    inquiry: &Inquiry,
+    now_ms: i64,
+    earlier: Option<&Earlier>,
+) -> Result<PreviewAnswer, EdgeError> {
+    let locale = locale_of(config, request);
     let promise = submit::promise_for(
         config,
-        &inquiry,
+        inquiry,
         locale,
         now_ms,
         request.time_zone.as_deref(),
+        earlier,
     )?;
     Ok(PreviewAnswer {
         topic: inquiry.topic.clone(),

@@ -88,6 +88,27 @@ pub async fn report_rows(
     Ok(rows)
 }
 
+/// The submitter's latest inquiry since `since_ms` (by the hash of their address), spam
+/// left out: the POC that handled it and when it came. Continuity and `returning` rules
+/// read it before routing.
+pub async fn last_handled(
+    db: &D1Database,
+    site: &str,
+    email_hash: &str,
+    since_ms: i64,
+) -> Result<Option<switchboard_shared::continuity::Earlier>, EdgeError> {
+    crate::bench_timing::storage_delay().await;
+    Ok(db
+        .prepare(
+            "SELECT poc, submitted_ms FROM inquiries
+             WHERE site_id = ?1 AND email_hash = ?2 AND submitted_ms >= ?3 AND status != 'spam'
+             ORDER BY submitted_ms DESC LIMIT 1",
+        )
+        .bind(&[text(site), text(email_hash), int(since_ms)])?
+        .first::<switchboard_shared::continuity::Earlier>(None)
+        .await?)
+}
+
 /// Sets a site's admin key hash, creating the site (without config) if it does not exist.
 pub async fn put_admin_key_hash(
     db: &D1Database,

@@ -16,11 +16,12 @@ use crate::platform::{self, log};
 use crate::rate_limit;
 use crate::store::{self, NewInquiry, StoreOutcome};
 use switchboard_shared::api::{
-    FieldErrorView, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, SubmitAccepted, SubmitRequest,
+    IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, SubmitAccepted, SubmitRequest,
 };
 use switchboard_shared::config::SiteConfig;
+use switchboard_shared::continuity::{self, Earlier};
 use switchboard_shared::inquiry::{honeypot_hit, parse_inquiry};
-use switchboard_shared::promise::{Promise, promise};
+use switchboard_shared::promise::{Promise, promise_with};
 use switchboard_shared::routing::{Priority, Router};
 use switchboard_shared::search;
 use switchboard_shared::{Inquiry, Locale};
@@ -154,12 +155,7 @@ async fn admit(
         });
     }
     let inquiry = parse_inquiry(&config.form, &request.fields)
-        .map_err(|errors| EdgeError::InvalidInput {
-            fields: errors
-                .iter()
-                .map(|e| FieldErrorView::new(e, locale))
-                .collect(),
-        })?
+        .map_err(|errors| EdgeError::invalid_input(&errors, locale))?
         // Stored, matched for history and delivered with its domain in A-labels.
         .with_ascii_email();
     let mut unverified = false;
@@ -187,6 +183,7 @@ async fn admit(
             unverified = true;
         }
     }
+    let earlier = earlier_for(&env.d1("DB")?, config, &inquiry, now).await?;
     let mut prepared = prepare(
         config,
         key,
@@ -194,6 +191,7 @@ async fn admit(
         locale,
         now,
         request.time_zone.as_deref(),
+        earlier.as_ref(),
     )?;
     if unverified {
         prepared.row.tags_json = with_tag(&prepared.row.tags_json, "turnstile_unverified");
@@ -259,9 +257,41 @@ pub fn promise_for<'c>(
     locale: Locale,
     now: i64,
     visitor_tz: Option<&str>,
+    earlier: Option<&Earlier>,
 ) -> Result<Promise<'c>, EdgeError> {
-    promise(&Router::new(config), inquiry, locale, now, visitor_tz)
-        .map_err(|e| EdgeError::internal(e.to_string()))
+    promise_with(
+        &Router::new(config),
+        inquiry,
+        locale,
+        now,
+        visitor_tz,
+        earlier,
+    )
+    .map_err(|e| EdgeError::internal(e.to_string()))
+}
+
+/// The submitter's latest inquiry within the continuity window, read only when the site's
+/// routing asks for it (continuity on, or a `returning` rule): then one more read before
+/// routing; otherwise none.
+pub async fn earlier_for(
+    db: &D1Database,
+    config: &SiteConfig,
+    inquiry: &Inquiry,
+    now: i64,
+) -> Result<Option<Earlier>, EdgeError> {
+    let Some(email) = inquiry.email.as_deref() else {
+        return Ok(None);
+    };
+    if !continuity::needs_history(config) {
+        return Ok(None);
+    }
+    store::last_handled(
+        db,
+        &config.site,
+        &auth::email_hash(email),
+        continuity::window_start(config, now),
+    )
+    .await
 }
 
 fn prepare(
@@ -271,12 +301,13 @@ fn prepare(
     locale: Locale,
     now: i64,
     visitor_tz: Option<&str>,
+    earlier: Option<&Earlier>,
 ) -> Result<Prepared, EdgeError> {
     let Promise {
         decision,
         poc,
         expected,
-    } = promise_for(config, inquiry, locale, now, visitor_tz)?;
+    } = promise_for(config, inquiry, locale, now, visitor_tz, earlier)?;
     let answer = SubmitAccepted {
         reference: String::new(),
         poc: poc.id.clone(),

@@ -40,6 +40,13 @@ pub struct SiteConfig {
     /// Bot friction and per-visitor limits (`[abuse]`); strict defaults when absent.
     #[serde(default, skip_serializing_if = "crate::abuse::AbuseConfig::is_default")]
     pub abuse: crate::abuse::AbuseConfig,
+    /// Keeping a returning submitter with the POC that handled them (`[continuity]`); off
+    /// unless set.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::continuity::Continuity::is_default"
+    )]
+    pub continuity: crate::continuity::Continuity,
     pub form: FormSpec,
     pub pocs: Vec<Poc>,
     #[serde(default)]
@@ -602,6 +609,14 @@ fn check(c: &SiteConfig, options: ConfigOptions) -> Vec<Problem> {
             }
         }
     }
+    for (i, t) in c.continuity.topics.iter().enumerate() {
+        if !topics.contains(&t.as_str()) {
+            err(
+                vec![Key("continuity"), Key("topics"), Index(i)],
+                format!("topic `{t}` is not offered by the form"),
+            );
+        }
+    }
     if !poc_ids.contains(c.default_poc.as_str()) {
         err(
             vec![Key("default_poc")],
@@ -782,6 +797,11 @@ fn check_condition(c: &Condition, topics: &[&str], form: &FormSpec, err: &mut im
         Condition::Keywords(v) | Condition::EmailDomain(v) | Condition::Language(v) => {
             if v.0.is_empty() || v.0.iter().any(|s| s.trim().is_empty()) {
                 err("a condition list needs non-empty values".to_owned());
+            }
+        }
+        Condition::Returning(_) => {
+            if form.email_field().is_none() {
+                err("`returning` needs an email field to know the submitter".to_owned());
             }
         }
         Condition::All(cs) | Condition::Any(cs) => cs

@@ -24,6 +24,8 @@ pub mod calendar;
 #[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]
+pub mod continuity;
+#[cfg(feature = "server")]
 pub mod promise;
 #[cfg(feature = "server")]
 pub mod routing;

@@ -4,6 +4,7 @@
 use crate::api::ExpectedResponse;
 use crate::calendar::{Clock, Target, weekday_number};
 use crate::config::Poc;
+use crate::continuity::Earlier;
 use crate::inquiry::Inquiry;
 use crate::locale::Locale;
 use crate::routing::{Decision, Priority, Router};
@@ -36,8 +37,36 @@ pub fn promise<'c>(
     now_ms: i64,
     visitor_tz: Option<&str>,
 ) -> Result<Promise<'c>, UnknownPoc> {
+    promise_with(router, inquiry, locale, now_ms, visitor_tz, None)
+}
+
+/// [`promise`] for a submitter whose latest earlier inquiry within the continuity window
+/// is `earlier` (`None`: a first inquiry, or one the edge did not need to look up).
+pub fn promise_with<'c>(
+    router: &Router<'c>,
+    inquiry: &Inquiry,
+    locale: Locale,
+    now_ms: i64,
+    visitor_tz: Option<&str>,
+    earlier: Option<&Earlier>,
+) -> Result<Promise<'c>, UnknownPoc> {
     let config = router.config();
-    let mut decision = router.route(inquiry, locale);
+    let mut decision = router.route_for(inquiry, locale, earlier.is_some());
+    // A returning submitter stays with the POC that handled them, where the site wants it.
+    if let Some(e) = earlier
+        && config.continuity.applies_to(inquiry.topic.as_deref())
+        && e.poc != decision.poc
+        && config.poc(&e.poc).is_some()
+    {
+        let when = jiff::Timestamp::from_millisecond(e.submitted_ms)
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        decision.explanation = format!(
+            "{}; returning submitter: kept with `{}`, who handled their inquiry of {when}",
+            decision.explanation, e.poc
+        );
+        decision.poc = e.poc.clone();
+    }
     // A POC who is away passes the inquiry down its backup chain.
     let taker = crate::availability::taker(config, &decision.poc, now_ms);
     if let Some(because) = &taker.because {

@@ -112,6 +112,9 @@ pub enum Condition {
     EmailDomain(Values),
     /// The visitor's language is one of these (`de`, `fr`, ...).
     Language(Values),
+    /// `true`: the submitter (by address) sent an inquiry within the site's continuity
+    /// window before; `false`: they did not.
+    Returning(bool),
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
@@ -170,6 +173,8 @@ pub struct Decision {
 pub struct Facts<'a> {
     inquiry: &'a Inquiry,
     locale: Locale,
+    /// The submitter sent an inquiry before, within the continuity window.
+    returning: bool,
     /// Folded words of every long-text field, for keyword rules.
     words: Vec<String>,
     domain: Option<String>,
@@ -196,6 +201,7 @@ impl<'a> Facts<'a> {
         Facts {
             inquiry,
             locale,
+            returning: false,
             words,
             domain,
         }
@@ -268,6 +274,13 @@ impl Condition {
                     .find(|d| domain_matches(domain, d))
                     .map(|d| format!("email domain is {d}"))
             }
+            Condition::Returning(wanted) => (facts.returning == *wanted).then(|| {
+                if *wanted {
+                    "the submitter wrote before".to_owned()
+                } else {
+                    "the submitter has not written before".to_owned()
+                }
+            }),
             Condition::Language(v) => {
                 let tag = facts.locale.tag();
                 v.0.iter()
@@ -307,6 +320,8 @@ impl Condition {
             Condition::Keywords(v) => format!("message mentions {}", list(v)),
             Condition::EmailDomain(v) => format!("email domain is {}", list(v)),
             Condition::Language(v) => format!("language is {}", list(v)),
+            Condition::Returning(true) => "the submitter wrote before".to_owned(),
+            Condition::Returning(false) => "the submitter has not written before".to_owned(),
             Condition::All(cs) => cs
                 .iter()
                 .map(Condition::describe)
@@ -425,7 +440,13 @@ impl<'c> Router<'c> {
     }
 
     pub fn route(&self, inquiry: &Inquiry, locale: Locale) -> Decision {
-        let facts = Facts::new(self.config, inquiry, locale);
+        self.route_for(inquiry, locale, false)
+    }
+
+    /// [`Router::route`] for a submitter who wrote before (`returning`) or did not.
+    pub fn route_for(&self, inquiry: &Inquiry, locale: Locale, returning: bool) -> Decision {
+        let mut facts = Facts::new(self.config, inquiry, locale);
+        facts.returning = returning;
         let matched = self
             .candidates(&facts)
             .into_iter()
@@ -521,6 +542,12 @@ pub fn routing_fields(config: &SiteConfig) -> Vec<String> {
                 }
             }
             Condition::Language(_) => {}
+            // Whether they wrote before is read by their address.
+            Condition::Returning(_) => {
+                if let Some(email) = form.email_field() {
+                    add(&email.id);
+                }
+            }
             Condition::All(cs) | Condition::Any(cs) => pending.extend(cs),
             Condition::Not(c) => pending.push(c),
         }

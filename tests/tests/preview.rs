@@ -29,7 +29,74 @@ pub const TRIALS: &[(&str, Test)] = &[
         "preview::an_away_poc_passes_to_its_backup_through_the_cli",
         away_through_the_cli,
     ),
+    (
+        "preview::continuity_keeps_a_returning_submitter",
+        continuity_keeps_a_returning_submitter,
+    ),
 ];
+
+/// With `[continuity] mode = "last_poc"`, a submitter's second inquiry goes to the POC that
+/// acknowledged their first, whatever its topic, with the reason in its routing, and the
+/// preview says so; on a site without continuity it routes by topic.
+fn continuity_keeps_a_returning_submitter(env: &Env, site: &str) -> Result<()> {
+    env.block_on(async {
+        let off = format!("{site}-off");
+        let on = env
+            .admin
+            .provision(
+                site,
+                &format!(
+                    "{}\n[continuity]\nmode = \"last_poc\"\n",
+                    env.site_config(site)?
+                ),
+            )
+            .await?;
+        env.provision(&off).await?;
+        let body = |topic: &str, key: &str| {
+            json!({ "idempotency_key": key, "locale": "en", "fields": {
+                "name": "Ada", "email": "ada@example.com", "topic": topic,
+                "message": "A follow-up on my last message." } })
+        };
+        for (site_id, stays) in [(site, true), (off.as_str(), false)] {
+            let first = env
+                .submit(site_id, &body("billing", &format!("{site_id}-1")))
+                .await?
+                .expect_status(202, "the first inquiry")?;
+            ensure(first.body["poc"] == "billing", || {
+                format!("the first inquiry: {}", first.raw)
+            })?;
+            let expected = if stays { "billing" } else { "support" };
+            let preview = env
+                .preview(site_id, &body("support", ""))
+                .await?
+                .expect_status(200, "the preview")?;
+            ensure(preview.body["poc"] == expected, || {
+                format!("{site_id}: the preview of the second: {}", preview.raw)
+            })?;
+            let second = env
+                .submit(site_id, &body("support", &format!("{site_id}-2")))
+                .await?
+                .expect_status(202, "the second inquiry")?;
+            ensure(second.body["poc"] == expected, || {
+                format!("{site_id}: the second inquiry: {}", second.raw)
+            })?;
+            if stays {
+                let reference = second.body["reference"].as_str().unwrap_or_default();
+                let detail = env
+                    .admin
+                    .get(&on, &format!("inquiries/{reference}"))
+                    .await?
+                    .expect_status(200, "the second inquiry's detail")?;
+                let why = detail.body["routing"]["explanation"].to_string();
+                ensure(
+                    why.contains("returning submitter: kept with `billing`"),
+                    || format!("the routing explanation: {why}"),
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
 
 /// `switchboard away billing`: the next billing inquiry goes to its backup (support), with
 /// the reason in its routing and support's deadline, and the preview says so; the list
