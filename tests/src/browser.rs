@@ -118,7 +118,9 @@ impl Browser {
     /// prerendered one the loader shows first; returns that root. The wasm waits for the
     /// visitor (`data-load`), so until the live form is there, each poll passes a pointer
     /// over the form (a `pointerover` event in its shadow root), as a visitor about to use
-    /// it would. [`Browser::live_widget`] only waits.
+    /// it would. A submit made before the live form took over shows the success view in its
+    /// place as soon as it is answered, so that counts as live too (the form may be gone
+    /// before a poll sees it). [`Browser::live_widget`] only waits.
     pub async fn widget(&self, timeout: Duration) -> Result<ShadowRoot> {
         self.wait_for_widget(timeout, true).await
     }
@@ -137,7 +139,8 @@ impl Browser {
         };
         let script = format!(
             "const h = document.querySelector('{HOST_TAG}'); if (!h || !h.shadowRoot) return false; \
-             if (h.shadowRoot.querySelector('{LIVE_FORM}')) return true; {hover} return false;"
+             if (h.shadowRoot.querySelector('{LIVE_FORM}') || h.shadowRoot.querySelector('[part=\"success\"]')) return true; \
+             {hover} return false;"
         );
         if let Err(e) = self
             .wait_for_js(&script, timeout, "the widget's form in its shadow root")
