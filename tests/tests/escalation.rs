@@ -69,7 +69,13 @@ fn acknowledgement_page_in_chromium(env: &Env, site: &str) -> Result<()> {
         let outcome = async {
             let b = &browser;
             let text = async || -> Result<String> {
-                Ok(b.client.find(Locator::Css("main")).await?.text().await?)
+                let t = b
+                    .eval(
+                        "const m = document.querySelector('main'); return m ? m.innerText : '';",
+                        vec![],
+                    )
+                    .await?;
+                Ok(t.as_str().unwrap_or_default().to_owned())
             };
             let clean = async |what: &str| -> Result<()> {
                 let violations = crate::widget::axe(b).await?;
@@ -108,11 +114,19 @@ fn acknowledgement_page_in_chromium(env: &Env, site: &str) -> Result<()> {
                 .await?
                 .click()
                 .await?;
-            let done = text().await?;
-            ensure(
-                done.contains("Thank you: acknowledged.") && done.contains("by Grace Hopper"),
-                || format!("after acknowledging: {done}"),
-            )?;
+            // The button posts and the browser loads the answer: wait for it rather than
+            // read the page being left.
+            let done = b
+                .wait_for_js(
+                    "const m = document.querySelector('main');                      return m && m.innerText.includes('Thank you: acknowledged.') ? m.innerText : null;",
+                    Duration::from_secs(20),
+                    "the page after acknowledging",
+                )
+                .await?;
+            let done = done.as_str().unwrap_or_default();
+            ensure(done.contains("by Grace Hopper"), || {
+                format!("after acknowledging: {done}")
+            })?;
             b.client.goto(&url).await?;
             let again = text().await?;
             ensure(
