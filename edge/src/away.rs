@@ -12,7 +12,6 @@ use crate::platform;
 use crate::site_config;
 use crate::store::{int, opt_text, text};
 use serde::{Deserialize, Serialize};
-use switchboard_shared::api::FieldErrorView;
 use switchboard_shared::availability::{away_at, parse_time};
 use switchboard_shared::config::SiteConfig;
 use worker::{Env, Request};
@@ -54,19 +53,6 @@ pub fn away_now(config: &SiteConfig, now_ms: i64) -> Vec<AwayView> {
         .collect()
 }
 
-fn invalid(field: &str, message: String) -> EdgeError {
-    EdgeError::BadRequestFields {
-        code: "invalid_away",
-        message: message.clone(),
-        fields: vec![FieldErrorView {
-            field: field.to_owned(),
-            code: "invalid_value".to_owned(),
-            message,
-            limit: None,
-        }],
-    }
-}
-
 /// `PUT …/pocs/{poc}/away`.
 pub async fn put(req: &Request, env: &Env, site: &str, poc: &str) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
@@ -91,18 +77,23 @@ pub async fn put(req: &Request, env: &Env, site: &str, poc: &str) -> Result<Repl
     })?;
     let now = platform::now_ms();
     let until = parse_time(&body.until, poc.calendar.time_zone(), true)
-        .map_err(|e| invalid("until", e.to_string()))?;
+        .map_err(|e| EdgeError::invalid_value("invalid_away", "until", &e.to_string()))?;
     if until <= now {
-        return Err(invalid("until", "until must be in the future".to_owned()));
+        return Err(EdgeError::invalid_value(
+            "invalid_away",
+            "until",
+            "until must be in the future",
+        ));
     }
     let note = body.note.filter(|n| !n.trim().is_empty());
     if note
         .as_deref()
         .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
     {
-        return Err(invalid(
+        return Err(EdgeError::invalid_value(
+            "invalid_away",
             "note",
-            format!("note must be at most {MAX_NOTE_CHARS} characters"),
+            &format!("note must be at most {MAX_NOTE_CHARS} characters"),
         ));
     }
     db.prepare(

@@ -15,7 +15,6 @@ use crate::platform;
 use crate::site_config;
 use crate::store::{SiteRow, int, opt_int, text};
 use serde::{Deserialize, Serialize};
-use switchboard_shared::api::FieldErrorView;
 use worker::{D1Database, Env, Request};
 
 /// Versions kept per site, the live one included.
@@ -44,7 +43,7 @@ pub fn expected_version(if_match: Option<&str>) -> Result<Option<i64>, EdgeError
         .unwrap_or(tag);
     match tag.parse::<i64>() {
         Ok(v) if v >= 1 && tag.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(v)),
-        _ => Err(invalid(
+        _ => Err(EdgeError::invalid_value(
             "invalid_header",
             "If-Match",
             "If-Match must name one config version, as the ETag of GET …/config: \"7\"",
@@ -57,21 +56,21 @@ pub fn requested_version(pairs: &[(String, String)]) -> Result<Option<i64>, Edge
     let mut found = None;
     for (k, v) in pairs {
         if k != "version" {
-            return Err(invalid(
+            return Err(EdgeError::invalid_value(
                 "invalid_query",
                 k,
                 &format!("{k} is not a parameter of this endpoint"),
             ));
         }
         if found.is_some() {
-            return Err(invalid(
+            return Err(EdgeError::invalid_value(
                 "invalid_query",
                 "version",
                 "version is given twice",
             ));
         }
         found = Some(positive(v).ok_or_else(|| {
-            invalid(
+            EdgeError::invalid_value(
                 "invalid_query",
                 "version",
                 "version must be a config version number: 1, 2, ...",
@@ -85,19 +84,6 @@ fn positive(v: &str) -> Option<i64> {
     v.parse::<i64>()
         .ok()
         .filter(|n| *n >= 1 && v.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn invalid(code: &'static str, field: &str, message: &str) -> EdgeError {
-    EdgeError::BadRequestFields {
-        code,
-        message: message.to_owned(),
-        fields: vec![FieldErrorView {
-            field: field.to_owned(),
-            code: "invalid_value".to_owned(),
-            message: message.to_owned(),
-            limit: None,
-        }],
-    }
 }
 
 /// What a push came to.
@@ -263,7 +249,7 @@ pub async fn list(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeErr
 pub async fn get(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeError> {
     let db = env.d1("DB")?;
     let live = authorize(req, env, &db, site).await?;
-    let live_switches = live.clone();
+    let switches = site_config::away_switches(&live);
     let row = match requested_version(&query_pairs(req)?)? {
         Some(version) if version != live.version => stored(&db, site, version).await?,
         _ => live,
@@ -274,10 +260,7 @@ pub async fn get(req: &Request, env: &Env, site: &str) -> Result<Reply, EdgeErro
     // pushed back does not turn them into periods of its own.
     let now = platform::now_ms();
     let mut toml = String::new();
-    for s in site_config::away_switches(&live_switches)
-        .into_iter()
-        .filter(|s| s.until_ms > now)
-    {
+    for s in switches.into_iter().filter(|s| s.until_ms > now) {
         toml.push_str(&format!(
             "# away now (switchboard away): {} until {}{}\n",
             s.poc,
@@ -318,7 +301,7 @@ pub async fn rollback(req: &Request, env: &Env, site: &str) -> Result<Reply, Edg
         .ok()
         .filter(|b| b.version >= 1)
         .ok_or_else(|| {
-            invalid(
+            EdgeError::invalid_value(
                 "invalid_body",
                 "version",
                 "the body must be {\"version\": <a kept version number>}",

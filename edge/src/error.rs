@@ -89,6 +89,21 @@ pub enum EdgeError {
 }
 
 impl EdgeError {
+    /// A 400 with `code` naming the one value it refuses (`field`, field code
+    /// `invalid_value`): a query parameter, a header, a member of a small admin body.
+    pub fn invalid_value(code: &'static str, field: &str, message: &str) -> EdgeError {
+        EdgeError::BadRequestFields {
+            code,
+            message: message.to_owned(),
+            fields: vec![FieldErrorView {
+                field: field.to_owned(),
+                code: "invalid_value".to_owned(),
+                message: message.to_owned(),
+                limit: None,
+            }],
+        }
+    }
+
     /// The 422 for field errors, each message in `locale`.
     pub fn invalid_input(
         errors: &[switchboard_shared::FieldError],

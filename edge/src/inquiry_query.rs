@@ -9,7 +9,6 @@ use crate::ids;
 use crate::payload::parse_rfc3339_ms;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use switchboard_shared::api::FieldErrorView;
 use switchboard_shared::inquiry::stored_email;
 use switchboard_shared::search;
 use switchboard_shared::text::{self, Lines};
@@ -96,16 +95,7 @@ impl Cursor {
 
 /// A 400 `invalid_query` naming the parameter, in the message and in `fields`.
 pub fn invalid_query(param: &str, message: String) -> EdgeError {
-    EdgeError::BadRequestFields {
-        code: "invalid_query",
-        message: message.clone(),
-        fields: vec![FieldErrorView {
-            field: param.to_owned(),
-            code: "invalid_value".to_owned(),
-            message,
-            limit: None,
-        }],
-    }
+    EdgeError::invalid_value("invalid_query", param, &message)
 }
 
 /// Reads `status`, `poc`, `topic`, `since`, `until` (RFC 3339 or unix ms), `q`, `cursor`

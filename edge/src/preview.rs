@@ -36,18 +36,6 @@ pub async fn handle(req: &Request, env: &Env, config: &SiteConfig) -> Result<Rep
     Ok(Reply::json(200, &answer)?.with_header("cache-control", "no-store"))
 }
 
-/// The preview of `request` at `now_ms`: what a submit of its fields would be answered,
-/// reference and confirmation aside. Fields not (yet) valid are left out rather than
-/// refused; a field the form does not have is a 422, as on submit.
-pub fn preview(
-    config: &SiteConfig,
-    request: &SubmitRequest,
-    now_ms: i64,
-) -> Result<PreviewAnswer, EdgeError> {
-    let inquiry = draft_inquiry(config, request)?;
-    preview_of(config, request, &inquiry, now_ms, None)
-}
-
 fn locale_of(config: &SiteConfig, request: &SubmitRequest) -> Locale {
     request
         .locale

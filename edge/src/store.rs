@@ -386,11 +386,21 @@ pub struct InquiryRow {
     pub escalations: i64,
 }
 
-const INQUIRY_COLUMNS: &str =
-    "id, site_id, reference, poc, priority, tags, fields_json, email_hash, topic, locale,
-    routing_explanation_json, deadline_ms, submitted_ms, status, response_json, acknowledged_ms,
-    target_met, acknowledged_by,
-    (SELECT COUNT(*) FROM escalations e WHERE e.inquiry_id = inquiries.id) AS escalations";
+macro_rules! inquiry_columns {
+    () => {
+        "id, site_id, reference, poc, priority, tags, fields_json, email_hash, topic, locale,
+        routing_explanation_json, deadline_ms, submitted_ms, status, response_json, acknowledged_ms,
+        target_met, acknowledged_by"
+    };
+}
+/// What delivery, escalation and the acknowledgement page read of an inquiry.
+const INQUIRY_COLUMNS: &str = inquiry_columns!();
+/// What the owner's views read: the same with the count of escalations sent, which only
+/// they show (the delivery round does not pay for it).
+const ADMIN_INQUIRY_COLUMNS: &str = concat!(
+    inquiry_columns!(),
+    ", (SELECT COUNT(*) FROM escalations e WHERE e.inquiry_id = inquiries.id) AS escalations"
+);
 
 pub async fn inquiry(db: &D1Database, id: &str) -> Result<Option<InquiryRow>, EdgeError> {
     crate::bench_timing::storage_delay().await;
@@ -411,7 +421,7 @@ pub async fn inquiry_by_reference(
     crate::bench_timing::storage_delay().await;
     Ok(db
         .prepare(format!(
-            "SELECT {INQUIRY_COLUMNS} FROM inquiries WHERE site_id = ?1 AND reference = ?2"
+            "SELECT {ADMIN_INQUIRY_COLUMNS} FROM inquiries WHERE site_id = ?1 AND reference = ?2"
         ))
         .bind(&[text(site), text(reference)])?
         .first::<InquiryRow>(None)
@@ -427,7 +437,7 @@ pub async fn select_inquiries(
     limit: u32,
 ) -> Result<Vec<InquiryRow>, EdgeError> {
     crate::bench_timing::storage_delay().await;
-    let statement = inquiry_query::select(INQUIRY_COLUMNS, site, f, limit);
+    let statement = inquiry_query::select(ADMIN_INQUIRY_COLUMNS, site, f, limit);
     let args: Vec<JsValue> = statement
         .args
         .iter()
