@@ -163,20 +163,13 @@ fn instant_text(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ConfigOptions, parse_config_with};
 
     fn ms(s: &str) -> i64 {
         s.parse::<Timestamp>().unwrap().as_millisecond()
     }
 
     fn demo() -> SiteConfig {
-        parse_config_with(
-            include_str!("../../demo/site.toml"),
-            ConfigOptions {
-                allow_loopback_http: true,
-            },
-        )
-        .unwrap()
+        crate::config::demo_config()
     }
 
     fn away(c: &mut SiteConfig, poc: &str, from: &str, until: &str) {

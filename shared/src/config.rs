@@ -811,5 +811,17 @@ fn check_condition(c: &Condition, topics: &[&str], form: &FormSpec, err: &mut im
     }
 }
 
+/// The demo site's config (`demo/site.toml`, loopback webhooks allowed), for tests.
+#[cfg(test)]
+pub(crate) fn demo_config() -> SiteConfig {
+    parse_config_with(
+        include_str!("../../demo/site.toml"),
+        ConfigOptions {
+            allow_loopback_http: true,
+        },
+    )
+    .expect("the demo config is valid")
+}
+
 #[cfg(test)]
 mod tests;

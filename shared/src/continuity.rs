@@ -93,20 +93,13 @@ pub fn window_start(config: &SiteConfig, now_ms: i64) -> i64 {
 mod tests {
     use super::*;
     use crate::LiteMap;
-    use crate::config::{ConfigOptions, parse_config_with};
     use crate::inquiry::{Inquiry, Value};
     use crate::locale::Locale;
     use crate::promise::promise_with;
     use crate::routing::{Router, Rule, Values};
 
     fn demo() -> SiteConfig {
-        parse_config_with(
-            include_str!("../../demo/site.toml"),
-            ConfigOptions {
-                allow_loopback_http: true,
-            },
-        )
-        .unwrap()
+        crate::config::demo_config()
     }
 
     fn support_inquiry() -> Inquiry {

@@ -16,19 +16,23 @@ def is_holiday(d, holidays):
                 if (a<=md<=b) if a<=b else (md>=a or md<=b): return True
         elif h in (d.isoformat(), d.strftime('%m-%d')): return True
     return False
+def windows(d, tz, hours, holidays):
+    """Openings that start on date d, as UTC instants."""
+    if is_holiday(d, holidays): return []
+    out=[]
+    for iv in hours.get(DAYS[d.weekday()],[]):
+        a,b=iv.split('-'); ah,am=map(int,a.split(':')); bh,bm=map(int,b.split(':'))
+        s=datetime(d.year,d.month,d.day,ah,am,tzinfo=ZoneInfo(tz))
+        e_day=d if (bh*60+bm)>(ah*60+am) else d+timedelta(days=1)
+        if bh==24: e_day=e_day+timedelta(days=1); bh=0
+        e=datetime(e_day.year,e_day.month,e_day.day,bh,bm,tzinfo=ZoneInfo(tz))
+        out.append((s.astimezone(timezone.utc),e.astimezone(timezone.utc)))
+    return out
 def is_open(t_utc, tz, hours, holidays):
+    # An opening that started yesterday may run past midnight.
     loc=t_utc.astimezone(ZoneInfo(tz))
-    for back in (0,1):
-        d=(loc - timedelta(days=back)).date()
-        if is_holiday(d, holidays): continue
-        for iv in hours.get(DAYS[d.weekday()],[]):
-            a,b=iv.split('-'); ah,am=map(int,a.split(':')); bh,bm=map(int,b.split(':'))
-            s=datetime(d.year,d.month,d.day,ah,am,tzinfo=ZoneInfo(tz))
-            e_day=d if (bh*60+bm)>(ah*60+am) else d+timedelta(days=1)
-            if bh==24: e_day=e_day+timedelta(days=1); bh=0
-            e=datetime(e_day.year,e_day.month,e_day.day,bh,bm,tzinfo=ZoneInfo(tz))
-            if s.astimezone(timezone.utc)<=t_utc<e.astimezone(timezone.utc): return True
-    return False
+    return any(s<=t_utc<e for back in (0,1)
+               for s,e in windows((loc-timedelta(days=back)).date(),tz,hours,holidays))
 def deadline(start, tz, hours, holidays, minutes):
     t=datetime.fromisoformat(start.replace('Z','+00:00')); left=minutes
     while left>0:
@@ -53,18 +57,6 @@ cases=[
 ]
 for c in cases: print(c[0], c[1], c[4], '->', deadline(*c))
 
-def windows(d, tz, hours, holidays):
-    """Openings that start on date d, as UTC instants."""
-    if is_holiday(d, holidays): return []
-    out=[]
-    for iv in hours.get(DAYS[d.weekday()],[]):
-        a,b=iv.split('-'); ah,am=map(int,a.split(':')); bh,bm=map(int,b.split(':'))
-        s=datetime(d.year,d.month,d.day,ah,am,tzinfo=ZoneInfo(tz))
-        e_day=d if (bh*60+bm)>(ah*60+am) else d+timedelta(days=1)
-        if bh==24: e_day=e_day+timedelta(days=1); bh=0
-        e=datetime(e_day.year,e_day.month,e_day.day,bh,bm,tzinfo=ZoneInfo(tz))
-        out.append((s.astimezone(timezone.utc),e.astimezone(timezone.utc)))
-    return out
 def open_days(start, tz, hours, holidays, days):
     """The same local time on the days-th following date with any opening, the clock
     starting at the next opening when closed, kept inside that date's opening hours."""
